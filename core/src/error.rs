@@ -1,0 +1,132 @@
+//! The errors of the engine: decoding, encoding and checking checkpoints.
+//!
+//! A checkpoint that cannot be read is described by [`InvalidCheckpoint`]: the file it came from
+//! and *every* [`Problem`] found in it, each with the JSON pointer of the offending value, the line
+//! and column where the format could tell, the rule that failed and, where one helps, a hint. The
+//! CLI prints them; CI tools consume them as JSON. Nothing here prints.
+
+use std::fmt;
+use std::io;
+
+use serde::Serialize;
+
+use crate::location::Location;
+
+/// A format could not parse its input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DecodeError {
+    /// What is wrong, in the parser's words.
+    pub message: String,
+    /// Where, when the parser knows.
+    pub location: Option<Location>,
+}
+
+impl DecodeError {
+    /// An error without a location.
+    pub fn new(message: impl Into<String>) -> DecodeError {
+        DecodeError {
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// An error at `location`.
+    pub fn at(message: impl Into<String>, location: Option<Location>) -> DecodeError {
+        DecodeError {
+            message: message.into(),
+            location,
+        }
+    }
+}
+
+/// A format could not write a checkpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// The format only reads.
+    #[error("the {format} format cannot write checkpoints")]
+    Unsupported {
+        /// The format's name.
+        format: &'static str,
+    },
+    /// Writing the output failed.
+    #[error("could not write the output")]
+    Io(#[from] io::Error),
+    /// The format could not express the checkpoint (a template error, say); the message says why.
+    #[error("{0}")]
+    Format(String),
+}
+
+/// One thing wrong with a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// JSON pointer of the offending value (`""` is the whole document).
+    pub pointer: String,
+    /// Where the value starts in the file, when the format could tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The rule that failed: a JSON Schema keyword (`required`, `type`, ...), `syntax`, `version`
+    /// or `consistency`.
+    pub rule: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    /// A problem with no location yet.
+    pub fn new(
+        pointer: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            pointer: pointer.into(),
+            location: None,
+            rule: rule.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same problem with a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Problem {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut location = serializer.serialize_struct("Location", 2)?;
+        location.serialize_field("line", &self.line)?;
+        location.serialize_field("column", &self.column)?;
+        location.end()
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `line:column: /pointer: message [rule]`; location and pointer only when known.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(location) = self.location {
+            write!(f, "{location}: ")?;
+        }
+        if !self.pointer.is_empty() {
+            write!(f, "{}: ", self.pointer)?;
+        }
+        write!(f, "{} [{}]", self.message, self.rule)
+    }
+}
+
+/// A file that is not a valid checkpoint, with everything wrong in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name} is not a valid checkpoint ({} {})", problems.len(), if problems.len() == 1 { "problem" } else { "problems" })]
+pub struct InvalidCheckpoint {
+    /// The file's path as the user gave it, or `<stdin>`.
+    pub source_name: String,
+    /// Every problem, in file order.
+    pub problems: Vec<Problem>,
+}

@@ -1,0 +1,264 @@
+//! The format plugin engine: the [`CheckpointFormat`] trait and the registry of formats.
+//!
+//! A format is a crate. It implements [`CheckpointFormat`] for a unit struct, keeps one instance in
+//! a `static`, and registers it with one line:
+//!
+//! ```ignore
+//! pub static FORMAT: JsonFormat = JsonFormat;
+//! inventory::submit! { confab_core::FormatRegistration::new(&FORMAT) }
+//! ```
+//!
+//! [`inventory`] gathers the registrations of every crate linked into the program before `main`
+//! runs, so neither core nor the CLI names the formats they serve: adding a format is adding a
+//! crate (and the one line in the binary that links it in). The registry never hands out the
+//! formats in `inventory`'s order, which is unspecified: lists are sorted by name.
+//!
+//! Decoders do not produce a [`Checkpoint`](crate::Checkpoint) themselves. They turn bytes into a
+//! [`serde_json::Value`], and [`crate::read_checkpoint`] runs the same schema and consistency
+//! checks on it whatever the format was, so no format can let an invalid session into a store.
+
+use std::io;
+
+use camino::Utf8Path;
+use serde_json::Value;
+
+use crate::checkpoint::Checkpoint;
+use crate::error::{DecodeError, EncodeError};
+use crate::location::Location;
+
+/// A checkpoint file format: JSON, YAML, a Markdown report, another tool's transcripts, ...
+///
+/// A format may encode, decode or both; the defaults of the optional methods say "not supported".
+pub trait CheckpointFormat: Send + Sync + 'static {
+    /// The name users pass to `--format`, lowercase (`json`, `yaml`, `markdown`).
+    fn name(&self) -> &'static str;
+
+    /// Other names `--format` accepts for this format (`yml` for `yaml`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// File extensions, lowercase and without the dot, the first being the one to write.
+    fn extensions(&self) -> &'static [&'static str];
+
+    /// One line for `confab formats`.
+    fn description(&self) -> &'static str;
+
+    /// Whether [`CheckpointFormat::encode`] is supported.
+    fn can_encode(&self) -> bool;
+
+    /// Whether [`CheckpointFormat::decode`] is supported.
+    fn can_decode(&self) -> bool;
+
+    /// Writes `checkpoint` to `out`.
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        options: &EncodeOptions,
+        out: &mut dyn io::Write,
+    ) -> Result<(), EncodeError> {
+        let _ = (checkpoint, options, out);
+        Err(EncodeError::Unsupported {
+            format: self.name(),
+        })
+    }
+
+    /// Parses `bytes` into the checkpoint's JSON data model, to be checked by the pipeline.
+    ///
+    /// Syntax errors carry the line and column where the format knows them.
+    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
+        let _ = bytes;
+        Err(DecodeError::new(format!(
+            "the {} format is for reports and cannot be imported",
+            self.name()
+        )))
+    }
+
+    /// Finds where the value at the JSON `pointer` starts in `bytes`, which this format decoded
+    /// without error. Used only to point at problems, so it may be slow; `None` if unknown.
+    fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
+        let _ = (bytes, pointer);
+        None
+    }
+
+    /// How sure this format is that `bytes` are written in it, for input whose name says nothing.
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        let _ = bytes;
+        Sniff::No
+    }
+}
+
+/// A format's guess at whether content is written in it; the registry picks the surest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sniff {
+    /// Not this format.
+    No,
+    /// Could be this format (YAML reads almost any text).
+    Maybe,
+    /// Almost certainly this format.
+    Yes,
+}
+
+/// Settings that shape an encoded file without changing the checkpoint.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct EncodeOptions {}
+
+impl EncodeOptions {
+    /// The defaults: what `confab sessions export` does without flags.
+    pub fn new() -> EncodeOptions {
+        EncodeOptions::default()
+    }
+}
+
+/// A format's entry in the registry, created by the format crate's `inventory::submit!`.
+pub struct FormatRegistration {
+    format: &'static dyn CheckpointFormat,
+}
+
+impl FormatRegistration {
+    /// Wraps a format for `inventory::submit!`.
+    pub const fn new(format: &'static dyn CheckpointFormat) -> FormatRegistration {
+        FormatRegistration { format }
+    }
+}
+
+inventory::collect!(FormatRegistration);
+
+/// Every registered format, sorted by name.
+pub fn formats() -> Vec<&'static dyn CheckpointFormat> {
+    let mut formats: Vec<&'static dyn CheckpointFormat> = inventory::iter::<FormatRegistration>
+        .into_iter()
+        .map(|registration| registration.format)
+        .collect();
+    formats.sort_by_key(|format| format.name());
+    formats.dedup_by_key(|format| format.name());
+    formats
+}
+
+/// The format called `name` or one of its aliases, ignoring case.
+pub fn format_by_name(name: &str) -> Option<&'static dyn CheckpointFormat> {
+    formats().into_iter().find(|format| {
+        format.name().eq_ignore_ascii_case(name)
+            || format
+                .aliases()
+                .iter()
+                .any(|alias| alias.eq_ignore_ascii_case(name))
+    })
+}
+
+/// The format whose extensions include `path`'s extension, ignoring case.
+pub fn format_for_path(path: &Utf8Path) -> Option<&'static dyn CheckpointFormat> {
+    let extension = path.extension()?;
+    formats().into_iter().find(|format| {
+        format
+            .extensions()
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(extension))
+    })
+}
+
+/// The decoding format surest that `bytes` are written in it, if any is.
+pub fn detect_format(bytes: &[u8]) -> Option<&'static dyn CheckpointFormat> {
+    formats()
+        .into_iter()
+        .filter(|format| format.can_decode())
+        .map(|format| (format.sniff(bytes), format))
+        .filter(|(sniff, _)| *sniff != Sniff::No)
+        // `max_by_key` keeps the last maximum; iterate in reverse so ties go to the first name.
+        .rev()
+        .max_by_key(|(sniff, _)| *sniff)
+        .map(|(_, format)| format)
+}
+
+/// `name (ext, ext)` for each format that can `encode` (or decode), for error messages and hints.
+pub fn describe_formats(encoding: bool) -> String {
+    formats()
+        .into_iter()
+        .filter(|format| {
+            if encoding {
+                format.can_encode()
+            } else {
+                format.can_decode()
+            }
+        })
+        .map(|format| {
+            let extensions: Vec<String> = format
+                .extensions()
+                .iter()
+                .map(|extension| format!(".{extension}"))
+                .collect();
+            format!("{} ({})", format.name(), extensions.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A format that exists only in this test binary, registered the way every format crate is.
+    struct ProbeFormat;
+
+    impl CheckpointFormat for ProbeFormat {
+        fn name(&self) -> &'static str {
+            "probe"
+        }
+        fn aliases(&self) -> &'static [&'static str] {
+            &["prb"]
+        }
+        fn extensions(&self) -> &'static [&'static str] {
+            &["probe", "prb"]
+        }
+        fn description(&self) -> &'static str {
+            "test format"
+        }
+        fn can_encode(&self) -> bool {
+            false
+        }
+        fn can_decode(&self) -> bool {
+            true
+        }
+        fn sniff(&self, bytes: &[u8]) -> Sniff {
+            if bytes.starts_with(b"PROBE") {
+                Sniff::Yes
+            } else {
+                Sniff::No
+            }
+        }
+    }
+
+    static PROBE: ProbeFormat = ProbeFormat;
+    inventory::submit! { FormatRegistration::new(&PROBE) }
+
+    #[test]
+    fn registry_finds_formats_by_name_alias_and_extension_ignoring_case() {
+        assert_eq!(format_by_name("PROBE").map(|f| f.name()), Some("probe"));
+        assert_eq!(format_by_name("Prb").map(|f| f.name()), Some("probe"));
+        assert!(format_by_name("nope").is_none());
+        let path = Utf8Path::new("dir.v2/session.PRB");
+        assert_eq!(format_for_path(path).map(|f| f.name()), Some("probe"));
+        assert!(format_for_path(Utf8Path::new("no-extension")).is_none());
+    }
+
+    #[test]
+    fn detection_uses_sniffing() {
+        assert_eq!(detect_format(b"PROBE 1").map(|f| f.name()), Some("probe"));
+        assert!(detect_format(b"something else").is_none());
+    }
+
+    #[test]
+    fn unsupported_operations_say_so() {
+        let error = PROBE
+            .encode(
+                &crate::test_support::checkpoint(),
+                &EncodeOptions::new(),
+                &mut Vec::new(),
+            )
+            .expect_err("probe cannot encode");
+        assert!(error.to_string().contains("probe"), "{error}");
+        assert_eq!(describe_formats(false), "probe (.probe, .prb)");
+        assert_eq!(describe_formats(true), "");
+    }
+}

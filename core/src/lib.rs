@@ -1,0 +1,39 @@
+//! The engine of confab: the checkpoint model, the format plugins and the import pipeline.
+//!
+//! confab keeps AI chat sessions and moves them between people, projects and tools. This crate
+//! holds what every part of it agrees on, and nothing that talks to a terminal:
+//!
+//! - [`checkpoint`]: the [`Checkpoint`] model, file-compatible with Atmos's `atmos ai sessions`
+//!   checkpoints (version `"1.0"`), plus optional confab extensions.
+//! - [`format`]: the [`CheckpointFormat`] trait that every format crate implements and registers
+//!   with `inventory::submit!`, and the registry that finds formats by name, extension or content.
+//! - [`schema`] and [`pipeline`]: the JSON Schema in `schemas/` and the one path from bytes to a
+//!   checked [`Checkpoint`] that both `import` and `validate` use.
+//!
+//! Formats live in their own crates (`confab-format-json`, `confab-format-yaml`, ...); stores in
+//! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
+
+pub mod checkpoint;
+pub mod error;
+pub mod format;
+pub mod location;
+pub mod pipeline;
+pub mod schema;
+
+#[cfg(test)]
+mod test_support;
+
+pub use checkpoint::{
+    CURRENT_VERSION, Checkpoint, Context, Message, Role, SessionInfo, Statistics, TokenUsage,
+    ToolCall,
+};
+pub use error::{DecodeError, EncodeError, InvalidCheckpoint, Problem};
+pub use format::{
+    CheckpointFormat, EncodeOptions, FormatRegistration, Sniff, detect_format, format_by_name,
+    format_for_path, formats,
+};
+pub use location::Location;
+pub use pipeline::read_checkpoint;
+
+/// Re-exported so format crates register with the same `inventory` as the registry collects.
+pub use inventory;

@@ -1,0 +1,145 @@
+//! JSON text to a [`Value`], refusing duplicate keys.
+//!
+//! `serde_json`'s own `Value` keeps the last of two equal keys without a word. This visitor builds
+//! the same `Value` but stops at the second key, and `serde_json` adds the line and column.
+
+use std::fmt;
+
+use confab_core::{DecodeError, Location};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue
+        .deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(decode_error)?;
+    Ok(value)
+}
+
+fn decode_error(error: serde_json::Error) -> DecodeError {
+    let location = (error.line() > 0).then(|| Location {
+        line: error.line(),
+        column: error.column().max(1),
+    });
+    // serde_json ends its message with " at line L column C"; the location says that already.
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
+    DecodeError::at(message, location)
+}
+
+/// Deserializes any JSON value, failing on a repeated object key.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        // JSON text cannot spell NaN or infinity, so this is always `Some`.
+        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(StrictValue)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key {key:?} (a key may appear once in an object)"
+                )));
+            }
+            let value = map.next_value_seed(StrictValue)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_same_value_as_serde_json() {
+        let text = r#"{"a": [1, -2, 3.5, true, null, "x\u00e9"], "b": {"c": {}}, "d": []}"#;
+        let expected: Value = serde_json::from_str(text).expect("valid");
+        assert_eq!(decode(text.as_bytes()).expect("valid"), expected);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_a_location() {
+        let error = decode(b"{\n  \"a\": 1,\n  \"a\": 2\n}").expect_err("duplicate");
+        assert!(
+            error.message.contains("duplicate key \"a\""),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.location.map(|l| l.line), Some(3));
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column_once() {
+        let error = decode(b"{\n  \"a\": ,\n}").expect_err("malformed");
+        assert_eq!(error.location, Some(Location { line: 2, column: 8 }));
+        assert!(!error.message.contains("line"), "{}", error.message);
+    }
+
+    #[test]
+    fn trailing_data_deep_nesting_and_invalid_utf8_are_refused() {
+        assert!(decode(b"{} {}").is_err());
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let error = decode(deep.as_bytes()).expect_err("too deep");
+        assert!(
+            error.message.contains("recursion limit"),
+            "{}",
+            error.message
+        );
+        let error = decode(b"{\"a\": \"\xff\"}").expect_err("invalid UTF-8");
+        assert!(error.location.is_some());
+    }
+}

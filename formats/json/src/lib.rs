@@ -1,0 +1,116 @@
+//! The JSON checkpoint format: Atmos's own format, and the one machines read best.
+//!
+//! Files are written pretty-printed with two-space indentation and a final newline, the way
+//! `atmos ai sessions export` writes them, so a checkpoint kept in git diffs line by line.
+//!
+//! Reading is stricter than `serde_json`'s default in one way: a key repeated in an object is an
+//! error, not "last one wins". A checkpoint with two `content` keys is ambiguous, and silently
+//! keeping one of them could import a different conversation from the one a reviewer read.
+
+mod decode;
+mod locate;
+
+use std::io::{self, Write};
+
+use confab_core::{
+    Checkpoint, CheckpointFormat, DecodeError, EncodeError, EncodeOptions, FormatRegistration,
+    Location, Sniff,
+};
+use serde_json::Value;
+
+/// The JSON format.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonFormat;
+
+/// The registered instance; the binary references it so the linker keeps the registration.
+pub static FORMAT: JsonFormat = JsonFormat;
+
+confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The input without a leading UTF-8 byte order mark, which some Windows editors add.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+impl CheckpointFormat for JsonFormat {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json"]
+    }
+
+    fn description(&self) -> &'static str {
+        "JSON checkpoint, as `atmos ai sessions export` writes it"
+    }
+
+    fn can_encode(&self) -> bool {
+        true
+    }
+
+    fn can_decode(&self) -> bool {
+        true
+    }
+
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let mut out = io::BufWriter::new(out);
+        serde_json::to_writer_pretty(&mut out, checkpoint).map_err(|error| {
+            match error.io_error_kind() {
+                Some(kind) => EncodeError::Io(io::Error::new(kind, error)),
+                None => EncodeError::Format(error.to_string()),
+            }
+        })?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
+        decode::decode(without_bom(bytes))
+    }
+
+    fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
+        let bytes = without_bom(bytes);
+        locate::locate(bytes, pointer).map(|offset| Location::at_offset(bytes, offset))
+    }
+
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        match without_bom(bytes)
+            .iter()
+            .find(|byte| !byte.is_ascii_whitespace())
+        {
+            Some(b'{') => Sniff::Yes,
+            _ => Sniff::No,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_objects_only() {
+        assert_eq!(FORMAT.sniff(b"\xEF\xBB\xBF \n {\"version\""), Sniff::Yes);
+        assert_eq!(FORMAT.sniff(b"version: '1.0'"), Sniff::No);
+        assert_eq!(FORMAT.sniff(b""), Sniff::No);
+    }
+
+    #[test]
+    fn a_bom_is_accepted_and_locations_ignore_it() {
+        let text = b"\xEF\xBB\xBF{\n  \"a\": 1\n}";
+        assert_eq!(FORMAT.decode(text).expect("decodes")["a"], 1);
+        assert_eq!(
+            FORMAT.locate(text, "/a"),
+            Some(Location { line: 2, column: 8 })
+        );
+    }
+}

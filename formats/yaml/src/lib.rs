@@ -1,0 +1,241 @@
+//! The YAML checkpoint format: for people who read and review checkpoints by hand.
+//!
+//! Parsing uses [`serde_saphyr`], not the archived `serde_yaml`: it is maintained, has no unsafe
+//! code, is fuzzed, rejects duplicate keys, and bounds the work an input may cause (alias
+//! "billion laughs" bombs, nesting depth, event counts) through a budget. A checkpoint is one
+//! document; a second `---` document is an error rather than silently ignored.
+//!
+//! Plain scalars follow YAML 1.2 (`yes` is a string, not `true`), so a message that says "yes"
+//! stays a message that says "yes". On write, multi-line text becomes a literal block (`|`), which
+//! keeps content byte for byte and diffs well; long single lines are never folded, since folding
+//! is where YAML round trips lose whitespace.
+
+mod locate;
+
+use std::io::{self, Write};
+
+use confab_core::schema::CHECKPOINT_SCHEMA_ID;
+use confab_core::{
+    Checkpoint, CheckpointFormat, DecodeError, EncodeError, EncodeOptions, FormatRegistration,
+    Location, Sniff,
+};
+use serde_json::Value;
+
+/// The YAML format.
+#[derive(Debug, Clone, Copy)]
+pub struct YamlFormat;
+
+/// The registered instance; the binary references it so the linker keeps the registration.
+pub static FORMAT: YamlFormat = YamlFormat;
+
+confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
+
+/// Deepest nesting accepted. Real checkpoints nest six or seven levels (tool-call arguments and
+/// metadata a few more); the bound keeps the recursive deserializer far from the stack's end.
+const MAX_DEPTH: usize = 64;
+
+/// Most parser events that aliases may replay in one file.
+const MAX_ALIAS_REPLAYS: usize = 100_000;
+
+impl CheckpointFormat for YamlFormat {
+    fn name(&self) -> &'static str {
+        "yaml"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["yml"]
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["yaml", "yml"]
+    }
+
+    fn description(&self) -> &'static str {
+        "YAML checkpoint, readable and reviewable by hand"
+    }
+
+    fn can_encode(&self) -> bool {
+        true
+    }
+
+    fn can_decode(&self) -> bool {
+        true
+    }
+
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let options = serde_saphyr::ser_options! {
+            folded_wrap_chars: usize::MAX,
+        };
+        let text = serde_saphyr::to_string_with_options(checkpoint, options)
+            .map_err(|error| EncodeError::Format(error.to_string()))?;
+        let mut out = io::BufWriter::new(out);
+        // Editors with the YAML language server validate and complete against the schema.
+        writeln!(
+            out,
+            "# yaml-language-server: $schema={CHECKPOINT_SCHEMA_ID}"
+        )?;
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
+        let text = utf8(bytes)?;
+        let options = serde_saphyr::options! {
+            with_snippet: false,
+            strict_booleans: true,
+            budget: serde_saphyr::budget! {
+                max_depth: MAX_DEPTH,
+                // Room for very large checkpoints; aliases keep their own, tighter limits.
+                max_events: 100_000_000,
+                max_nodes: 100_000_000,
+            },
+            // Checkpoints have no use for aliases beyond a little sharing in metadata; a file
+            // that expands them more than this is an attack ("billion laughs"), not a session.
+            alias_limits: serde_saphyr::alias_limits! {
+                max_total_replayed_events: MAX_ALIAS_REPLAYS,
+            },
+        };
+        serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|error| {
+            let location = error.location().and_then(|location| {
+                Some(Location {
+                    line: usize::try_from(location.line()).ok()?,
+                    column: usize::try_from(location.column()).ok()?.max(1),
+                })
+            });
+            DecodeError::at(clean_message(&error.to_string()), location)
+        })
+    }
+
+    fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
+        locate::locate(std::str::from_utf8(bytes).ok()?, pointer)
+    }
+
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Sniff::No;
+        };
+        let first = text
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty() && !line.starts_with('#'));
+        match first {
+            Some(line) if line == "---" || line.starts_with("version:") => Sniff::Yes,
+            Some(line) if line.starts_with('{') || line.starts_with('[') => Sniff::No,
+            Some(_) => Sniff::Maybe,
+            None => Sniff::No,
+        }
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let offset = error.valid_up_to();
+        DecodeError::at(
+            format!("invalid UTF-8 at byte {offset}; checkpoints are UTF-8 text"),
+            Some(Location::at_offset(bytes, offset)),
+        )
+    })
+}
+
+/// The parser's message without its location (reported separately) and without advice meant
+/// for programmers using the library.
+fn clean_message(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(", set DuplicateKeyPolicy").next().unwrap_or(key);
+        return format!("duplicate key {key:?} (a key may appear once in a mapping)");
+    }
+    if message.starts_with("budget breached: Depth") {
+        return format!("nested deeper than {MAX_DEPTH} levels");
+    }
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        return format!("the input exceeds a safety limit ({breach}); is it a YAML alias bomb?");
+    }
+    if message.starts_with("multiple YAML documents detected") {
+        return "more than one YAML document; a checkpoint file holds exactly one".to_owned();
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(text: &str) -> Result<Value, DecodeError> {
+        FORMAT.decode(text.as_bytes())
+    }
+
+    #[test]
+    fn scalars_follow_yaml_1_2() {
+        let value = decode("a: yes\nb: 2025-10-30T14:30:00Z\nc: '1.0'\nd: 3\n").expect("valid");
+        assert_eq!(
+            value,
+            serde_json::json!({"a": "yes", "b": "2025-10-30T14:30:00Z", "c": "1.0", "d": 3})
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_and_second_documents_are_errors() {
+        let error = decode("a: 1\na: 2\n").expect_err("duplicate");
+        assert_eq!(
+            error.message,
+            "duplicate key \"a\" (a key may appear once in a mapping)"
+        );
+        assert_eq!(error.location, Some(Location { line: 2, column: 1 }));
+        let error = decode("a: 1\n---\nb: 2\n").expect_err("two documents");
+        assert!(error.message.contains("exactly one"), "{}", error.message);
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_quickly() {
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..12 {
+            let previous = format!("*a{}", level - 1);
+            let items = [previous.as_str(); 10].join(", ");
+            bomb.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let error = decode(&bomb).expect_err("bomb");
+        assert!(error.message.contains("alias"), "{}", error.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+        assert!(decode(&deep).is_err());
+        let mut block = String::new();
+        for depth in 0..300 {
+            block.push_str(&format!("{}k:\n", "  ".repeat(depth)));
+        }
+        let error = decode(&block).expect_err("too deep");
+        assert_eq!(error.message, "nested deeper than 64 levels");
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_place() {
+        let error = FORMAT
+            .decode(b"a: 1\nb: \"\xff\"\n")
+            .expect_err("invalid UTF-8");
+        assert_eq!(error.location, Some(Location { line: 2, column: 5 }));
+    }
+
+    #[test]
+    fn sniffing_prefers_obvious_yaml() {
+        assert_eq!(FORMAT.sniff(b"# comment\nversion: \"1.0\"\n"), Sniff::Yes);
+        assert_eq!(FORMAT.sniff(b"name: x\n"), Sniff::Maybe);
+        assert_eq!(FORMAT.sniff(b"{\"version\": 1}"), Sniff::No);
+        assert_eq!(FORMAT.sniff(b"\xff"), Sniff::No);
+    }
+}

@@ -1,0 +1,24 @@
+//! The command line, as clap parses it. Each command's arguments live beside its code in
+//! [`crate::commands`]; this file only assembles the tree.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{formats, schema, sessions};
+
+/// Keep AI chat sessions and move them between people, projects and tools.
+#[derive(Debug, Parser)]
+#[command(name = "confab", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Manage the sessions of this project: list, show, export, import, validate, clean, delete.
+    Sessions(sessions::SessionsArgs),
+    /// List the checkpoint formats and what each can do.
+    Formats(formats::FormatsArgs),
+    /// Print the checkpoint JSON Schema.
+    Schema(schema::SchemaArgs),
+}

@@ -1,0 +1,17 @@
+//! One module per command; `sessions` groups its subcommands one file each.
+
+pub(crate) mod formats;
+pub(crate) mod schema;
+pub(crate) mod sessions;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+
+/// Runs the command the user asked for.
+pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Sessions(args) => sessions::run(args),
+        Command::Formats(args) => formats::run(&args),
+        Command::Schema(args) => schema::run(&args),
+    }
+}

@@ -1,0 +1,27 @@
+//! The format crates this binary ships.
+//!
+//! Formats register themselves with `inventory::submit!`, and nothing else in the CLI names them.
+//! But a linker only keeps the parts of a library that something refers to, and a registration is
+//! referred to by nobody: touching each crate's `FORMAT` static here is what keeps it in the
+//! binary. Shipping a new format is adding its crate to `Cargo.toml` and one line below.
+
+use std::hint::black_box;
+
+/// Makes sure every format crate's registration is linked in; called once at start-up.
+pub(crate) fn ensure_linked() {
+    black_box(&confab_format_json::FORMAT);
+    black_box(&confab_format_yaml::FORMAT);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_shipped_format_is_registered() {
+        super::ensure_linked();
+        let names: Vec<&str> = confab_core::formats()
+            .iter()
+            .map(|format| format.name())
+            .collect();
+        assert_eq!(names, ["json", "yaml"]);
+    }
+}

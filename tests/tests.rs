@@ -1,0 +1,32 @@
+//! confab's integration tests: the real `confab` binary, run in temporary projects.
+//!
+//! One test binary for everything (it links once, which keeps `cargo test` fast); each area has
+//! its own module. `every_test_module_is_included` fails when a new file is not listed here.
+
+mod util;
+
+mod formats;
+mod readme;
+mod roundtrip;
+mod validate;
+
+#[test]
+fn every_test_module_is_included() {
+    let listed = include_str!("tests.rs");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    for entry in std::fs::read_dir(dir).expect("tests/ is readable") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|extension| extension == "rs") {
+            let stem = path
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .expect("utf-8 name");
+            if stem != "tests" {
+                assert!(
+                    listed.contains(&format!("mod {stem};")),
+                    "tests/{stem}.rs is not in tests.rs"
+                );
+            }
+        }
+    }
+}

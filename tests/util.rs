@@ -1,0 +1,78 @@
+//! A temporary project to run `confab` in, and helpers to look at what it did.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// A fresh project folder with nothing in it, removed when dropped.
+pub(crate) struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    pub(crate) fn new() -> Project {
+        Project {
+            dir: tempfile::Builder::new()
+                .prefix("confab-test-")
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `confab` with the project as working directory and a clean environment.
+    pub(crate) fn confab(&self) -> Command {
+        let mut command = Command::cargo_bin("confab").expect("confab is built");
+        command
+            .current_dir(self.path())
+            .env("HOME", self.path())
+            .env("USER", "tester");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CONFAB_") {
+                command.env_remove(key);
+            }
+        }
+        command
+    }
+
+    /// Writes a file under the project and returns its path.
+    pub(crate) fn write(&self, relative: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(&path, content).expect("write file");
+        path
+    }
+
+    /// Copies a fixture from `tests/fixtures/` into the project, keeping its file name.
+    pub(crate) fn fixture(&self, relative: &str) -> PathBuf {
+        let content = std::fs::read(fixture_path(relative)).expect("fixture exists");
+        let name = Path::new(relative).file_name().expect("file name");
+        self.write(&name.to_string_lossy(), content)
+    }
+}
+
+pub(crate) fn fixture_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+/// The command's stdout and stderr, for snapshots; the temp path is replaced by `[PROJECT]`.
+pub(crate) fn transcript(project: &Project, output: &std::process::Output) -> String {
+    let path = project.path().to_string_lossy().into_owned();
+    let stdout = String::from_utf8_lossy(&output.stdout).replace(&path, "[PROJECT]");
+    let stderr = String::from_utf8_lossy(&output.stderr).replace(&path, "[PROJECT]");
+    format!(
+        "exit: {}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+        output
+            .status
+            .code()
+            .map_or("signal".to_owned(), |code| code.to_string())
+    )
+}
