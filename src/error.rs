@@ -122,3 +122,26 @@ pub(crate) fn problem_line(source_name: &str, problem: &confab_core::Problem) ->
     }
     line
 }
+
+impl From<confab_core::StoreError> for CliError {
+    fn from(error: confab_core::StoreError) -> CliError {
+        use confab_core::StoreError;
+        let hint = match &error {
+            StoreError::NotFound { .. } => {
+                Some("`confab sessions list` shows the sessions there are")
+            }
+            StoreError::AlreadyExists { .. } => None,
+            StoreError::InvalidName(_) => Some("choose another name, e.g. with --name"),
+            StoreError::NewerSchema { .. } => Some("upgrade confab to use this store"),
+            StoreError::Unstorable(_) => None,
+            StoreError::Backend { .. } => {
+                Some("if another confab is running, wait for it; otherwise check the store's file")
+            }
+        };
+        let cli = CliError::failure(&error);
+        match hint {
+            Some(hint) => cli.hint(hint),
+            None => cli,
+        }
+    }
+}

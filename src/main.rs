@@ -1,12 +1,16 @@
 //! The `confab` command: a thin layer that parses arguments, runs a command from
 //! [`commands`] and turns its outcome into output and an exit code.
 
+mod age;
 mod cli;
 mod commands;
+mod config;
+mod display;
 mod error;
 mod input;
 mod linked_formats;
 mod output;
+mod project;
 
 use std::process::ExitCode;
 

@@ -8,6 +8,8 @@ mod util;
 mod formats;
 mod readme;
 mod roundtrip;
+mod sessions;
+mod transfer;
 mod validate;
 
 #[test]

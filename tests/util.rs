@@ -57,6 +57,50 @@ impl Project {
     }
 }
 
+impl Project {
+    pub(crate) fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path().join(relative)).expect("file readable")
+    }
+
+    /// Imports a fixture (copied into the project first) and returns the session's name.
+    pub(crate) fn import_fixture(&self, relative: &str) {
+        let path = self.fixture(relative);
+        self.confab()
+            .args(["sessions", "import"])
+            .arg(path)
+            .assert()
+            .success();
+    }
+
+    /// `confab sessions list` as names.
+    pub(crate) fn session_names(&self) -> Vec<String> {
+        let output = self
+            .confab()
+            .args(["sessions", "list", "--format", "names"])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "list failed: {output:?}");
+        String::from_utf8(output.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Moves a session's last update and import back by `seconds`, as if time had passed.
+    pub(crate) fn age_session(&self, name: &str, seconds: i64) {
+        let connection = rusqlite::Connection::open(self.path().join(".confab/sessions.db"))
+            .expect("open store");
+        let changed = connection
+            .execute(
+                "UPDATE sessions SET updated_at = unixepoch() - ?2, imported_at = unixepoch() - ?2 WHERE name = ?1",
+                rusqlite::params![name, seconds],
+            )
+            .expect("update");
+        assert_eq!(changed, 1, "session {name} exists");
+    }
+}
+
 pub(crate) fn fixture_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")

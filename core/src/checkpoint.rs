@@ -52,8 +52,8 @@ pub struct SessionInfo {
     pub provider: String,
     /// The model, e.g. `claude-sonnet-4-6`.
     pub model: String,
-    /// The Atmos skill the session ran with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Atmos skill the session ran with. Also read from `agent`, its name in older Atmos.
+    #[serde(default, alias = "agent", skip_serializing_if = "Option::is_none")]
     pub skill: Option<String>,
     /// The project directory the session belonged to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,8 +192,13 @@ pub struct ToolCall {
 /// The project context a session ran in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Context {
-    /// The content of the project's instructions file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The content of the project's instructions file. Also read from `project_memory`, its
+    /// name in older Atmos.
+    #[serde(
+        default,
+        alias = "project_memory",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub project_instructions: Option<String>,
     /// Files the session read or changed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -322,6 +327,22 @@ mod tests {
         assert!(
             json.contains(r#""created_at":"2025-10-29T15:20:05.000211Z""#),
             "{json}"
+        );
+    }
+
+    #[test]
+    fn older_atmos_key_names_are_read() {
+        let context: Context =
+            serde_json::from_str(r##"{"project_memory": "# ATMOS.md"}"##).expect("valid");
+        assert_eq!(context.project_instructions.as_deref(), Some("# ATMOS.md"));
+        let info: SessionInfo =
+            serde_json::from_str(r#"{"name":"n","provider":"p","model":"m","agent":"sre"}"#)
+                .expect("valid");
+        assert_eq!(info.skill.as_deref(), Some("sre"));
+        let json = serde_json::to_string(&info).expect("serialize");
+        assert!(
+            json.contains(r#""skill":"sre""#),
+            "written under the current name: {json}"
         );
     }
 

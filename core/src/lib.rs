@@ -9,6 +9,8 @@
 //!   with `inventory::submit!`, and the registry that finds formats by name, extension or content.
 //! - [`schema`] and [`pipeline`]: the JSON Schema in `schemas/` and the one path from bytes to a
 //!   checked [`Checkpoint`] that both `import` and `validate` use.
+//! - [`session`] and [`store`]: a [`Session`] as a store keeps it, and the [`SessionStore`] trait
+//!   that stores implement.
 //!
 //! Formats live in their own crates (`confab-format-json`, `confab-format-yaml`, ...); stores in
 //! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
@@ -19,6 +21,8 @@ pub mod format;
 pub mod location;
 pub mod pipeline;
 pub mod schema;
+pub mod session;
+pub mod store;
 
 #[cfg(test)]
 mod test_support;
@@ -34,6 +38,8 @@ pub use format::{
 };
 pub use location::Location;
 pub use pipeline::read_checkpoint;
+pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
+pub use store::{InvalidSessionName, SessionStore, StoreError, validate_session_name};
 
 /// Re-exported so format crates register with the same `inventory` as the registry collects.
 pub use inventory;

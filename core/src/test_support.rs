@@ -23,3 +23,10 @@ pub(crate) fn checkpoint() -> Checkpoint {
         statistics: None,
     }
 }
+
+/// A stored session named `name`, made from [`checkpoint`].
+pub(crate) fn session(name: &str) -> crate::session::Session {
+    let mut checkpoint = checkpoint();
+    checkpoint.session.name = name.to_owned();
+    crate::session::Session::from_checkpoint(checkpoint, jiff::Timestamp::UNIX_EPOCH)
+}

@@ -1,9 +1,8 @@
 //! `confab formats`: which formats exist, their extensions, and whether they import and export.
 
-use std::io::Write;
-
 use clap::Args;
 
+use crate::display::write_table;
 use crate::error::CliError;
 use crate::output::stdout;
 
@@ -12,8 +11,7 @@ use crate::output::stdout;
 pub(crate) struct FormatsArgs {}
 
 pub(crate) fn run(_args: &FormatsArgs) -> Result<(), CliError> {
-    let formats = confab_core::formats();
-    let rows: Vec<[String; 4]> = formats
+    let rows: Vec<Vec<String>> = confab_core::formats()
         .iter()
         .map(|format| {
             let mut names = vec![format.name()];
@@ -29,7 +27,7 @@ pub(crate) fn run(_args: &FormatsArgs) -> Result<(), CliError> {
                 (false, true) => "export",
                 (false, false) => "-",
             };
-            [
+            vec![
                 names.join(", "),
                 extensions.join(" "),
                 abilities.to_owned(),
@@ -37,26 +35,11 @@ pub(crate) fn run(_args: &FormatsArgs) -> Result<(), CliError> {
             ]
         })
         .collect();
-    let header = ["FORMAT", "EXTENSIONS", "CAN", "DESCRIPTION"].map(str::to_owned);
-    let mut widths = [0usize; 3];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = stdout();
-    for row in std::iter::once(&header).chain(&rows) {
-        writeln!(
-            out,
-            "{:w0$}  {:w1$}  {:w2$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        )?;
-    }
+    write_table(
+        &mut stdout(),
+        &["FORMAT", "EXTENSIONS", "CAN", "DESCRIPTION"],
+        &rows,
+        &[],
+    )?;
     Ok(())
 }

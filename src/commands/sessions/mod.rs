@@ -1,5 +1,11 @@
 //! `confab sessions ...`: the session commands, one file each.
 
+pub(crate) mod clean;
+pub(crate) mod delete;
+pub(crate) mod export;
+pub(crate) mod import;
+pub(crate) mod list;
+pub(crate) mod show;
 pub(crate) mod validate;
 
 use clap::{Args, Subcommand};
@@ -10,17 +16,64 @@ use crate::error::CliError;
 #[derive(Debug, Args)]
 pub(crate) struct SessionsArgs {
     #[command(subcommand)]
-    command: SessionsCommand,
+    command: Option<SessionsCommand>,
 }
 
 #[derive(Debug, Subcommand)]
 enum SessionsCommand {
+    /// List the sessions of this project (the default).
+    List(list::ListArgs),
+    /// Print a session's transcript.
+    Show(show::ShowArgs),
+    /// Remove sessions inactive for longer than an age.
+    Clean(clean::CleanArgs),
+    /// Delete sessions by name.
+    Delete(delete::DeleteArgs),
+    /// Write a session to a checkpoint file (JSON, YAML, ...).
+    Export(export::ExportArgs),
+    /// Read a checkpoint file into this project's store.
+    Import(import::ImportArgs),
     /// Check checkpoint files against the schema, as import does, without a store.
     Validate(validate::ValidateArgs),
 }
 
 pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
     match args.command {
-        SessionsCommand::Validate(args) => validate::run(&args),
+        None => list::run(&list::ListArgs::default()),
+        Some(SessionsCommand::List(args)) => list::run(&args),
+        Some(SessionsCommand::Show(args)) => show::run(&args),
+        Some(SessionsCommand::Clean(args)) => clean::run(&args),
+        Some(SessionsCommand::Delete(args)) => delete::run(&args),
+        Some(SessionsCommand::Export(args)) => export::run(&args),
+        Some(SessionsCommand::Import(args)) => import::run(&args),
+        Some(SessionsCommand::Validate(args)) => validate::run(&args),
     }
+}
+
+/// "No session named X", with the closest existing names as a hint.
+pub(crate) fn not_found(name: &str, existing: &[String]) -> CliError {
+    let error = CliError::failure(format!("no session named {name:?}"));
+    let mut close: Vec<(f64, &String)> = existing
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    if close.is_empty() {
+        return error.hint("`confab sessions list` shows the sessions there are");
+    }
+    let names: Vec<&str> = close
+        .iter()
+        .take(3)
+        .map(|(_, name)| name.as_str())
+        .collect();
+    error.hint(format!("did you mean {}?", names.join(", ")))
+}
+
+/// The names in `store`, for suggestions; empty if the store cannot list them.
+pub(crate) fn existing_names(store: &impl confab_core::SessionStore) -> Vec<String> {
+    store
+        .list()
+        .map(|list| list.into_iter().map(|session| session.name).collect())
+        .unwrap_or_default()
 }

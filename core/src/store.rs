@@ -1,0 +1,153 @@
+//! The [`SessionStore`] trait: where sessions live between chats, imports and exports.
+//!
+//! The trait is small on purpose. Each method is one unit of work that a store performs in one
+//! transaction, so a crash or a concurrent process never sees half a session. The embedded
+//! SQLite store (`confab-store-sqlite`) is the one implementation today; a server-backed store
+//! would implement the same methods.
+
+use jiff::Timestamp;
+
+use crate::checkpoint::Message;
+use crate::session::{Session, SessionSummary};
+
+/// Errors of a session store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No session has that name.
+    #[error("no session named {name:?}")]
+    NotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// A session with that name exists already.
+    #[error("a session named {name:?} already exists")]
+    AlreadyExists {
+        /// The name asked for.
+        name: String,
+    },
+    /// The name breaks the naming rule.
+    #[error(transparent)]
+    InvalidName(#[from] InvalidSessionName),
+    /// The store was written by a newer confab and cannot be read safely.
+    #[error(
+        "the session store {path} has schema version {found}; this confab knows up to {supported}"
+    )]
+    NewerSchema {
+        /// Where the store is.
+        path: String,
+        /// The store's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A value cannot be stored (a timestamp out of range, say).
+    #[error("{0}")]
+    Unstorable(String),
+    /// The storage backend failed (I/O, corruption, a lock held too long).
+    #[error("the session store failed: {message}")]
+    Backend {
+        /// What the backend said.
+        message: String,
+        /// The backend's error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+/// Where sessions are kept.
+pub trait SessionStore {
+    /// Adds a new session; fails with [`StoreError::AlreadyExists`] if the name is taken.
+    fn create(&mut self, session: &Session) -> Result<(), StoreError>;
+
+    /// The whole session called `name`, messages included.
+    fn get(&self, name: &str) -> Result<Session, StoreError>;
+
+    /// Summaries of every session, sorted by name. Reads no message content.
+    fn list(&self) -> Result<Vec<SessionSummary>, StoreError>;
+
+    /// Appends messages to the session called `name` and sets its update time.
+    fn append_messages(
+        &mut self,
+        name: &str,
+        messages: &[Message],
+        updated_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Stores `session` in place of the session of the same name, or adds it if there is none.
+    fn replace(&mut self, session: &Session) -> Result<(), StoreError>;
+
+    /// Deletes every session named; if any name is unknown, deletes nothing.
+    fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;
+}
+
+/// The longest session name, in bytes.
+pub const MAX_SESSION_NAME: usize = 128;
+
+/// A session name that breaks the rule `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid session name {name:?}: {reason}; a name starts with a letter or digit, continues with letters, digits, '.', '_' or '-', and has at most 128 characters"
+)]
+pub struct InvalidSessionName {
+    /// The refused name.
+    pub name: String,
+    /// What exactly is wrong with it.
+    pub reason: &'static str,
+}
+
+/// Checks a session name against the rule. Names travel into file names, shell commands and
+/// URLs, so the rule keeps them boring: no spaces, no slashes, no leading dot or dash.
+pub fn validate_session_name(name: &str) -> Result<(), InvalidSessionName> {
+    let refuse = |reason| {
+        Err(InvalidSessionName {
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    let Some(first) = name.chars().next() else {
+        return refuse("it is empty");
+    };
+    if !first.is_ascii_alphanumeric() {
+        return refuse("it must start with a letter or digit");
+    }
+    if name.len() > MAX_SESSION_NAME {
+        return refuse("it is longer than 128 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return refuse("it contains a character other than letters, digits, '.', '_' and '-'");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rule() {
+        for good in ["a", "0", "incident-42", "v1.2_final", &"x".repeat(128)] {
+            assert_eq!(validate_session_name(good), Ok(()), "{good}");
+        }
+        for (bad, reason) in [
+            ("", "empty"),
+            ("-x", "start"),
+            (".hidden", "start"),
+            ("../x", "start"),
+            ("a/b", "character"),
+            ("a b", "character"),
+            ("é", "start"),
+            ("aé", "character"),
+            (&"x".repeat(129), "longer"),
+        ] {
+            let error = validate_session_name(bad).expect_err(bad);
+            assert!(error.reason.contains(reason), "{bad}: {}", error.reason);
+            assert!(
+                error.to_string().contains("at most 128"),
+                "the message states the rule"
+            );
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! `confab sessions export NAME -o FILE`: a session out of the store, as a checkpoint file.
+//!
+//! The format comes from `--format`, else from the output's extension. The file is written to a
+//! temporary file beside the target and renamed over it once complete, so a reader (or a crash)
+//! never sees half a checkpoint, and a failed export leaves no file behind.
+
+use std::io::Write;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::{ArgAction, Args};
+use confab_core::{
+    CheckpointFormat, Context, EncodeOptions, ExportMetadata, ExportSettings, Session,
+    SessionStore, StoreError,
+};
+use jiff::Timestamp;
+
+use crate::commands::sessions::{existing_names, not_found};
+use crate::error::CliError;
+use crate::input::format_named;
+use crate::output::{stderr, stdout};
+use crate::project::Project;
+
+/// Arguments of `confab sessions export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The session to export.
+    name: String,
+
+    /// The file to write (`-` writes to standard output).
+    #[arg(short, long, value_name = "FILE")]
+    output: Utf8PathBuf,
+
+    /// The format; by default taken from the output file's extension (`confab formats` lists them).
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+
+    /// Include the project context: instructions file, working directory, files accessed.
+    #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
+          default_value_t = false, default_missing_value = "true")]
+    context: bool,
+
+    /// Include export metadata (exported_at, exported_by) and the session's custom metadata.
+    #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
+          default_value_t = true, default_missing_value = "true")]
+    metadata: bool,
+}
+
+pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
+    let format = choose_format(args)?;
+    let project = Project::discover()?;
+    let store = project
+        .open_existing_store()?
+        .ok_or_else(|| not_found(&args.name, &[]))?;
+    let session = store.get(&args.name).map_err(|error| match error {
+        StoreError::NotFound { name } => not_found(&name, &existing_names(&store)),
+        other => other.into(),
+    })?;
+
+    let settings = ExportSettings {
+        metadata: args.metadata.then(|| ExportMetadata {
+            exported_at: Timestamp::now(),
+            exported_by: user_name(),
+        }),
+        context: args
+            .context
+            .then(|| project_context(&project, &session))
+            .transpose()?,
+    };
+    let checkpoint = session.to_checkpoint(&settings);
+    let blockers = checkpoint.import_blockers();
+    if !blockers.is_empty() && format.can_decode() {
+        writeln!(
+            stderr(),
+            "warning: session {:?} cannot be imported back: {}",
+            session.name,
+            blockers.join(", ")
+        )?;
+    }
+
+    let options = EncodeOptions::new();
+    if args.output == "-" {
+        let mut out = stdout();
+        format
+            .encode(&checkpoint, &options, &mut out)
+            .map_err(encode_error)?;
+        out.flush()?;
+        return Ok(());
+    }
+    write_atomically(&args.output, |file| {
+        format
+            .encode(&checkpoint, &options, file)
+            .map_err(encode_error)
+    })?;
+    writeln!(
+        stdout(),
+        "Exported session {} to {} ({}, {} messages)",
+        session.name,
+        args.output,
+        format.name(),
+        checkpoint.messages.len()
+    )?;
+    Ok(())
+}
+
+fn choose_format(args: &ExportArgs) -> Result<&'static dyn CheckpointFormat, CliError> {
+    let format = match &args.format {
+        Some(name) => format_named(name)?,
+        None if args.output == "-" => format_named("json")?,
+        None => confab_core::format_for_path(&args.output).ok_or_else(|| {
+            let what = match args.output.extension() {
+                Some(extension) => format!("the extension .{extension} names no format"),
+                None => format!("{} has no extension to tell the format by", args.output),
+            };
+            CliError::usage(format!(
+                "cannot choose a format for {}: {what}",
+                args.output
+            ))
+            .hint(format!(
+                "pass --format; formats that export: {}",
+                confab_core::format::describe_formats(true)
+            ))
+        })?,
+    };
+    if !format.can_encode() {
+        return Err(CliError::usage(format!(
+            "the {} format cannot write checkpoints",
+            format.name()
+        ))
+        .hint(format!(
+            "formats that export: {}",
+            confab_core::format::describe_formats(true)
+        )));
+    }
+    Ok(format)
+}
+
+fn encode_error(error: confab_core::EncodeError) -> CliError {
+    CliError::failure(format!("could not encode the checkpoint: {error}"))
+}
+
+/// The project context for `--context`: the project's instructions file (else what the session
+/// brought along), the working directory the session recorded (else the project root), and the
+/// files it recorded as accessed.
+fn project_context(project: &Project, session: &Session) -> Result<Context, CliError> {
+    let stored = session.context.clone().unwrap_or_default();
+    let instructions = match project.instructions_file() {
+        Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
+            CliError::failure(format!(
+                "could not read the instructions file {path}: {}",
+                crate::input::io_reason(&error)
+            ))
+        })?),
+        None => stored.project_instructions,
+    };
+    Ok(Context {
+        project_instructions: instructions,
+        files_accessed: stored.files_accessed,
+        working_directory: stored
+            .working_directory
+            .or_else(|| Some(project.root.to_string())),
+    })
+}
+
+/// The exporting user's name, from the environment.
+fn user_name() -> String {
+    ["CONFAB_USER", "USER", "USERNAME", "LOGNAME"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Writes through `write` into a temporary file beside `path`, then renames it onto `path`.
+fn write_atomically(
+    path: &Utf8Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_str().is_empty() => parent,
+        _ => Utf8Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(CliError::failure(format!(
+            "cannot write {path}: the folder {folder} does not exist"
+        ))
+        .hint(format!(
+            "create it first (mkdir -p {folder}) or choose another --output"
+        )));
+    }
+    let fail = |error: std::io::Error| {
+        CliError::failure(format!(
+            "cannot write {path}: {}",
+            crate::input::io_reason(&error)
+        ))
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".confab-export-")
+        .tempfile_in(folder)
+        .map_err(fail)?;
+    write(temporary.as_file_mut())?;
+    temporary.as_file().sync_all().map_err(fail)?;
+    temporary.persist(path).map_err(|error| fail(error.error))?;
+    Ok(())
+}

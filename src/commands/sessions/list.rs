@@ -1,0 +1,133 @@
+//! `confab sessions list` (also bare `confab sessions`): the sessions of this project.
+//!
+//! A table on a terminal; one name per line when piped, so `confab sessions list | xargs ...`
+//! works; `--format json` for programs. Reads the `sessions` table only, never message bodies.
+//!
+//! The JSON output is stable: an object with a `sessions` array, one object per session with
+//! `name`, `provider`, `model`, `created_at`, `updated_at`, `imported_at` (or null),
+//! `last_active_at` and `message_count`; times are RFC 3339 UTC. Fields may be added, never
+//! renamed or removed.
+
+use std::io::Write;
+
+use clap::{Args, ValueEnum};
+use confab_core::{SessionStore, SessionSummary};
+use serde::Serialize;
+
+use crate::display::{local_second_plain, terminal_safe, write_table};
+use crate::error::CliError;
+use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
+use crate::project::Project;
+
+/// Arguments of `confab sessions list`.
+#[derive(Debug, Default, Args)]
+pub(crate) struct ListArgs {
+    /// Output format [default: table on a terminal, names otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<ListFormat>,
+
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    /// Columns for people.
+    Table,
+    /// The stable JSON document.
+    Json,
+    /// Session names, one per line.
+    Names,
+}
+
+const NO_SESSIONS_HINT: &str = "No sessions yet. Start one with `confab chat --session NAME`, or import one with `confab sessions import FILE`.";
+
+pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
+    let project = Project::discover()?;
+    let sessions = match project.open_existing_store()? {
+        Some(store) => store.list()?,
+        None => Vec::new(),
+    };
+    let format = match (args.json, args.format) {
+        (true, _) => ListFormat::Json,
+        (false, Some(format)) => format,
+        (false, None) if stdout_is_terminal() => ListFormat::Table,
+        (false, None) => ListFormat::Names,
+    };
+    let mut out = stdout();
+    match format {
+        ListFormat::Json => {
+            let document = ListDocument {
+                sessions: sessions.iter().map(ListedSession::from).collect(),
+            };
+            write_json(&mut out, &document)?;
+        }
+        ListFormat::Names => {
+            for session in &sessions {
+                writeln!(out, "{}", session.name)?;
+            }
+            if sessions.is_empty() {
+                // Scripts reading names see none; a person still learns what to do.
+                writeln!(stderr(), "{NO_SESSIONS_HINT}")?;
+            }
+        }
+        ListFormat::Table if sessions.is_empty() => writeln!(out, "{NO_SESSIONS_HINT}")?,
+        ListFormat::Table => {
+            let rows: Vec<Vec<String>> = sessions
+                .iter()
+                .map(|session| {
+                    vec![
+                        session.name.clone(),
+                        local_second_plain(session.created_at),
+                        local_second_plain(session.updated_at),
+                        session.message_count.to_string(),
+                        terminal_safe(&session.model).into_owned(),
+                        terminal_safe(&session.provider).into_owned(),
+                    ]
+                })
+                .collect();
+            write_table(
+                &mut out,
+                &[
+                    "NAME", "CREATED", "UPDATED", "MESSAGES", "MODEL", "PROVIDER",
+                ],
+                &rows,
+                &[3],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ListDocument<'a> {
+    sessions: Vec<ListedSession<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListedSession<'a> {
+    name: &'a str,
+    provider: &'a str,
+    model: &'a str,
+    created_at: jiff::Timestamp,
+    updated_at: jiff::Timestamp,
+    imported_at: Option<jiff::Timestamp>,
+    last_active_at: jiff::Timestamp,
+    message_count: u64,
+}
+
+impl<'a> From<&'a SessionSummary> for ListedSession<'a> {
+    fn from(session: &'a SessionSummary) -> ListedSession<'a> {
+        ListedSession {
+            name: &session.name,
+            provider: &session.provider,
+            model: &session.model,
+            created_at: session.created_at,
+            updated_at: session.updated_at,
+            imported_at: session.imported_at,
+            last_active_at: session.last_activity(),
+            message_count: session.message_count,
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `confab sessions show NAME`: a session's transcript, for reading in a terminal.
+
+use std::io::Write;
+
+use clap::Args;
+use confab_core::{Message, SessionStore};
+
+use crate::commands::sessions::not_found;
+use crate::display::{local_minute, local_second, terminal_safe};
+use crate::error::CliError;
+use crate::output::stdout;
+use crate::project::Project;
+
+/// Arguments of `confab sessions show`.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The session to show.
+    name: String,
+}
+
+pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
+    let project = Project::discover()?;
+    let store = project
+        .open_existing_store()?
+        .ok_or_else(|| not_found(&args.name, &[]))?;
+    let session = store.get(&args.name).map_err(|error| match error {
+        confab_core::StoreError::NotFound { name } => {
+            not_found(&name, &crate::commands::sessions::existing_names(&store))
+        }
+        other => other.into(),
+    })?;
+    let mut out = stdout();
+    writeln!(out, "{}", session.name)?;
+    writeln!(
+        out,
+        "{} · {} · {} messages · created {} · updated {}",
+        terminal_safe(&session.provider),
+        terminal_safe(&session.model),
+        session.messages.len(),
+        local_minute(session.created_at),
+        local_minute(session.updated_at),
+    )?;
+    for message in &session.messages {
+        writeln!(out)?;
+        writeln!(out, "{}", heading(message))?;
+        let content = terminal_safe(&message.content);
+        if !content.is_empty() {
+            writeln!(out, "{}", content.trim_end_matches('\n'))?;
+        }
+        for call in &message.tool_calls {
+            writeln!(
+                out,
+                "→ {}({})",
+                terminal_safe(&call.name),
+                terminal_safe(&call.arguments.to_string())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `── assistant · 2025-10-29 15:20:19 UTC · gpt-4o ──`
+fn heading(message: &Message) -> String {
+    let mut parts = vec![message.role.to_string()];
+    if let Some(time) = message.created_at {
+        parts.push(local_second(time));
+    }
+    if let Some(model) = &message.model {
+        parts.push(terminal_safe(model).into_owned());
+    }
+    if let Some(usage) = message.usage {
+        parts.push(format!("{} tokens", usage.total()));
+    }
+    if let Some(id) = &message.tool_call_id {
+        parts.push(format!("answers {}", terminal_safe(id)));
+    }
+    if message.archived {
+        parts.push("archived".to_owned());
+    }
+    format!("── {} ──", parts.join(" · "))
+}

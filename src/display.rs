@@ -1,0 +1,108 @@
+//! Showing stored text and times to a person: tables, local times, and text made safe for a
+//! terminal.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// `2025-10-30 14:30` in the local time zone (`TZ`, else the system's).
+pub(crate) fn local_minute(time: Timestamp) -> String {
+    time.to_zoned_datetime(TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// `2025-10-30 14:30:12` in the local time zone, as `atmos ai sessions list` shows times.
+pub(crate) fn local_second_plain(time: Timestamp) -> String {
+    time.to_zoned_datetime(TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `2025-10-30 14:30:12 UTC`-style: to the second, with the zone's abbreviation.
+pub(crate) fn local_second(time: Timestamp) -> String {
+    time.to_zoned_datetime(TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
+/// Text from a checkpoint (someone else's file) with terminal control sequences defused.
+///
+/// A message can hold ESC sequences that recolour, retitle or rewrite a terminal, or hide text.
+/// Newlines and tabs stay; every other control character is shown as its escape (`\u{1b}`).
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            safe.extend(c.escape_unicode());
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
+}
+
+/// A table with left-aligned columns; columns listed in `right` are right-aligned.
+pub(crate) fn write_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    right: &[usize],
+) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|cell| (*cell).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if column > 0 {
+                line.push_str("  ");
+            }
+            let pad = width - cell.chars().count();
+            if right.contains(&column) {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                if column + 1 < row.len() {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_sequences_are_defused_but_layout_kept() {
+        assert_eq!(terminal_safe("a\n\tb"), "a\n\tb");
+        assert_eq!(terminal_safe("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+        assert_eq!(terminal_safe("\r\u{9b}"), "\\u{d}\\u{9b}");
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let mut out = Vec::new();
+        let rows = vec![vec!["a".to_owned(), "10".to_owned(), "x".to_owned()]];
+        write_table(&mut out, &["NAME", "N", "LAST"], &rows, &[1]).expect("writes");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "NAME   N  LAST\na     10  x\n"
+        );
+    }
+}

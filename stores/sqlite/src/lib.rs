@@ -1,0 +1,305 @@
+//! The embedded session store: one SQLite database per project, at `.confab/sessions.db`.
+//!
+//! SQLite is compiled into the binary (rusqlite's `bundled` feature), so a store needs no server
+//! and no system library, and a project's sessions are one file that can be backed up or deleted.
+//!
+//! Concurrency is normal: an editor plugin may chat while a shell imports. The database runs in
+//! WAL mode (readers never block the writer), every write is one `BEGIN IMMEDIATE` transaction
+//! (the write lock is taken up front, so two writers queue instead of deadlocking on a lock
+//! upgrade), and a busy timeout makes a writer wait its turn rather than fail with "database is
+//! locked".
+//!
+//! `list` reads only the `sessions` table: each session keeps its `message_count`, updated in the
+//! same transaction as its messages, so listing cost does not grow with conversation length.
+
+mod migrations;
+mod rows;
+
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use confab_core::{
+    Message, Session, SessionStore, SessionSummary, StoreError, validate_session_name,
+};
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::migrations::{MIGRATIONS, MigrationError};
+use crate::rows::{backend, insert_messages, read_messages, split_time, time_from};
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A session store in one SQLite file.
+pub struct SqliteStore {
+    connection: Connection,
+    path: Utf8PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating the file (and its folder) if needed, and brings its
+    /// schema up to date.
+    pub fn open(path: &Utf8Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|error| StoreError::Backend {
+                message: format!("cannot create the folder {parent}: {error}"),
+                source: Some(Box::new(error)),
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteStore::open_with(path, flags)
+    }
+
+    /// Opens the store at `path` if the file exists; `Ok(None)` if it does not. For commands that
+    /// only read, so that looking at a project never creates a store in it.
+    pub fn open_existing(path: &Utf8Path) -> Result<Option<SqliteStore>, StoreError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteStore::open_with(path, flags).map(Some)
+    }
+
+    fn open_with(path: &Utf8Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
+        let fail = |error: rusqlite::Error| backend(format!("cannot open {path}"), error);
+        let mut connection = Connection::open_with_flags(path, flags).map_err(fail)?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // WAL: readers and one writer at once. NORMAL sync is durable in WAL mode except for the
+        // last transactions on power loss, never corrupt.
+        connection
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(fail)?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(fail)?;
+        connection
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
+        migrations::migrate(&mut connection, MIGRATIONS).map_err(|error| match error {
+            MigrationError::Newer { found, supported } => StoreError::NewerSchema {
+                path: path.to_string(),
+                found,
+                supported,
+            },
+            MigrationError::Sqlite(error) => backend(format!("cannot upgrade {path}"), error),
+        })?;
+        Ok(SqliteStore {
+            connection,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Where the store's file is.
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    fn write(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        self.connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|error| backend("cannot start a write", error))
+    }
+}
+
+impl SessionStore for SqliteStore {
+    fn create(&mut self, session: &Session) -> Result<(), StoreError> {
+        validate_session_name(&session.name)?;
+        let transaction = self.write()?;
+        if session_id(&transaction, &session.name)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                name: session.name.clone(),
+            });
+        }
+        insert_session(&transaction, session)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))
+    }
+
+    fn get(&self, name: &str) -> Result<Session, StoreError> {
+        // One read transaction, so the session row and its messages are one snapshot.
+        let transaction = self
+            .connection
+            .unchecked_transaction()
+            .map_err(|error| backend("cannot start a read", error))?;
+        let row = transaction
+            .query_row(
+                "SELECT id, name, provider, model, skill, project_path,
+                        created_at, created_at_ns, updated_at, updated_at_ns,
+                        imported_at, imported_at_ns, metadata, context
+                 FROM sessions WHERE name = ?1",
+                [name],
+                rows::SessionRow::read,
+            )
+            .optional()
+            .map_err(|error| backend("cannot read the session", error))?
+            .ok_or_else(|| StoreError::NotFound {
+                name: name.to_owned(),
+            })?;
+        let messages = read_messages(&transaction, row.id)?;
+        row.into_session(messages)
+    }
+
+    fn list(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT name, provider, model, created_at, created_at_ns, updated_at,
+                        updated_at_ns, imported_at, imported_at_ns, message_count
+                 FROM sessions
+                 ORDER BY name",
+            )
+            .map_err(|error| backend("cannot list sessions", error))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    SessionSummary {
+                        name: row.get(0)?,
+                        provider: row.get(1)?,
+                        model: row.get(2)?,
+                        created_at: Timestamp::UNIX_EPOCH,
+                        updated_at: Timestamp::UNIX_EPOCH,
+                        imported_at: None,
+                        message_count: row.get::<_, i64>(9)?.max(0) as u64,
+                    },
+                    [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
+                    (row.get::<_, Option<i64>>(7)?, row.get::<_, Option<i64>>(8)?),
+                ))
+            })
+            .map_err(|error| backend("cannot list sessions", error))?;
+        rows.map(|row| {
+            let (mut summary, [created, created_ns, updated, updated_ns], imported) =
+                row.map_err(|error| backend("cannot list sessions", error))?;
+            summary.created_at = time_from(created, created_ns)?;
+            summary.updated_at = time_from(updated, updated_ns)?;
+            summary.imported_at = match imported {
+                (Some(seconds), nanos) => Some(time_from(seconds, nanos.unwrap_or(0))?),
+                (None, _) => None,
+            };
+            Ok(summary)
+        })
+        .collect()
+    }
+
+    fn append_messages(
+        &mut self,
+        name: &str,
+        messages: &[Message],
+        updated_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let transaction = self.write()?;
+        let (id, count): (i64, i64) = transaction
+            .query_row(
+                "SELECT id, message_count FROM sessions WHERE name = ?1",
+                [name],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(|error| backend("cannot read the session", error))?
+            .ok_or_else(|| StoreError::NotFound {
+                name: name.to_owned(),
+            })?;
+        insert_messages(&transaction, id, count, messages)?;
+        let (seconds, nanos) = split_time(updated_at);
+        transaction
+            .execute(
+                "UPDATE sessions SET message_count = message_count + ?2,
+                        updated_at = ?3, updated_at_ns = ?4
+                 WHERE id = ?1",
+                params![id, messages.len() as i64, seconds, nanos],
+            )
+            .map_err(|error| backend("cannot update the session", error))?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))
+    }
+
+    fn replace(&mut self, session: &Session) -> Result<(), StoreError> {
+        validate_session_name(&session.name)?;
+        let transaction = self.write()?;
+        transaction
+            .execute("DELETE FROM sessions WHERE name = ?1", [&session.name])
+            .map_err(|error| backend("cannot replace the session", error))?;
+        insert_session(&transaction, session)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))
+    }
+
+    fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
+        let transaction = self.write()?;
+        {
+            let mut statement = transaction
+                .prepare_cached("DELETE FROM sessions WHERE name = ?1")
+                .map_err(|error| backend("cannot delete", error))?;
+            for name in names {
+                let deleted = statement
+                    .execute([name])
+                    .map_err(|error| backend("cannot delete", error))?;
+                if deleted == 0 {
+                    // Dropping the transaction rolls back the names deleted so far.
+                    return Err(StoreError::NotFound { name: name.clone() });
+                }
+            }
+        }
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))
+    }
+}
+
+fn session_id(connection: &Connection, name: &str) -> Result<Option<i64>, StoreError> {
+    connection
+        .query_row("SELECT id FROM sessions WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(|error| backend("cannot read the session", error))
+}
+
+fn insert_session(connection: &Connection, session: &Session) -> Result<(), StoreError> {
+    let (created, created_ns) = split_time(session.created_at);
+    let (updated, updated_ns) = split_time(session.updated_at);
+    let imported = session.imported_at.map(split_time);
+    let metadata = rows::json_column(session.metadata.as_ref())?;
+    let context = rows::json_column(session.context.as_ref())?;
+    connection
+        .execute(
+            "INSERT INTO sessions (name, provider, model, skill, project_path,
+                 created_at, created_at_ns, updated_at, updated_at_ns,
+                 imported_at, imported_at_ns, metadata, context, message_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                session.name,
+                session.provider,
+                session.model,
+                session.skill,
+                session.project_path,
+                created,
+                created_ns,
+                updated,
+                updated_ns,
+                imported.map(|(seconds, _)| seconds),
+                imported.map(|(_, nanos)| nanos),
+                metadata,
+                context,
+                session.messages.len() as i64,
+            ],
+        )
+        .map_err(|error| backend("cannot store the session", error))?;
+    let id = connection.last_insert_rowid();
+    insert_messages(connection, id, 0, &session.messages)
+}
+
+#[cfg(test)]
+mod tests;

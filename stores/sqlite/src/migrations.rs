@@ -1,0 +1,169 @@
+//! Versioned schema migrations, recorded in SQLite's `user_version`.
+//!
+//! Each migration is SQL that takes the schema from version `n` to `n + 1`. Opening a store
+//! applies the missing ones in order, all in one immediate transaction, so two processes opening
+//! an old store at once cannot both upgrade it, and a failed upgrade leaves the old schema whole.
+//! A store from a newer confab (a version above the last migration) is refused, not "repaired".
+//!
+//! Never edit a released migration: add a new one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The migrations, oldest first; the schema version is the number applied.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: sessions and their messages. Timestamps are two integers, whole seconds since the Unix
+    // epoch and nanoseconds, so they sort as numbers, keep full precision, and cover every year
+    // an RFC 3339 timestamp can name (an i64 of nanoseconds ends in 2262).
+    r"
+    CREATE TABLE sessions (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        provider        TEXT NOT NULL,
+        model           TEXT NOT NULL,
+        skill           TEXT,
+        project_path    TEXT,
+        created_at      INTEGER NOT NULL,
+        created_at_ns   INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        updated_at_ns   INTEGER NOT NULL,
+        imported_at     INTEGER,
+        imported_at_ns  INTEGER,
+        metadata        TEXT,   -- JSON object
+        context         TEXT,   -- JSON object: project_instructions, files_accessed, working_directory
+        message_count   INTEGER NOT NULL DEFAULT 0  -- kept in step with messages, so list reads no messages
+    );
+
+    CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        session_id      INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL,
+        role            TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system', 'tool')),
+        content         TEXT NOT NULL,
+        created_at      INTEGER,
+        created_at_ns   INTEGER,
+        archived        INTEGER NOT NULL DEFAULT 0,
+        model           TEXT,
+        input_tokens    INTEGER,
+        output_tokens   INTEGER,
+        tool_calls      TEXT,   -- JSON array, NULL when the message made none
+        tool_call_id    TEXT,
+        UNIQUE (session_id, seq)
+    );
+    ",
+];
+
+/// Brings the schema of `connection` up to date.
+pub(crate) fn migrate(
+    connection: &mut Connection,
+    migrations: &[&str],
+) -> Result<(), MigrationError> {
+    let latest = migrations.len() as i64;
+    // Cheap check first: a current store needs no write lock.
+    if user_version(connection)? == latest {
+        return Ok(());
+    }
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = user_version(&transaction)?;
+    if found > latest {
+        return Err(MigrationError::Newer {
+            found,
+            supported: latest,
+        });
+    }
+    for (index, sql) in migrations.iter().enumerate().skip(found as usize) {
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    transaction.commit()?;
+    Ok(())
+}
+
+fn user_version(connection: &Connection) -> rusqlite::Result<i64> {
+    connection.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Why a migration did not happen.
+#[derive(Debug)]
+pub(crate) enum MigrationError {
+    /// The store is newer than this build.
+    Newer { found: i64, supported: i64 },
+    /// SQLite failed.
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for MigrationError {
+    fn from(error: rusqlite::Error) -> MigrationError {
+        MigrationError::Sqlite(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(connection: &Connection) -> Vec<String> {
+        let mut statement = connection
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .expect("prepare");
+        statement
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn a_new_store_gets_every_migration() {
+        let mut connection = Connection::open_in_memory().expect("open");
+        migrate(&mut connection, MIGRATIONS).expect("migrates");
+        assert_eq!(
+            user_version(&connection).expect("version"),
+            MIGRATIONS.len() as i64
+        );
+        assert_eq!(tables(&connection), ["messages", "sessions"]);
+        // Idempotent.
+        migrate(&mut connection, MIGRATIONS).expect("migrates again");
+    }
+
+    #[test]
+    fn an_old_store_is_upgraded_keeping_its_data() {
+        let mut connection = Connection::open_in_memory().expect("open");
+        let v1 = &["CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7);"];
+        migrate(&mut connection, v1).expect("v1");
+        let v2 = &[v1[0], "ALTER TABLE t ADD COLUMN y INTEGER DEFAULT 8;"];
+        migrate(&mut connection, v2).expect("v2");
+        let row: (i64, i64) = connection
+            .query_row("SELECT x, y FROM t", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .expect("row");
+        assert_eq!(row, (7, 8));
+        assert_eq!(user_version(&connection).expect("version"), 2);
+    }
+
+    #[test]
+    fn a_failed_upgrade_changes_nothing() {
+        let mut connection = Connection::open_in_memory().expect("open");
+        migrate(&mut connection, &["CREATE TABLE t (x INTEGER);"]).expect("v1");
+        let broken = &[
+            "CREATE TABLE t (x INTEGER);",
+            "CREATE TABLE u (y);",
+            "NOT SQL",
+        ];
+        assert!(migrate(&mut connection, broken).is_err());
+        assert_eq!(user_version(&connection).expect("version"), 1);
+        assert_eq!(tables(&connection), ["t"]);
+    }
+
+    #[test]
+    fn a_newer_store_is_refused() {
+        let mut connection = Connection::open_in_memory().expect("open");
+        connection
+            .pragma_update(None, "user_version", 99)
+            .expect("set version");
+        match migrate(&mut connection, MIGRATIONS) {
+            Err(MigrationError::Newer { found: 99, .. }) => {}
+            other => panic!("expected Newer, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Converting between rows and the core types.
+
+use confab_core::{Context, Message, Role, Session, StoreError, TokenUsage, ToolCall};
+use jiff::Timestamp;
+use rusqlite::{Connection, Row, params};
+use serde_json::{Map, Value};
+
+/// A backend error with what we were doing.
+pub(crate) fn backend(doing: impl Into<String>, error: rusqlite::Error) -> StoreError {
+    let message = format!("{}: {error}", doing.into());
+    StoreError::Backend {
+        message,
+        source: Some(Box::new(error)),
+    }
+}
+
+/// A timestamp as the two integer columns that store it.
+pub(crate) fn split_time(time: Timestamp) -> (i64, i32) {
+    (time.as_second(), time.subsec_nanosecond())
+}
+
+/// The timestamp two integer columns hold.
+pub(crate) fn time_from(seconds: i64, nanos: i64) -> Result<Timestamp, StoreError> {
+    i32::try_from(nanos)
+        .ok()
+        .and_then(|nanos| Timestamp::new(seconds, nanos).ok())
+        .ok_or_else(|| {
+            StoreError::Unstorable(format!("corrupt timestamp {seconds}.{nanos} in the store"))
+        })
+}
+
+fn optional_time(
+    seconds: Option<i64>,
+    nanos: Option<i64>,
+) -> Result<Option<Timestamp>, StoreError> {
+    seconds
+        .map(|seconds| time_from(seconds, nanos.unwrap_or(0)))
+        .transpose()
+}
+
+/// A value as a JSON text column (`NULL` for `None`).
+pub(crate) fn json_column<T: serde::Serialize>(
+    value: Option<&T>,
+) -> Result<Option<String>, StoreError> {
+    value
+        .map(|value| {
+            serde_json::to_string(value)
+                .map_err(|error| StoreError::Unstorable(format!("cannot encode a value: {error}")))
+        })
+        .transpose()
+}
+
+fn from_json_column<T: serde::de::DeserializeOwned>(
+    text: Option<String>,
+) -> Result<Option<T>, StoreError> {
+    text.map(|text| {
+        serde_json::from_str(&text)
+            .map_err(|error| StoreError::Unstorable(format!("corrupt JSON in the store: {error}")))
+    })
+    .transpose()
+}
+
+/// The `sessions` columns of one session, before its messages are read.
+pub(crate) struct SessionRow {
+    pub(crate) id: i64,
+    name: String,
+    provider: String,
+    model: String,
+    skill: Option<String>,
+    project_path: Option<String>,
+    times: [i64; 4],
+    imported: (Option<i64>, Option<i64>),
+    metadata: Option<String>,
+    context: Option<String>,
+}
+
+impl SessionRow {
+    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
+        Ok(SessionRow {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            provider: row.get(2)?,
+            model: row.get(3)?,
+            skill: row.get(4)?,
+            project_path: row.get(5)?,
+            times: [row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?],
+            imported: (row.get(10)?, row.get(11)?),
+            metadata: row.get(12)?,
+            context: row.get(13)?,
+        })
+    }
+
+    pub(crate) fn into_session(self, messages: Vec<Message>) -> Result<Session, StoreError> {
+        let [created, created_ns, updated, updated_ns] = self.times;
+        Ok(Session {
+            name: self.name,
+            provider: self.provider,
+            model: self.model,
+            skill: self.skill,
+            project_path: self.project_path,
+            created_at: time_from(created, created_ns)?,
+            updated_at: time_from(updated, updated_ns)?,
+            imported_at: optional_time(self.imported.0, self.imported.1)?,
+            metadata: from_json_column::<Map<String, Value>>(self.metadata)?,
+            context: from_json_column::<Context>(self.context)?,
+            messages,
+        })
+    }
+}
+
+/// Inserts `messages` after the first `first_seq` messages of session `id`.
+pub(crate) fn insert_messages(
+    connection: &Connection,
+    id: i64,
+    first_seq: i64,
+    messages: &[Message],
+) -> Result<(), StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "INSERT INTO messages (session_id, seq, role, content, created_at, created_at_ns,
+                 archived, model, input_tokens, output_tokens, tool_calls, tool_call_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .map_err(|error| backend("cannot store messages", error))?;
+    for (offset, message) in messages.iter().enumerate() {
+        let created = message.created_at.map(split_time);
+        let usage = message.usage.unwrap_or_default();
+        let tool_calls = if message.tool_calls.is_empty() {
+            None
+        } else {
+            json_column(Some(&message.tool_calls))?
+        };
+        let tokens = |count: Option<u64>| -> Result<Option<i64>, StoreError> {
+            count
+                .map(|count| {
+                    i64::try_from(count).map_err(|_| {
+                        StoreError::Unstorable(format!("token count {count} is too large to store"))
+                    })
+                })
+                .transpose()
+        };
+        statement
+            .execute(params![
+                id,
+                first_seq + offset as i64,
+                message.role.as_str(),
+                message.content,
+                created.map(|(seconds, _)| seconds),
+                created.map(|(_, nanos)| nanos),
+                message.archived,
+                message.model,
+                tokens(usage.input_tokens)?,
+                tokens(usage.output_tokens)?,
+                tool_calls,
+                message.tool_call_id,
+            ])
+            .map_err(|error| backend("cannot store messages", error))?;
+    }
+    Ok(())
+}
+
+/// Every message of session `id`, in order.
+pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Message>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT role, content, created_at, created_at_ns, archived, model,
+                    input_tokens, output_tokens, tool_calls, tool_call_id
+             FROM messages WHERE session_id = ?1 ORDER BY seq",
+        )
+        .map_err(|error| backend("cannot read messages", error))?;
+    let rows = statement
+        .query_map(params![id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                (row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?),
+                row.get::<_, bool>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                (row.get::<_, Option<i64>>(6)?, row.get::<_, Option<i64>>(7)?),
+                row.get::<_, Option<String>>(8)?,
+                row.get::<_, Option<String>>(9)?,
+            ))
+        })
+        .map_err(|error| backend("cannot read messages", error))?;
+    rows.map(|row| {
+        let (role, content, created, archived, model, tokens, tool_calls, tool_call_id) =
+            row.map_err(|error| backend("cannot read messages", error))?;
+        let role = Role::parse(&role)
+            .ok_or_else(|| StoreError::Unstorable(format!("corrupt role {role:?} in the store")))?;
+        let usage = match tokens {
+            (None, None) => None,
+            (input, output) => Some(TokenUsage {
+                input_tokens: input.map(|count| count.max(0) as u64),
+                output_tokens: output.map(|count| count.max(0) as u64),
+            }),
+        };
+        Ok(Message {
+            role,
+            content,
+            created_at: optional_time(created.0, created.1)?,
+            archived,
+            model,
+            usage,
+            tool_calls: from_json_column::<Vec<ToolCall>>(tool_calls)?.unwrap_or_default(),
+            tool_call_id,
+        })
+    })
+    .collect()
+}

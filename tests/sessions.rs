@@ -1,0 +1,372 @@
+//! `confab sessions list | show | delete | clean`, on the embedded store.
+
+use predicates::str::contains;
+
+use crate::util::{Project, transcript};
+
+fn project_with_sessions() -> Project {
+    let project = Project::new();
+    project.import_fixture("atmos/eks-troubleshooting.json");
+    project.import_fixture("atmos/vpc-migration.yaml");
+    project
+}
+
+#[test]
+fn list_shows_a_table_names_or_json() {
+    let project = project_with_sessions();
+    let table = project
+        .confab()
+        .args(["sessions", "list", "--format", "table"])
+        .output()
+        .expect("runs");
+    insta::assert_snapshot!(transcript(&project, &table), @r"
+    exit: 0
+    --- stdout
+    NAME                 CREATED              UPDATED              MESSAGES  MODEL              PROVIDER
+    eks-troubleshooting  2025-10-29 15:20:00  2025-10-29 20:45:00         4  gpt-4o             openai
+    vpc-migration        2025-10-30 14:30:00  2025-10-31 09:15:00         3  claude-sonnet-4-6  anthropic
+    --- stderr
+    ");
+    // Piped output (tests are never a terminal) is one name per line, for scripts.
+    project
+        .confab()
+        .args(["sessions", "list"])
+        .assert()
+        .success()
+        .stdout("eks-troubleshooting\nvpc-migration\n");
+    // Bare `confab sessions` is `list`.
+    project
+        .confab()
+        .arg("sessions")
+        .assert()
+        .success()
+        .stdout("eks-troubleshooting\nvpc-migration\n");
+
+    let json = project
+        .confab()
+        .args(["sessions", "list", "--json"])
+        .output()
+        .expect("runs");
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let first = &document["sessions"][0];
+    assert_eq!(first["name"], "eks-troubleshooting");
+    assert_eq!(first["provider"], "openai");
+    assert_eq!(first["model"], "gpt-4o");
+    assert_eq!(first["created_at"], "2025-10-29T15:20:00.120934Z");
+    assert_eq!(first["updated_at"], "2025-10-29T20:45:00.5Z");
+    assert_eq!(first["message_count"], 4);
+    assert!(first["imported_at"].is_string());
+    assert_eq!(first["last_active_at"], first["imported_at"]);
+    let same = project
+        .confab()
+        .args(["sessions", "list", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(json.stdout, same.stdout);
+}
+
+#[test]
+fn an_empty_project_hints_how_to_start_and_creates_nothing() {
+    let project = Project::new();
+    project
+        .confab()
+        .args(["sessions", "list", "--format", "table"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "No sessions yet. Start one with `confab chat --session NAME`",
+        ));
+    project
+        .confab()
+        .args(["sessions", "list"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("No sessions yet"));
+    project
+        .confab()
+        .args(["sessions", "list", "--json"])
+        .assert()
+        .success()
+        .stdout("{\n  \"sessions\": []\n}\n");
+    assert!(
+        !project.path().join(".confab").exists(),
+        "reading must not create a store"
+    );
+}
+
+#[test]
+fn show_prints_a_readable_transcript() {
+    let project = Project::new();
+    project.import_fixture("../../examples/incident-review.json");
+    let output = project
+        .confab()
+        .args(["sessions", "show", "incident-review"])
+        .output()
+        .expect("runs");
+    insta::assert_snapshot!(transcript(&project, &output));
+}
+
+#[test]
+fn show_defuses_terminal_escapes() {
+    let project = Project::new();
+    project.write(
+        "evil.json",
+        r#"{"version":"1.0","session":{"name":"evil","provider":"p\u001b]0;pwned\u0007","model":"m"},
+            "messages":[{"role":"user","content":"\u001b[2J\u001b[31mred"}]}"#,
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "evil.json"])
+        .assert()
+        .success();
+    let output = project
+        .confab()
+        .args(["sessions", "show", "evil"])
+        .output()
+        .expect("runs");
+    assert!(
+        !output.stdout.contains(&0x1b),
+        "no raw ESC reaches the terminal"
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("\\u{1b}[31mred"), "{text}");
+}
+
+#[test]
+fn unknown_names_suggest_the_closest() {
+    let project = project_with_sessions();
+    project
+        .confab()
+        .args(["sessions", "show", "eks-troubleshoting"])
+        .assert()
+        .code(1)
+        .stderr("error: no session named \"eks-troubleshoting\"\nhint: did you mean eks-troubleshooting?\n");
+    project
+        .confab()
+        .args(["sessions", "delete", "vpc-migraton"])
+        .assert()
+        .code(1)
+        .stderr(contains("hint: did you mean vpc-migration?"));
+    project
+        .confab()
+        .args(["sessions", "delete", "zzz"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "hint: `confab sessions list` shows the sessions there are",
+        ));
+}
+
+#[test]
+fn delete_removes_all_named_or_none() {
+    let project = project_with_sessions();
+    project
+        .confab()
+        .args(["sessions", "delete", "eks-troubleshooting", "nope"])
+        .assert()
+        .code(1)
+        .stderr(contains("nothing was deleted"));
+    assert_eq!(project.session_names().len(), 2);
+    project
+        .confab()
+        .args(["sessions", "delete", "eks-troubleshooting", "vpc-migration"])
+        .assert()
+        .success()
+        .stdout("Deleted eks-troubleshooting\nDeleted vpc-migration\n");
+    assert!(project.session_names().is_empty());
+    project
+        .confab()
+        .args(["sessions", "delete"])
+        .assert()
+        .code(2);
+}
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
+
+#[test]
+fn clean_understands_every_unit() {
+    for (age, older, newer) in [
+        ("1h", 2 * HOUR, HOUR / 2),
+        ("2d", 3 * DAY, DAY),
+        ("2w", 15 * DAY, 13 * DAY),
+        ("2m", 70 * DAY, 50 * DAY),
+    ] {
+        let project = project_with_sessions();
+        project.age_session("eks-troubleshooting", older);
+        project.age_session("vpc-migration", newer);
+        project
+            .confab()
+            .args(["sessions", "clean", "--older-than", age])
+            .assert()
+            .success()
+            .stdout(contains(format!(
+                "Removed 1 session inactive for more than {age}:\n  eks-troubleshooting"
+            )));
+        assert_eq!(
+            project.session_names(),
+            ["vpc-migration"],
+            "after clean --older-than {age}"
+        );
+    }
+}
+
+#[test]
+fn clean_dry_run_changes_nothing() {
+    let project = project_with_sessions();
+    project.age_session("eks-troubleshooting", 40 * DAY);
+    project
+        .confab()
+        .args(["sessions", "clean", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "Would remove 1 session inactive for more than 30d:\n  eks-troubleshooting",
+        ));
+    assert_eq!(project.session_names().len(), 2);
+    // The default is 30 days.
+    project
+        .confab()
+        .args(["sessions", "clean"])
+        .assert()
+        .success()
+        .stdout(contains("Removed 1 session"));
+    assert_eq!(project.session_names(), ["vpc-migration"]);
+}
+
+#[test]
+fn clean_measures_age_from_the_import() {
+    // The fixtures were last updated in 2025, but imported just now: they are not stale.
+    let project = project_with_sessions();
+    project
+        .confab()
+        .args(["sessions", "clean", "--older-than", "1h"])
+        .assert()
+        .success()
+        .stdout("No sessions inactive for more than 1h.\n");
+    assert_eq!(project.session_names().len(), 2);
+}
+
+#[test]
+fn clean_zero_removes_everything() {
+    let project = project_with_sessions();
+    project
+        .confab()
+        .args(["sessions", "clean", "--older-than", "0d"])
+        .assert()
+        .success()
+        .stdout(contains("Removed 2 sessions"));
+    assert!(project.session_names().is_empty());
+}
+
+#[test]
+fn clean_refuses_invalid_ages_listing_the_units() {
+    let project = project_with_sessions();
+    for bad in ["30", "30x", "-1d", "1.5d"] {
+        project
+            .confab()
+            .args(["sessions", "clean", "--older-than", bad])
+            .assert()
+            .code(2)
+            .stderr(contains("h (hours), d (days), w (weeks) or m (months)"));
+    }
+    assert_eq!(project.session_names().len(), 2);
+}
+
+#[test]
+fn retention_comes_from_confab_yaml_or_the_environment() {
+    let project = project_with_sessions();
+    project.age_session("eks-troubleshooting", 3 * DAY);
+    project.write("confab.yaml", "sessions:\n  retention: 2d\n");
+    project
+        .confab()
+        .args(["sessions", "clean", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains("Would remove 1"));
+    project
+        .confab()
+        .args(["sessions", "clean", "--dry-run"])
+        .env("CONFAB_SESSIONS_RETENTION", "1w")
+        .assert()
+        .success()
+        .stdout(contains("No sessions inactive for more than 1w."));
+    project.write("confab.yaml", "sessions:\n  retention: 2x\n");
+    project
+        .confab()
+        .args(["sessions", "list"])
+        .assert()
+        .code(1)
+        .stderr(contains("sessions.retention in"))
+        .stderr(contains("invalid age \"2x\""));
+    project.write("confab.yaml", "sessions:\n  retension: 2d\n");
+    project
+        .confab()
+        .args(["sessions", "list"])
+        .assert()
+        .code(1)
+        .stderr(contains("confab.yaml:2:3"))
+        .stderr(contains("retension"));
+}
+
+#[test]
+fn the_store_path_is_configurable_and_the_root_is_found_from_subfolders() {
+    let project = Project::new();
+    project.write("confab.yaml", "sessions:\n  path: state/my.db\n");
+    let nested = project.path().join("deep/er");
+    std::fs::create_dir_all(&nested).expect("mkdir");
+    let fixture = crate::util::fixture_path("atmos/vpc-migration.yaml");
+    project
+        .confab()
+        .current_dir(&nested)
+        .args(["sessions", "import"])
+        .arg(&fixture)
+        .assert()
+        .success();
+    assert!(project.path().join("state/my.db").is_file());
+    assert!(!nested.join(".confab").exists());
+    let other = project.path().join("elsewhere.db");
+    project
+        .confab()
+        .env("CONFAB_SESSIONS_PATH", &other)
+        .args(["sessions", "import"])
+        .arg(&fixture)
+        .assert()
+        .success();
+    assert!(other.is_file());
+}
+
+#[test]
+fn two_processes_write_to_one_store_at_once() {
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let writers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|prefix| {
+            let mut commands: Vec<_> = (0..15)
+                .map(|index| {
+                    let mut command = project.confab();
+                    command
+                        .args(["sessions", "import", "--name", &format!("{prefix}{index}")])
+                        .arg(&fixture);
+                    command
+                })
+                .collect();
+            std::thread::spawn(move || {
+                for command in &mut commands {
+                    let output = command.output().expect("runs");
+                    assert!(
+                        output.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("writer succeeded");
+    }
+    assert_eq!(project.session_names().len(), 30);
+}
