@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{formats, schema, sessions};
+use crate::commands::{formats, schema, sessions, templates};
 
 /// Keep AI chat sessions and move them between people, projects and tools.
 #[derive(Debug, Parser)]
@@ -21,4 +21,6 @@ pub(crate) enum Command {
     Formats(formats::FormatsArgs),
     /// Print the checkpoint JSON Schema.
     Schema(schema::SchemaArgs),
+    /// List and show the Handlebars templates of Markdown reports.
+    Templates(templates::TemplatesArgs),
 }

@@ -7,6 +7,7 @@
 //! | `sessions.path`      | `CONFAB_SESSIONS_PATH`      | `.confab/sessions.db`   |
 //! | `sessions.retention` | `CONFAB_SESSIONS_RETENTION` | `30d`                   |
 //! | `context.instructions` | `CONFAB_CONTEXT_INSTRUCTIONS` | first of `CONFAB.md`, `ATMOS.md`, `AGENTS.md`, `CLAUDE.md` |
+//! | `templates.default`  | `CONFAB_TEMPLATES_DEFAULT`  | the built-in report template |
 //!
 //! Relative paths are relative to the project root. Unknown keys are errors, so a typo does not
 //! silently leave a default in force.
@@ -29,6 +30,8 @@ pub(crate) struct Config {
     pub(crate) retention: Option<Age>,
     /// The project instructions file for `export --context` (`context.instructions`).
     pub(crate) instructions: Option<Utf8PathBuf>,
+    /// The report template used when `--template` is not given (`templates.default`).
+    pub(crate) default_template: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +41,14 @@ struct ConfigFile {
     sessions: SessionsSection,
     #[serde(default)]
     context: ContextSection,
+    #[serde(default)]
+    templates: TemplatesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplatesSection {
+    default: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -67,7 +78,7 @@ impl Config {
                 let message = error.to_string();
                 let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
                 CliError::failure(format!("invalid settings in {path}{at}: {message}"))
-                    .hint("the keys are sessions.path, sessions.retention and context.instructions; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, context.instructions and templates.default; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -81,6 +92,7 @@ impl Config {
             sessions_path: file.sessions.path,
             retention: None,
             instructions: file.context.instructions,
+            default_template: file.templates.default,
         };
         if let Some(retention) = file.sessions.retention {
             config.retention = Some(parse_age(
@@ -93,6 +105,9 @@ impl Config {
         }
         if let Some(value) = env("CONFAB_CONTEXT_INSTRUCTIONS")? {
             config.instructions = Some(Utf8PathBuf::from(value));
+        }
+        if let Some(value) = env("CONFAB_TEMPLATES_DEFAULT")? {
+            config.default_template = Some(value);
         }
         if let Some(value) = env("CONFAB_SESSIONS_RETENTION")? {
             config.retention = Some(parse_age(&value, "CONFAB_SESSIONS_RETENTION")?);

@@ -79,7 +79,7 @@ pub(crate) fn write_table(
                 }
             }
         }
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::hint::black_box;
 /// Makes sure every format crate's registration is linked in; called once at start-up.
 pub(crate) fn ensure_linked() {
     black_box(&confab_format_json::FORMAT);
+    black_box(&confab_format_markdown::FORMAT);
     black_box(&confab_format_yaml::FORMAT);
 }
 
@@ -22,6 +23,6 @@ mod tests {
             .iter()
             .map(|format| format.name())
             .collect();
-        assert_eq!(names, ["json", "yaml"]);
+        assert_eq!(names, ["json", "markdown", "yaml"]);
     }
 }

@@ -75,6 +75,63 @@ impl Project {
     }
 }
 
+impl Project {
+    /// The project's report templates folder, `.confab/templates/`.
+    pub(crate) fn templates_dir(&self) -> Utf8PathBuf {
+        self.root.join(STATE_DIR).join("templates")
+    }
+
+    /// The project's templates (`NAME.hbs` in [`Project::templates_dir`]), sorted by name.
+    pub(crate) fn templates(&self) -> Vec<(String, Utf8PathBuf)> {
+        let Ok(entries) = self.templates_dir().read_dir_utf8() else {
+            return Vec::new();
+        };
+        let mut templates: Vec<(String, Utf8PathBuf)> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.into_path())
+            .filter(|path| path.extension() == Some("hbs") && path.is_file())
+            .filter_map(|path| Some((path.file_stem()?.to_owned(), path)))
+            .collect();
+        templates.sort();
+        templates
+    }
+
+    /// The template file `choice` means: a path when it ends in `.hbs` or holds a `/` (relative to
+    /// `base`), else the name of a template in the project's templates folder.
+    pub(crate) fn resolve_template(
+        &self,
+        choice: &str,
+        base: &Utf8Path,
+    ) -> Result<Utf8PathBuf, CliError> {
+        if choice.ends_with(".hbs")
+            || choice.contains('/')
+            || choice.contains(std::path::MAIN_SEPARATOR)
+        {
+            let path = base.join(choice);
+            if !path.is_file() {
+                return Err(CliError::failure(format!("no template file {choice}"))
+                    .hint("give the path of a .hbs file, or the name of a template in .confab/templates/"));
+            }
+            return Ok(path);
+        }
+        let path = self.templates_dir().join(format!("{choice}.hbs"));
+        if path.is_file() {
+            return Ok(path);
+        }
+        let known: Vec<String> = self.templates().into_iter().map(|(name, _)| name).collect();
+        let hint = if known.is_empty() {
+            format!(
+                "there are no templates in {}; `confab templates show default > {}/{choice}.hbs` starts one",
+                self.templates_dir(),
+                self.templates_dir()
+            )
+        } else {
+            format!("the project's templates are: {}", known.join(", "))
+        };
+        Err(CliError::failure(format!("no template named {choice:?}")).hint(hint))
+    }
+}
+
 /// Instruction files that AI tools keep at a project's root, in the order they are looked for.
 pub(crate) const INSTRUCTION_FILES: &[&str] = &["CONFAB.md", "ATMOS.md", "AGENTS.md", "CLAUDE.md"];
 

@@ -14,9 +14,10 @@ fn formats_lists_every_registered_format_with_its_abilities() {
         .stdout
         .clone();
     insta::assert_snapshot!(String::from_utf8_lossy(&output), @r"
-    FORMAT     EXTENSIONS  CAN             DESCRIPTION
-    json       .json       import, export  JSON checkpoint, as `atmos ai sessions export` writes it
-    yaml, yml  .yaml .yml  import, export  YAML checkpoint, readable and reviewable by hand
+    FORMAT        EXTENSIONS     CAN             DESCRIPTION
+    json          .json          import, export  JSON checkpoint, as `atmos ai sessions export` writes it
+    markdown, md  .md .markdown  export          Markdown report through a Handlebars template (export only)
+    yaml, yml     .yaml .yml     import, export  YAML checkpoint, readable and reviewable by hand
     ");
 }
 

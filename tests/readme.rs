@@ -1,6 +1,8 @@
 //! Every example in README.md is run, so the README cannot drift from what confab does.
 //!
-//! - The first `sh` block's first line is the main job: it runs from the repository root.
+//! - The first `sh` block's first line is the main job: its `cargo run` commands run, in order, in
+//!   a temporary project holding a copy of `examples/`.
+//! - The `confab.yaml` example is a valid settings file.
 //! - Each `console` block is a transcript: `$ confab ...` lines are run, in order, in one temporary
 //!   project seeded with `tests/fixtures/readme/`, and the lines after each command must equal its
 //!   output (stdout, then stderr).
@@ -47,12 +49,69 @@ fn the_main_job_runs() {
         .next()
         .expect("README starts with a sh block");
     let line = first.lines().next().expect("main job line");
-    let command = line.split('#').next().expect("command").trim();
-    let args = command.split_once(" -- ").expect("cargo run -- ARGS").1;
-    let mut confab = assert_cmd::Command::cargo_bin("confab").expect("built");
-    confab
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(split_args(args))
+    let project = Project::new();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for entry in std::fs::read_dir(examples).expect("examples/") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        project.write(
+            &format!("examples/{name}"),
+            std::fs::read(&path).expect("example"),
+        );
+    }
+    let mut last_output = Vec::new();
+    // Twice: the main job must work again on a store it already filled.
+    for _ in 0..2 {
+        for command in line.split("&&") {
+            let args = command.split_once(" -- ").expect("cargo run ... -- ARGS").1;
+            let output = project
+                .confab()
+                .args(split_args(args))
+                .output()
+                .expect("runs");
+            assert!(
+                output.status.success(),
+                "`{args}`: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            last_output = output.stdout;
+        }
+    }
+    let report = String::from_utf8(last_output).expect("utf-8");
+    assert!(report.starts_with("# incident-review\n"), "{report}");
+}
+
+#[test]
+fn the_settings_example_is_valid() {
+    let example = blocks("yaml")
+        .into_iter()
+        .find(|block| block.starts_with("# confab.yaml"))
+        .expect("README shows a confab.yaml");
+    let project = Project::new();
+    project.write("confab.yaml", &example);
+    project
+        .confab()
+        .args(["sessions", "clean", "--dry-run"])
+        .assert()
+        .success()
+        .stdout("No sessions inactive for more than 8w.\n");
+}
+
+#[test]
+fn the_checkpoint_example_is_valid() {
+    let example = blocks("yaml")
+        .into_iter()
+        .find(|block| block.starts_with("version: \"1.0\""))
+        .expect("README shows a checkpoint");
+    let project = Project::new();
+    project.write("example.yaml", &example);
+    project
+        .confab()
+        .args(["sessions", "validate", "example.yaml"])
         .assert()
         .success();
 }

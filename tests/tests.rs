@@ -7,6 +7,7 @@ mod util;
 
 mod formats;
 mod readme;
+mod reports;
 mod roundtrip;
 mod sessions;
 mod transfer;

@@ -451,7 +451,7 @@ fn export_errors_name_the_problem_and_write_nothing() {
         .code(2)
         .stderr(contains("the extension .docx names no format"))
         .stderr(contains(
-            "formats that export: json (.json), yaml (.yaml, .yml)",
+            "formats that export: json (.json), markdown (.md, .markdown), yaml (.yaml, .yml)",
         ));
     project
         .confab()
@@ -616,4 +616,27 @@ fn exports_carry_every_field_atmos_requires() {
             }
         }
     }
+}
+
+#[test]
+fn a_session_that_cannot_be_imported_back_is_exported_with_a_warning() {
+    let project = project_with(&["atmos/eks-troubleshooting.json"]);
+    // A chat that never got a message, as the store allows.
+    let connection =
+        rusqlite::Connection::open(project.path().join(".confab/sessions.db")).expect("open");
+    connection
+        .execute_batch("DELETE FROM messages; UPDATE sessions SET message_count = 0;")
+        .expect("empty it");
+    project
+        .confab()
+        .args(["sessions", "export", "eks-troubleshooting", "-o", "empty.json"])
+        .assert()
+        .success()
+        .stderr("warning: session \"eks-troubleshooting\" cannot be imported back: it has no messages\n");
+    assert!(project.path().join("empty.json").is_file());
+    project
+        .confab()
+        .args(["sessions", "validate", "empty.json"])
+        .assert()
+        .code(1);
 }

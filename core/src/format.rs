@@ -19,7 +19,7 @@
 
 use std::io;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
 
 use crate::checkpoint::Checkpoint;
@@ -43,6 +43,11 @@ pub trait CheckpointFormat: Send + Sync + 'static {
 
     /// One line for `confab formats`.
     fn description(&self) -> &'static str;
+
+    /// Whether [`EncodeOptions::template`] means anything to this format (report formats).
+    fn uses_templates(&self) -> bool {
+        false
+    }
 
     /// Whether [`CheckpointFormat::encode`] is supported.
     fn can_encode(&self) -> bool;
@@ -102,7 +107,15 @@ pub enum Sniff {
 /// Settings that shape an encoded file without changing the checkpoint.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct EncodeOptions {}
+pub struct EncodeOptions {
+    /// The template file to render with, for formats that [use templates]; `None` for the
+    /// format's built-in default.
+    ///
+    /// [use templates]: CheckpointFormat::uses_templates
+    pub template: Option<Utf8PathBuf>,
+    /// A folder whose templates are available to the template as partials (`{{> name}}`).
+    pub template_dir: Option<Utf8PathBuf>,
+}
 
 impl EncodeOptions {
     /// The defaults: what `confab sessions export` does without flags.

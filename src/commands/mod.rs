@@ -3,6 +3,7 @@
 pub(crate) mod formats;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod templates;
 
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
@@ -13,5 +14,6 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sessions(args) => sessions::run(args),
         Command::Formats(args) => formats::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Templates(args) => templates::run(&args),
     }
 }

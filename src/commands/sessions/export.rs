@@ -39,6 +39,11 @@ pub(crate) struct ExportArgs {
           default_value_t = false, default_missing_value = "true")]
     context: bool,
 
+    /// The report template: a `.hbs` file, or the name of one in `.confab/templates/`
+    /// [default: templates.default in confab.yaml, else the built-in template].
+    #[arg(long, value_name = "TEMPLATE")]
+    template: Option<String>,
+
     /// Include export metadata (exported_at, exported_by) and the session's custom metadata.
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
           default_value_t = true, default_missing_value = "true")]
@@ -77,7 +82,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
         )?;
     }
 
-    let options = EncodeOptions::new();
+    let options = encode_options(args, &project, format)?;
     if args.output == "-" {
         let mut out = stdout();
         format
@@ -132,6 +137,41 @@ fn choose_format(args: &ExportArgs) -> Result<&'static dyn CheckpointFormat, Cli
         )));
     }
     Ok(format)
+}
+
+/// The template settings for `format`: `--template`, else `templates.default`, else none.
+fn encode_options(
+    args: &ExportArgs,
+    project: &Project,
+    format: &dyn CheckpointFormat,
+) -> Result<EncodeOptions, CliError> {
+    let mut options = EncodeOptions::new();
+    if !format.uses_templates() {
+        if args.template.is_some() {
+            return Err(CliError::usage(format!(
+                "--template applies to report formats; {} does not use templates",
+                format.name()
+            ))
+            .hint("export with --format markdown (or to a .md file) to use a template"));
+        }
+        return Ok(options);
+    }
+    let chosen = match &args.template {
+        Some(choice) => {
+            let current = std::env::current_dir()
+                .ok()
+                .and_then(|dir| Utf8PathBuf::from_path_buf(dir).ok())
+                .unwrap_or_else(|| project.root.clone());
+            Some(project.resolve_template(choice, &current)?)
+        }
+        None => match &project.config.default_template {
+            Some(choice) => Some(project.resolve_template(choice, &project.root)?),
+            None => None,
+        },
+    };
+    options.template = chosen;
+    options.template_dir = Some(project.templates_dir());
+    Ok(options)
 }
 
 fn encode_error(error: confab_core::EncodeError) -> CliError {

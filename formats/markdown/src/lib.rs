@@ -1,0 +1,80 @@
+//! Markdown reports of checkpoints, rendered through Handlebars templates.
+//!
+//! Reports are for people: a session to attach to an incident ticket, to read on GitHub, to keep
+//! in a runbook. They are not checkpoints (this format only encodes; `import` refuses `.md`), so
+//! the template is free to show as much or as little as it likes.
+//!
+//! The default template is `templates/default.md.hbs`, embedded in the binary. Users bring their
+//! own through [`EncodeOptions::template`]; every `.hbs` file in [`EncodeOptions::template_dir`]
+//! and beside the template is available as a partial. The data a template sees is the checkpoint
+//! itself, under the names of a JSON export (see [`template_data`]), and the helpers are listed
+//! in [`helpers`]. Rendering is strict: a name that does not exist in the data is an error with
+//! the template's file, line and column, not a silent blank.
+//!
+//! Message content is Markdown written by a model or a person; pasted raw into a report, a
+//! heading or an unbalanced code fence in it would break the report's structure. The default
+//! template therefore puts content in a code fence chosen longer than any backtick run inside it
+//! (the `fence` helper), so any content survives byte for byte.
+
+pub mod data;
+pub mod helpers;
+mod render;
+
+use std::io::Write;
+
+use confab_core::{Checkpoint, CheckpointFormat, EncodeError, EncodeOptions, FormatRegistration};
+
+pub use data::template_data;
+pub use render::Renderer;
+
+/// The default report template, as `templates/default.md.hbs` reads.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../../templates/default.md.hbs");
+
+/// The Markdown report format.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownFormat;
+
+/// The registered instance; the binary references it so the linker keeps the registration.
+pub static FORMAT: MarkdownFormat = MarkdownFormat;
+
+confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
+
+impl CheckpointFormat for MarkdownFormat {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["md"]
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["md", "markdown"]
+    }
+
+    fn description(&self) -> &'static str {
+        "Markdown report through a Handlebars template (export only)"
+    }
+
+    fn uses_templates(&self) -> bool {
+        true
+    }
+
+    fn can_encode(&self) -> bool {
+        true
+    }
+
+    fn can_decode(&self) -> bool {
+        false
+    }
+
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let renderer = Renderer::new(options.template.as_deref(), options.template_dir.as_deref())?;
+        renderer.render(checkpoint, out)
+    }
+}

@@ -1,0 +1,170 @@
+//! The Handlebars registry a report is rendered with.
+
+use std::io::Write;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use confab_core::{Checkpoint, EncodeError};
+use handlebars::{Handlebars, RenderError, TemplateError};
+
+use crate::DEFAULT_TEMPLATE;
+use crate::data::template_data;
+
+/// The name the built-in template is registered (and reported in errors) under.
+const DEFAULT_NAME: &str = "default";
+
+/// A template, its partials and the helpers, ready to render checkpoints.
+pub struct Renderer {
+    registry: Handlebars<'static>,
+    main: String,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("main", &self.main)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Renderer {
+    /// A renderer for `template` (a file), or for the default template when `None`. Every `.hbs`
+    /// file in `template_dir` and in the template's own folder is registered as a partial named
+    /// after its file stem.
+    pub fn new(
+        template: Option<&Utf8Path>,
+        template_dir: Option<&Utf8Path>,
+    ) -> Result<Renderer, EncodeError> {
+        let mut registry = Handlebars::new();
+        // HTML escaping is wrong for Markdown: `<` in a message must stay `<`.
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.set_strict_mode(true);
+        crate::helpers::register(&mut registry);
+
+        let mut folders: Vec<Utf8PathBuf> =
+            template_dir.map(Utf8Path::to_owned).into_iter().collect();
+        if let Some(folder) = template.and_then(Utf8Path::parent) {
+            let folder = if folder.as_str().is_empty() {
+                Utf8Path::new(".")
+            } else {
+                folder
+            };
+            if !folders.iter().any(|known| known == folder) {
+                folders.push(folder.to_owned());
+            }
+        }
+        for folder in &folders {
+            register_partials(&mut registry, folder)?;
+        }
+
+        let main = match template {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|error| {
+                    EncodeError::Format(format!(
+                        "cannot read the template {path}: {}",
+                        reason(&error)
+                    ))
+                })?;
+                registry
+                    .register_template_string(path.as_str(), text)
+                    .map_err(template_error)?;
+                path.to_string()
+            }
+            None => {
+                registry
+                    .register_template_string(DEFAULT_NAME, DEFAULT_TEMPLATE)
+                    .map_err(template_error)?;
+                DEFAULT_NAME.to_owned()
+            }
+        };
+        Ok(Renderer { registry, main })
+    }
+
+    /// Renders `checkpoint` into `out`.
+    pub fn render(&self, checkpoint: &Checkpoint, out: &mut dyn Write) -> Result<(), EncodeError> {
+        let data = template_data(checkpoint);
+        let mut out = std::io::BufWriter::new(out);
+        self.registry
+            .render_to_write(&self.main, &data, &mut out)
+            .map_err(render_error)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+fn register_partials(
+    registry: &mut Handlebars<'static>,
+    folder: &Utf8Path,
+) -> Result<(), EncodeError> {
+    let Ok(entries) = folder.read_dir_utf8() else {
+        return Ok(()); // No folder, no partials.
+    };
+    let mut paths: Vec<Utf8PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.into_path())
+        .filter(|path| path.extension() == Some("hbs") && path.is_file())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let Some(stem) = path.file_stem() else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            EncodeError::Format(format!(
+                "cannot read the template {path}: {}",
+                reason(&error)
+            ))
+        })?;
+        // Registered under its path, so errors inside a partial name the partial's file.
+        registry
+            .register_template_string(path.as_str(), &text)
+            .map_err(template_error)?;
+        registry
+            .register_partial(stem, text)
+            .map_err(template_error)?;
+    }
+    Ok(())
+}
+
+fn reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// `template FILE:LINE:COLUMN: reason` for a template that does not parse.
+fn template_error(error: TemplateError) -> EncodeError {
+    let name = error.name().map_or(DEFAULT_NAME, String::as_str);
+    let place = match error.pos() {
+        Some((line, column)) => format!("{name}:{line}:{column}"),
+        None => name.to_owned(),
+    };
+    let reason = match error.reason() {
+        // The parser's list of every token it expected helps nobody; say what usually went wrong.
+        handlebars::TemplateErrorReason::InvalidSyntax(_) => {
+            "invalid Handlebars syntax (an unclosed {{#block}}, or a stray {{ or }}?)".to_owned()
+        }
+        other => other.to_string(),
+    };
+    EncodeError::Format(format!("template {place}: {reason}"))
+}
+
+/// `template FILE:LINE:COLUMN: reason` for a template that fails while rendering.
+fn render_error(error: RenderError) -> EncodeError {
+    if let handlebars::RenderErrorReason::IOError(io) = error.reason() {
+        return EncodeError::Io(std::io::Error::new(io.kind(), io.to_string()));
+    }
+    let name = error.template_name.as_deref().unwrap_or(DEFAULT_NAME);
+    let place = match (error.line_no, error.column_no) {
+        (Some(line), Some(column)) => format!("{name}:{line}:{column}"),
+        _ => name.to_owned(),
+    };
+    let reason = error.reason().to_string();
+    let hint = match error.reason() {
+        handlebars::RenderErrorReason::MissingVariable(_) => {
+            "; the names a template can use are in docs/templates.md"
+        }
+        _ => "",
+    };
+    EncodeError::Format(format!("template {place}: {reason}{hint}"))
+}

@@ -1,0 +1,308 @@
+//! Markdown reports from the command line: export by extension or `--format markdown`, user
+//! templates by file, by name and from `confab.yaml`, `confab templates`, and their errors.
+
+use predicates::str::contains;
+
+use crate::util::Project;
+
+fn project() -> Project {
+    let project = Project::new();
+    project.import_fixture("../../examples/incident-review.json");
+    project
+}
+
+#[test]
+fn export_analysis_output_report_md_format_markdown() {
+    let project = project();
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "--output",
+            "report.md",
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .success()
+        .stdout("Exported session incident-review to report.md (markdown, 5 messages)\n");
+    let report = project.read("report.md");
+    assert!(report.starts_with("# incident-review\n"), "{report}");
+    assert!(
+        report.contains("### 5. Assistant · 2026-11-01 08:04:30 UTC"),
+        "{report}"
+    );
+}
+
+#[test]
+fn markdown_is_chosen_by_extension_and_alias() {
+    let project = project();
+    std::fs::create_dir(project.path().join("docs")).expect("mkdir");
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "--output",
+            "docs/review.md",
+        ])
+        .assert()
+        .success();
+    project
+        .confab()
+        .args(["sessions", "export", "incident-review", "-o", "r.MARKDOWN"])
+        .assert()
+        .success();
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "-",
+            "-f",
+            "md",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("# incident-review"));
+    assert_eq!(project.read("docs/review.md"), project.read("r.MARKDOWN"));
+}
+
+#[test]
+fn export_with_context_shows_the_project_context() {
+    let project = project();
+    project.write("CONFAB.md", "# House rules\nNo Friday deploys.\n");
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "r.md",
+            "--context",
+        ])
+        .assert()
+        .success();
+    let report = project.read("r.md");
+    assert!(report.contains("## Project context"), "{report}");
+    assert!(report.contains("No Friday deploys."), "{report}");
+    project
+        .confab()
+        .args(["sessions", "export", "incident-review", "-o", "plain.md"])
+        .assert()
+        .success();
+    assert!(!project.read("plain.md").contains("## Project context"));
+}
+
+#[test]
+fn the_documented_template_example_works() {
+    // docs/templates.md, section "Example".
+    let project = project();
+    project.write(
+        ".confab/templates/brief.hbs",
+        "{{!-- .confab/templates/brief.hbs --}}\n{{> header}}\n{{#each (only_role (skip_archived messages) \"assistant\")}}\n- **{{time created_at \"%H:%M\"}}** {{truncate content 80}}\n{{/each}}\n",
+    );
+    project.write(
+        ".confab/templates/header.hbs",
+        "{{!-- .confab/templates/header.hbs --}}\n# {{session.name}} ({{count messages}} messages, {{session.model}})\n",
+    );
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "brief.md",
+            "--template",
+            "brief",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        project.read("brief.md"),
+        "# incident-review (5 messages, claude-sonnet-4-6)\n\
+         - **08:00** Let me look at the slow query log first.\n\
+         - **08:04** The ledger lookup went from ~3 ms to 412 ms. The 07:38 migration dropped `ledger…\n"
+    );
+}
+
+#[test]
+fn templates_come_from_a_file_or_confab_yaml() {
+    let project = project();
+    project.write(
+        "mine/one-line.hbs",
+        "{{session.name}}: {{len messages}} messages\n",
+    );
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "-",
+            "-f",
+            "md",
+            "--template",
+            "mine/one-line.hbs",
+        ])
+        .assert()
+        .success()
+        .stdout("incident-review: 5 messages\n");
+    project.write(".confab/templates/short.hbs", "short {{session.name}}\n");
+    project.write("confab.yaml", "templates:\n  default: short\n");
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "-",
+            "-f",
+            "md",
+        ])
+        .assert()
+        .success()
+        .stdout("short incident-review\n");
+    // --template wins over the configured default.
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "-",
+            "-f",
+            "md",
+            "--template",
+            "mine/one-line.hbs",
+        ])
+        .assert()
+        .success()
+        .stdout("incident-review: 5 messages\n");
+}
+
+#[test]
+fn template_errors_are_clear_and_leave_no_file() {
+    let project = project();
+    project.write(
+        ".confab/templates/typo.hbs",
+        "# {{session.name}}\n{{session.nmae}}\n",
+    );
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "r.md",
+            "--template",
+            "typo",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("typo.hbs:2:1"))
+        .stderr(contains("session.nmae"));
+    assert!(
+        !project.path().join("r.md").exists(),
+        "a failed export leaves no file"
+    );
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "r.md",
+            "--template",
+            "nope",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("no template named \"nope\""))
+        .stderr(contains("the project's templates are: typo"));
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "r.json",
+            "--template",
+            "typo",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--template applies to report formats; json does not use templates",
+        ));
+}
+
+#[test]
+fn reports_cannot_be_imported() {
+    let project = project();
+    project
+        .confab()
+        .args(["sessions", "export", "incident-review", "-o", "report.md"])
+        .assert()
+        .success();
+    project
+        .confab()
+        .args(["sessions", "import", "report.md", "--name", "again"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "report.md is a markdown file, a report format that cannot be imported",
+        ))
+        .stderr(contains(
+            "formats that import: json (.json), yaml (.yaml, .yml)",
+        ));
+}
+
+#[test]
+fn templates_list_and_show() {
+    let project = project();
+    project.write(".confab/templates/brief.hbs", "brief\n");
+    project.write("confab.yaml", "templates:\n  default: brief\n");
+    project
+        .confab()
+        .args(["templates", "list"])
+        .assert()
+        .success()
+        .stdout("TEMPLATE  SOURCE                       DEFAULT\ndefault   (built in)\nbrief     .confab/templates/brief.hbs  yes\n");
+    let shown = project
+        .confab()
+        .args(["templates", "show", "default"])
+        .output()
+        .expect("runs")
+        .stdout;
+    let file = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/default.md.hbs"),
+    )
+    .expect("file");
+    assert_eq!(shown, file, "show default prints templates/default.md.hbs");
+    project
+        .confab()
+        .args(["templates", "show", "brief"])
+        .assert()
+        .success()
+        .stdout("brief\n");
+    project
+        .confab()
+        .args(["templates", "show", "nope"])
+        .assert()
+        .code(1)
+        .stderr(contains("no template named"));
+}
