@@ -65,6 +65,11 @@ impl CliError {
         self
     }
 
+    /// The main message, without details or hints.
+    pub(crate) fn message(&self) -> String {
+        self.message.clone()
+    }
+
     /// Prints the error to stderr and returns the exit code for it.
     pub(crate) fn report(&self) -> ExitCode {
         if self.kind == ErrorKind::BrokenPipe {

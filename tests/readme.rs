@@ -146,3 +146,45 @@ fn console_examples_print_what_the_readme_says() {
         }
     }
 }
+
+#[test]
+fn the_ci_examples_work() {
+    let project = Project::new();
+    project.write(
+        "checkpoints/eks.json",
+        std::fs::read(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture"),
+    );
+
+    // The GitHub Actions step's confab line.
+    let step = blocks("yaml")
+        .into_iter()
+        .find(|block| block.contains("confab sessions validate --format github"))
+        .expect("README shows a GitHub Actions step");
+    let line = step
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("confab sessions validate"))
+        .expect("the validate line");
+    let args = split_args(line.strip_prefix("confab ").expect("confab"));
+    project.confab().args(&args).assert().success();
+
+    // The pre-commit hook the README names exists, and its entry runs on a checkpoint.
+    let config = blocks("yaml")
+        .into_iter()
+        .find(|block| block.starts_with("# .pre-commit-config.yaml"))
+        .expect("README shows a pre-commit config");
+    let hooks_file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let hooks: Vec<serde_json::Value> =
+        serde_saphyr::from_str(&std::fs::read_to_string(hooks_file).expect("hooks file"))
+            .expect("valid YAML");
+    let hook = hooks
+        .iter()
+        .find(|hook| config.contains(&format!("id: {}", hook["id"].as_str().unwrap_or("?"))))
+        .expect("the README's hook id is in .pre-commit-hooks.yaml");
+    assert_eq!(hook["language"], "rust");
+    let entry = hook["entry"].as_str().expect("entry");
+    let mut args = split_args(entry.strip_prefix("confab ").expect("entry runs confab"));
+    args.push("checkpoints/eks.json".to_owned());
+    project.confab().args(&args).assert().success();
+}

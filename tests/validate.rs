@@ -91,7 +91,13 @@ fn format_comes_from_flag_extension_or_content() {
         .success();
     project
         .confab()
-        .args(["sessions", "validate", "--format", "json", "wrong.txt"])
+        .args([
+            "sessions",
+            "validate",
+            "--input-format",
+            "json",
+            "wrong.txt",
+        ])
         .assert()
         .success();
     project
@@ -103,7 +109,13 @@ fn format_comes_from_flag_extension_or_content() {
         .stdout(predicates::str::contains("ok: <stdin>"));
     project
         .confab()
-        .args(["sessions", "validate", "--format", "toml", "wrong.txt"])
+        .args([
+            "sessions",
+            "validate",
+            "--input-format",
+            "toml",
+            "wrong.txt",
+        ])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("unknown format \"toml\""))
@@ -113,14 +125,108 @@ fn format_comes_from_flag_extension_or_content() {
 }
 
 #[test]
-fn unreadable_files_are_named() {
+fn unreadable_paths_exit_2_after_checking_the_rest() {
     let project = Project::new();
+    project.fixture("atmos/vpc-migration.yaml");
     project
         .confab()
-        .args(["sessions", "validate", "missing.json"])
+        .args(["sessions", "validate", "missing.json", "vpc-migration.yaml"])
         .assert()
-        .failure()
-        .stderr(predicates::str::contains(
-            "could not read missing.json: no such file",
-        ));
+        .code(2)
+        .stdout(predicates::str::contains(
+            "unreadable: could not read missing.json: no such file",
+        ))
+        .stdout(predicates::str::contains("ok: vpc-migration.yaml"))
+        .stderr("error: 1 of 2 files could not be read\n");
+    project
+        .confab()
+        .args(["sessions", "validate", "nothing/**/*.json"])
+        .assert()
+        .code(2)
+        .stderr("error: the pattern nothing/**/*.json matches no files\n");
+    project
+        .confab()
+        .args(["sessions", "validate"])
+        .assert()
+        .code(2);
+}
+
+/// A folder of checkpoints, some broken, for the folder, glob and report-format tests.
+fn archive() -> Project {
+    let project = Project::new();
+    let eks = std::fs::read(crate::util::fixture_path("atmos/eks-troubleshooting.json"))
+        .expect("fixture");
+    let vpc =
+        std::fs::read(crate::util::fixture_path("atmos/vpc-migration.yaml")).expect("fixture");
+    project.write("archive/2025/eks.json", &eks);
+    project.write("archive/2025/vpc.YML", &vpc);
+    project.write("archive/2026/deep/vpc.yaml", &vpc);
+    project.write(
+        "archive/2026/broken.json",
+        "{\n  \"version\": \"1.0\",\n  \"session\": {\"name\": \"b\", \"provider\": \"p\", \"model\": \"m\"},\n  \"messages\": [{\"role\": \"user\", \"created_at\": \"noon\"}]\n}\n",
+    );
+    project.write("archive/2026/notes.txt", "not a checkpoint, not checked");
+    project.write("archive/.hidden/x.json", "{}");
+    project
+}
+
+#[test]
+fn folders_are_searched_by_extension() {
+    let project = archive();
+    let output = project
+        .confab()
+        .args(["sessions", "validate", "archive"])
+        .output()
+        .expect("runs");
+    insta::assert_snapshot!(transcript(&project, &output));
+}
+
+#[test]
+fn glob_patterns_are_expanded() {
+    let project = archive();
+    project
+        .confab()
+        .args([
+            "sessions",
+            "validate",
+            "archive/**/*.yaml",
+            "archive/2025/*.json",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            "ok: archive/2026/deep/vpc.yaml (yaml vpc-migration, 3 messages)\n\
+             ok: archive/2025/eks.json (json eks-troubleshooting, 4 messages)\n",
+        );
+}
+
+#[test]
+fn json_report_is_stable() {
+    let project = archive();
+    let output = project
+        .confab()
+        .args([
+            "sessions",
+            "validate",
+            "--format",
+            "json",
+            "archive/2026",
+            "archive/2025/eks.json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn github_annotations_point_at_the_line() {
+    let project = archive();
+    let output = project
+        .confab()
+        .args(["sessions", "validate", "--format", "github", "archive"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
 }

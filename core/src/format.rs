@@ -79,6 +79,27 @@ pub trait CheckpointFormat: Send + Sync + 'static {
         )))
     }
 
+    /// Decodes `bytes` like [`CheckpointFormat::decode`], but hands each element of the top-level
+    /// `messages` array to `sink` as soon as it is parsed, and returns the rest of the document
+    /// with `messages` left as an empty array.
+    ///
+    /// This keeps memory at the size of one message for any size of checkpoint. The default
+    /// decodes the whole document first, which is right for small inputs; formats that can
+    /// stream (JSON does) override it.
+    fn decode_streaming(
+        &self,
+        bytes: &[u8],
+        sink: &mut dyn MessageSink,
+    ) -> Result<Value, DecodeError> {
+        let mut value = self.decode(bytes)?;
+        if let Some(Value::Array(messages)) = value.get_mut("messages") {
+            for (index, message) in std::mem::take(messages).into_iter().enumerate() {
+                sink.message(index, message);
+            }
+        }
+        Ok(value)
+    }
+
     /// Finds where the value at the JSON `pointer` starts in `bytes`, which this format decoded
     /// without error. Used only to point at problems, so it may be slow; `None` if unknown.
     fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
@@ -91,6 +112,12 @@ pub trait CheckpointFormat: Send + Sync + 'static {
         let _ = bytes;
         Sniff::No
     }
+}
+
+/// Receives the messages of a checkpoint one at a time, in order, while it is decoded.
+pub trait MessageSink {
+    /// Message number `index` (from 0), as decoded, not yet checked.
+    fn message(&mut self, index: usize, message: Value);
 }
 
 /// A format's guess at whether content is written in it; the registry picks the surest.

@@ -33,11 +33,11 @@ pub use checkpoint::{
 };
 pub use error::{DecodeError, EncodeError, InvalidCheckpoint, Problem};
 pub use format::{
-    CheckpointFormat, EncodeOptions, FormatRegistration, Sniff, detect_format, format_by_name,
-    format_for_path, formats,
+    CheckpointFormat, EncodeOptions, FormatRegistration, MessageSink, Sniff, detect_format,
+    format_by_name, format_for_path, formats,
 };
 pub use location::Location;
-pub use pipeline::read_checkpoint;
+pub use pipeline::{CheckSummary, check_checkpoint, read_checkpoint};
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
 pub use store::{InvalidSessionName, SessionStore, StoreError, validate_session_name};
 

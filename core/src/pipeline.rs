@@ -1,65 +1,185 @@
 //! The import pipeline: the one path every checkpoint takes from bytes to a typed [`Checkpoint`].
 //!
 //! ```text
-//! bytes ─ format.decode ─▶ Value ─ version ─▶ JSON Schema ─▶ consistency ─▶ Checkpoint
+//!            ┌─ each message ─▶ message schema ─▶ Message ─┐
+//! bytes ─ format.decode_streaming                          ├─▶ consistency ─▶ Checkpoint
+//!            └─ the rest ─▶ version ─▶ envelope schema ────┘
 //! ```
 //!
-//! Each step reports *all* it finds, never just the first problem, and every problem is then
-//! located in the source (`line:column`) by the format that decoded it. `import` and `validate`
-//! both call [`read_checkpoint`], so a file that validates is a file that imports: there is no
-//! second, laxer path into a store.
+//! Messages are checked as the decoder produces them, so a checkpoint of any size needs memory
+//! for one message at a time (plus, for import, the typed messages kept). Each step reports *all*
+//! it finds, never just the first problem, and every problem is then located in the source
+//! (`line:column`) by the format that decoded it. `import` and `validate` both run this pipeline,
+//! so a file that validates is a file that imports: there is no second, laxer path into a store.
 
 use serde_json::Value;
 
-use crate::checkpoint::{Checkpoint, Role, SUPPORTED_VERSIONS};
+use crate::checkpoint::{Checkpoint, Message, Role, SUPPORTED_VERSIONS};
 use crate::error::{InvalidCheckpoint, Problem};
-use crate::format::CheckpointFormat;
-use crate::schema::schema_problems;
+use crate::format::{CheckpointFormat, MessageSink};
+use crate::schema::{MIN_MESSAGES, envelope_problems, message_problems, too_few_messages};
 
-/// Decodes `bytes` with `format` and checks them; `source_name` names the file in errors.
+/// Decodes `bytes` with `format`, checks them and returns the checkpoint; `source_name` names
+/// the file in errors.
 pub fn read_checkpoint(
     source_name: &str,
     bytes: &[u8],
     format: &dyn CheckpointFormat,
 ) -> Result<Checkpoint, InvalidCheckpoint> {
+    run(source_name, bytes, format, Keep::Messages).map(|(checkpoint, _)| checkpoint)
+}
+
+/// What [`check_checkpoint`] found in a valid file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckSummary {
+    /// The session's name.
+    pub session_name: String,
+    /// How many messages the file holds.
+    pub message_count: usize,
+}
+
+/// Runs every check [`read_checkpoint`] runs without keeping the messages: for `validate`.
+pub fn check_checkpoint(
+    source_name: &str,
+    bytes: &[u8],
+    format: &dyn CheckpointFormat,
+) -> Result<CheckSummary, InvalidCheckpoint> {
+    run(source_name, bytes, format, Keep::Nothing).map(|(checkpoint, count)| CheckSummary {
+        session_name: checkpoint.session.name,
+        message_count: count,
+    })
+}
+
+/// Checks a document already decoded into a `Value`; the problems carry no locations.
+pub fn check_value(mut value: Value) -> Result<Checkpoint, Vec<Problem>> {
+    let mut checker = MessageChecker::new(Keep::Messages);
+    if let Some(Value::Array(messages)) = value.get_mut("messages") {
+        for (index, message) in std::mem::take(messages).into_iter().enumerate() {
+            checker.message(index, message);
+        }
+    }
+    finish(value, checker).map(|(checkpoint, _)| checkpoint)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Messages,
+    Nothing,
+}
+
+fn run(
+    source_name: &str,
+    bytes: &[u8],
+    format: &dyn CheckpointFormat,
+    keep: Keep,
+) -> Result<(Checkpoint, usize), InvalidCheckpoint> {
     let invalid = |problems: Vec<Problem>| InvalidCheckpoint {
         source_name: source_name.to_owned(),
         problems,
     };
-    let value = format.decode(bytes).map_err(|error| {
-        let mut problem = Problem::new("", "syntax", error.message);
-        problem.location = error.location;
-        invalid(vec![problem])
-    })?;
-    check_value(value).map_err(|mut problems| {
+    let mut checker = MessageChecker::new(keep);
+    let envelope = format
+        .decode_streaming(bytes, &mut checker)
+        .map_err(|error| {
+            let mut problem = Problem::new("", "syntax", error.message);
+            problem.location = error.location;
+            invalid(vec![problem])
+        })?;
+    finish(envelope, checker).map_err(|mut problems| {
         for problem in &mut problems {
             problem.location = format.locate(bytes, &problem.pointer);
         }
-        // File order first; problems without a location keep their document order after those.
-        problems.sort_by_key(|problem| problem.location.is_none());
-        problems.sort_by_key(|problem| problem.location);
+        // File order; problems the format could not place keep their order, after the others.
+        problems.sort_by_key(|problem| (problem.location.is_none(), problem.location));
         invalid(problems)
     })
 }
 
-/// Checks a decoded document and converts it; the problems carry no locations.
-pub fn check_value(value: Value) -> Result<Checkpoint, Vec<Problem>> {
-    if let Some(problem) = version_problem(&value) {
+/// Checks each message as it arrives, counts roles, and keeps the typed messages if asked.
+struct MessageChecker {
+    keep: Keep,
+    problems: Vec<Problem>,
+    messages: Vec<Message>,
+    count: usize,
+    users: u64,
+    assistants: u64,
+}
+
+impl MessageChecker {
+    fn new(keep: Keep) -> MessageChecker {
+        MessageChecker {
+            keep,
+            problems: Vec::new(),
+            messages: Vec::new(),
+            count: 0,
+            users: 0,
+            assistants: 0,
+        }
+    }
+}
+
+impl MessageSink for MessageChecker {
+    fn message(&mut self, index: usize, message: Value) {
+        self.count += 1;
+        match message
+            .get("role")
+            .and_then(Value::as_str)
+            .and_then(Role::parse)
+        {
+            Some(Role::User) => self.users += 1,
+            Some(Role::Assistant) => self.assistants += 1,
+            _ => {}
+        }
+        let problems = message_problems(index, &message);
+        if !problems.is_empty() {
+            self.problems.extend(problems);
+            return;
+        }
+        if self.keep == Keep::Messages && self.problems.is_empty() {
+            match serde_json::from_value(message) {
+                Ok(message) => self.messages.push(message),
+                Err(error) => self.problems.push(Problem::new(
+                    format!("/messages/{index}"),
+                    "type",
+                    format!("cannot read the message: {error}"),
+                )),
+            }
+        }
+    }
+}
+
+/// Checks the envelope against the messages seen, and assembles the checkpoint.
+fn finish(envelope: Value, checker: MessageChecker) -> Result<(Checkpoint, usize), Vec<Problem>> {
+    if let Some(problem) = version_problem(&envelope) {
         // A different version has a different shape: the schema's complaints would be noise.
         return Err(vec![problem]);
     }
-    let mut problems = schema_problems(&value);
-    problems.extend(consistency_problems(&value));
+    let mut problems = envelope_problems(&envelope);
+    let is_array = envelope.get("messages").is_some_and(Value::is_array);
+    if is_array && checker.count < MIN_MESSAGES {
+        problems.push(too_few_messages());
+    }
+    problems.extend(checker.problems);
+    if is_array {
+        problems.extend(consistency_problems(
+            &envelope,
+            checker.count as u64,
+            checker.users,
+            checker.assistants,
+        ));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
-    serde_json::from_value(value).map_err(|error| {
+    let mut checkpoint: Checkpoint = serde_json::from_value(envelope).map_err(|error| {
         vec![Problem::new(
             "",
             "type",
             format!("cannot read the checkpoint: {error}"),
         )]
-    })
+    })?;
+    checkpoint.messages = checker.messages;
+    Ok((checkpoint, checker.count))
 }
 
 fn version_problem(value: &Value) -> Option<Problem> {
@@ -81,29 +201,19 @@ fn version_problem(value: &Value) -> Option<Problem> {
 }
 
 /// What the schema cannot say: the statistics must describe the messages they sit beside.
-///
-/// Works on the raw document, so these problems are reported together with the schema's.
-fn consistency_problems(value: &Value) -> Vec<Problem> {
-    let (Some(stated), Some(messages)) = (
-        value.get("statistics").and_then(Value::as_object),
-        value.get("messages").and_then(Value::as_array),
-    ) else {
+fn consistency_problems(
+    envelope: &Value,
+    messages: u64,
+    users: u64,
+    assistants: u64,
+) -> Vec<Problem> {
+    let Some(stated) = envelope.get("statistics").and_then(Value::as_object) else {
         return Vec::new();
     };
-    let count = |role: Role| {
-        messages
-            .iter()
-            .filter(|message| message.get("role").and_then(Value::as_str) == Some(role.as_str()))
-            .count() as u64
-    };
     let checks = [
-        ("message_count", messages.len() as u64, "messages"),
-        ("user_messages", count(Role::User), "user messages"),
-        (
-            "assistant_messages",
-            count(Role::Assistant),
-            "assistant messages",
-        ),
+        ("message_count", messages, "messages"),
+        ("user_messages", users, "user messages"),
+        ("assistant_messages", assistants, "assistant messages"),
     ];
     checks
         .into_iter()

@@ -19,36 +19,99 @@ pub const CHECKPOINT_SCHEMA: &str = include_str!("../../schemas/checkpoint-v1.sc
 pub const CHECKPOINT_SCHEMA_ID: &str =
     "https://raw.githubusercontent.com/confab-dev/confab/main/schemas/checkpoint-v1.schema.json";
 
-/// The compiled validator, built on first use and shared by every thread after.
-fn validator() -> &'static Validator {
-    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
+/// The schema split for streaming: one validator for a single message, one for the rest.
+///
+/// A 100 MB checkpoint is almost all messages. Validating it as one document means building one
+/// `Value` for the whole file first (about three times the file in memory); validating each
+/// message as it is parsed, and the small rest of the document separately, keeps memory at the
+/// size of one message. Both validators are derived from the one schema file, so the rules
+/// cannot drift apart.
+struct Validators {
+    envelope: Validator,
+    message: Validator,
+}
+
+fn validators() -> &'static Validators {
+    static VALIDATORS: OnceLock<Validators> = OnceLock::new();
+    VALIDATORS.get_or_init(|| {
         // The schema is part of this binary and covered by tests, so failing here is a build
         // defect, not a user error.
         #[allow(clippy::expect_used)]
         let schema: Value =
             serde_json::from_str(CHECKPOINT_SCHEMA).expect("the embedded schema is valid JSON");
-        #[allow(clippy::expect_used)]
-        jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&schema)
-            .expect("the embedded schema compiles")
+        let mut envelope = schema.clone();
+        // Messages are checked one by one; the envelope only needs to see an array there.
+        envelope["properties"]["messages"] = serde_json::json!({"type": "array"});
+        let message = serde_json::json!({
+            "$schema": schema["$schema"],
+            "$defs": schema["$defs"],
+            "$ref": "#/$defs/message",
+        });
+        Validators {
+            envelope: compile(&envelope),
+            message: compile(&message),
+        }
     })
 }
 
+fn compile(schema: &Value) -> Validator {
+    #[allow(clippy::expect_used)]
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("the embedded schema compiles")
+}
+
+/// How the schema requires `messages` to be, beyond each message: at least one.
+pub(crate) const MIN_MESSAGES: usize = 1;
+
 /// Every way `instance` breaks the schema, in document order, without locations.
 pub fn schema_problems(instance: &Value) -> Vec<Problem> {
-    validator()
+    let mut problems = envelope_problems(instance);
+    if let Some(messages) = instance.get("messages").and_then(Value::as_array) {
+        if messages.len() < MIN_MESSAGES {
+            problems.push(too_few_messages());
+        }
+        for (index, message) in messages.iter().enumerate() {
+            problems.extend(message_problems(index, message));
+        }
+    }
+    problems
+}
+
+/// The schema's problems with everything but the messages (`messages` must be an array).
+pub(crate) fn envelope_problems(instance: &Value) -> Vec<Problem> {
+    validators()
+        .envelope
         .iter_errors(instance)
-        .map(problem_from)
+        .map(|error| problem_from(error, ""))
         .collect()
+}
+
+/// The schema's problems with message number `index` (from 0).
+pub(crate) fn message_problems(index: usize, message: &Value) -> Vec<Problem> {
+    let validator = &validators().message;
+    if validator.is_valid(message) {
+        return Vec::new();
+    }
+    let prefix = format!("/messages/{index}");
+    validator
+        .iter_errors(message)
+        .map(|error| problem_from(error, &prefix))
+        .collect()
+}
+
+/// The schema's `minItems` problem for an empty `messages`.
+pub(crate) fn too_few_messages() -> Problem {
+    Problem::new("/messages", "minItems", "[] has less than 1 item")
+        .with_hint("a checkpoint carries at least one message")
 }
 
 /// Values longer than this are not quoted in messages; their kind is named instead.
 const MAX_QUOTED_VALUE: usize = 60;
 
-fn problem_from(error: ValidationError<'_>) -> Problem {
+fn problem_from(error: ValidationError<'_>, prefix: &str) -> Problem {
     let instance = error.instance();
     let quotable = match instance.as_ref() {
         Value::Object(_) | Value::Array(_) => false,
@@ -60,8 +123,9 @@ fn problem_from(error: ValidationError<'_>) -> Problem {
         error.masked_with(kind_of(instance)).to_string()
     };
     let keyword = error.kind().keyword().to_owned();
-    let hint = hint_for(&keyword, error.instance_path().as_str());
-    let problem = Problem::new(error.instance_path().as_str(), keyword, message);
+    let pointer = format!("{prefix}{}", error.instance_path().as_str());
+    let hint = hint_for(&keyword, &pointer);
+    let problem = Problem::new(pointer, keyword, message);
     match hint {
         Some(hint) => problem.with_hint(hint),
         None => problem,
@@ -182,6 +246,32 @@ mod tests {
             .expect("enum problem");
         assert!(role.message.contains("\"robot\""), "{}", role.message);
         assert!(role.hint.is_some());
+    }
+
+    #[test]
+    fn split_validation_agrees_with_the_whole_schema() {
+        let schema: Value = serde_json::from_str(CHECKPOINT_SCHEMA).expect("schema");
+        let whole = compile(&schema);
+        for instance in [
+            serde_json::json!({"version": "1.0", "session": {"name": "s", "provider": "p", "model": "m"},
+                "messages": [{"role": "user"}, {"role": "x", "usage": {"input_tokens": -1}}]}),
+            serde_json::json!({"version": "1.0", "session": {}, "messages": []}),
+            serde_json::json!({"version": "1.0", "session": {"name": "s", "provider": "p", "model": "m"},
+                "messages": {"role": "user"}}),
+            serde_json::json!([]),
+        ] {
+            let mut expected: Vec<String> = whole
+                .iter_errors(&instance)
+                .map(|e| e.instance_path().as_str().to_owned())
+                .collect();
+            let mut split: Vec<String> = schema_problems(&instance)
+                .into_iter()
+                .map(|p| p.pointer)
+                .collect();
+            expected.sort();
+            split.sort();
+            assert_eq!(split, expected, "{instance}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 
 use confab_core::{
     Checkpoint, CheckpointFormat, DecodeError, EncodeError, EncodeOptions, FormatRegistration,
-    Location, Sniff,
+    Location, MessageSink, Sniff,
 };
 use serde_json::Value;
 
@@ -75,6 +75,14 @@ impl CheckpointFormat for JsonFormat {
 
     fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
         decode::decode(without_bom(bytes))
+    }
+
+    fn decode_streaming(
+        &self,
+        bytes: &[u8],
+        sink: &mut dyn MessageSink,
+    ) -> Result<Value, DecodeError> {
+        decode::decode_streaming(without_bom(bytes), sink)
     }
 
     fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {

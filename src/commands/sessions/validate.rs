@@ -1,57 +1,340 @@
-//! `confab sessions validate FILE...`: the import checks, without a store, for CI and hooks.
+//! `confab sessions validate PATH...`: the import checks, without a store, for CI and hooks.
+//!
+//! Paths are files, folders (searched recursively for files with an extension of a format that
+//! imports) and glob patterns (for shells that do not expand them, and for `**`). Every file goes
+//! through the same pipeline as `import` (decode, schema, consistency), in parallel, with the one
+//! compiled schema shared by all threads.
+//!
+//! Exit codes: 0 when every file is valid, 1 when any is invalid, 2 when a path cannot be read or
+//! matches nothing (a CI job should fail loudly on a typo in its file list).
+//!
+//! `--format json` prints a stable document:
+//!
+//! ```json
+//! {
+//!   "files": [
+//!     {"path": "a.json", "valid": true, "format": "json", "session": "x", "messages": 4, "problems": []},
+//!     {"path": "b.yaml", "valid": false, "format": "yaml", "problems": [
+//!       {"pointer": "/session", "location": {"line": 3, "column": 3}, "rule": "required",
+//!        "message": "\"model\" is a required property", "hint": "..."}
+//!     ]}
+//!   ],
+//!   "summary": {"files": 2, "valid": 1, "invalid": 1, "unreadable": 0, "problems": 1}
+//! }
+//! ```
+//!
+//! A file that cannot be read has `"valid": false` and one problem with rule `read`. Fields may be
+//! added, never renamed or removed. `--format github` prints GitHub Actions `::error` annotations.
 
 use std::io::Write;
 
-use camino::Utf8PathBuf;
-use clap::Args;
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::{Args, ValueEnum};
+use confab_core::{CheckSummary, Problem};
+use rayon::prelude::*;
+use serde::Serialize;
 
 use crate::error::{CliError, problem_line};
-use crate::input::{decoder_for, read_source};
-use crate::output::stdout;
+use crate::input::{decoder_for, format_named, read_source};
+use crate::output::{stdout, write_json};
 
 /// Arguments of `confab sessions validate`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
-    /// Checkpoint files to check (`-` reads standard input).
-    #[arg(required = true, value_name = "FILE")]
-    paths: Vec<Utf8PathBuf>,
+    /// Checkpoint files, folders (searched recursively) or glob patterns; `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
 
-    /// Read the files as this format instead of guessing from their extension.
-    #[arg(short, long, value_name = "FORMAT")]
-    format: Option<String>,
+    /// How to report: text for people, json for programs, github for GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text, value_name = "FORMAT")]
+    format: ReportFormat,
+
+    /// Read every file as this checkpoint format instead of going by extension or content.
+    #[arg(long, value_name = "FORMAT")]
+    input_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+    Github,
+}
+
+/// What happened to one file.
+#[derive(Debug, Serialize)]
+struct FileReport {
+    path: String,
+    valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    messages: Option<usize>,
+    problems: Vec<Problem>,
+    #[serde(skip)]
+    unreadable: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    files: usize,
+    valid: usize,
+    invalid: usize,
+    unreadable: usize,
+    problems: usize,
 }
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
-    let mut out = stdout();
-    let mut invalid_files = 0usize;
-    let mut problem_count = 0usize;
-    for path in &args.paths {
-        let source = read_source(path)?;
-        let format = decoder_for(&source, path, args.format.as_deref())?;
-        match confab_core::read_checkpoint(&source.name, &source.bytes, format) {
-            Ok(checkpoint) => writeln!(
-                out,
-                "ok: {} ({} {}, {} messages)",
-                source.name,
-                format.name(),
-                checkpoint.session.name,
-                checkpoint.messages.len()
-            )?,
-            Err(invalid) => {
-                invalid_files += 1;
-                problem_count += invalid.problems.len();
-                writeln!(out, "invalid: {invalid}")?;
-                for problem in &invalid.problems {
-                    writeln!(out, "  {}", problem_line(&invalid.source_name, problem))?;
-                }
-            }
-        }
+    if let Some(name) = &args.input_format {
+        format_named(name)?;
     }
-    if invalid_files > 0 {
+    let files = expand(&args.paths)?;
+    let reports: Vec<FileReport> = files
+        .par_iter()
+        .map(|path| check_file(path, args.input_format.as_deref()))
+        .collect();
+    let summary = Summary {
+        files: reports.len(),
+        valid: reports.iter().filter(|report| report.valid).count(),
+        invalid: reports
+            .iter()
+            .filter(|report| !report.valid && !report.unreadable)
+            .count(),
+        unreadable: reports.iter().filter(|report| report.unreadable).count(),
+        problems: reports.iter().map(|report| report.problems.len()).sum(),
+    };
+
+    let mut out = stdout();
+    match args.format {
+        ReportFormat::Text => write_text(&mut out, &reports)?,
+        ReportFormat::Json => {
+            #[derive(Serialize)]
+            struct Document<'a> {
+                files: &'a [FileReport],
+                summary: &'a Summary,
+            }
+            write_json(
+                &mut out,
+                &Document {
+                    files: &reports,
+                    summary: &summary,
+                },
+            )?;
+        }
+        ReportFormat::Github => write_github(&mut out, &reports)?,
+    }
+    out.flush()?;
+
+    let files_word = |count: usize| if count == 1 { "file" } else { "files" };
+    if summary.unreadable > 0 {
+        return Err(CliError::usage(format!(
+            "{} of {} {} could not be read",
+            summary.unreadable,
+            summary.files,
+            files_word(summary.files)
+        )));
+    }
+    if summary.invalid > 0 {
         return Err(CliError::failure(format!(
-            "{invalid_files} of {} files invalid, {problem_count} problems",
-            args.paths.len()
+            "{} of {} {} invalid, {} {}",
+            summary.invalid,
+            summary.files,
+            files_word(summary.files),
+            summary.problems,
+            if summary.problems == 1 {
+                "problem"
+            } else {
+                "problems"
+            }
         )));
     }
     Ok(())
+}
+
+fn check_file(path: &Utf8Path, input_format: Option<&str>) -> FileReport {
+    let mut report = FileReport {
+        path: if path == "-" {
+            "<stdin>".to_owned()
+        } else {
+            path.to_string()
+        },
+        valid: false,
+        format: None,
+        session: None,
+        messages: None,
+        problems: Vec::new(),
+        unreadable: false,
+    };
+    let source = match read_source(path) {
+        Ok(source) => source,
+        Err(error) => {
+            report.unreadable = true;
+            report
+                .problems
+                .push(Problem::new("", "read", error.message()));
+            return report;
+        }
+    };
+    let format = match decoder_for(&source, path, input_format) {
+        Ok(format) => format,
+        Err(error) => {
+            report
+                .problems
+                .push(Problem::new("", "format", error.message()));
+            return report;
+        }
+    };
+    report.format = Some(format.name());
+    match confab_core::check_checkpoint(&source.name, &source.bytes, format) {
+        Ok(CheckSummary {
+            session_name,
+            message_count,
+        }) => {
+            report.valid = true;
+            report.session = Some(session_name);
+            report.messages = Some(message_count);
+        }
+        Err(invalid) => report.problems = invalid.problems,
+    }
+    report
+}
+
+fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {
+    for report in reports {
+        if report.valid {
+            writeln!(
+                out,
+                "ok: {} ({} {}, {} messages)",
+                report.path,
+                report.format.unwrap_or("?"),
+                report.session.as_deref().unwrap_or("?"),
+                report.messages.unwrap_or(0)
+            )?;
+            continue;
+        }
+        if report.unreadable || report.format.is_none() {
+            for problem in &report.problems {
+                writeln!(out, "unreadable: {}", problem.message)?;
+            }
+            continue;
+        }
+        let count = report.problems.len();
+        let noun = if count == 1 { "problem" } else { "problems" };
+        writeln!(
+            out,
+            "invalid: {} is not a valid checkpoint ({count} {noun})",
+            report.path
+        )?;
+        for problem in &report.problems {
+            writeln!(out, "  {}", problem_line(&report.path, problem))?;
+        }
+    }
+    Ok(())
+}
+
+/// `::error file=F,line=L,col=C,title=T::message`, one per problem.
+fn write_github(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {
+    for report in reports {
+        for problem in &report.problems {
+            let mut properties = format!("file={}", escape_property(&report.path));
+            if let Some(location) = problem.location {
+                properties.push_str(&format!(",line={},col={}", location.line, location.column));
+            }
+            properties.push_str(&format!(
+                ",title={}",
+                escape_property(&format!("confab: {}", problem.rule))
+            ));
+            let mut message = String::new();
+            if !problem.pointer.is_empty() {
+                message.push_str(&format!("{}: ", problem.pointer));
+            }
+            message.push_str(&problem.message);
+            if let Some(hint) = &problem.hint {
+                message.push_str(&format!("\nhint: {hint}"));
+            }
+            writeln!(out, "::error {properties}::{}", escape_data(&message))?;
+        }
+    }
+    Ok(())
+}
+
+/// GitHub's workflow-command escaping for the message part.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's workflow-command escaping for a property value.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The files `paths` name: files as given, folders searched recursively, patterns expanded.
+/// Sorted within each argument, in argument order, without duplicates.
+fn expand(paths: &[String]) -> Result<Vec<Utf8PathBuf>, CliError> {
+    let extensions: Vec<&str> = confab_core::formats()
+        .into_iter()
+        .filter(|format| format.can_decode())
+        .flat_map(|format| format.extensions().iter().copied())
+        .collect();
+    let mut files: Vec<Utf8PathBuf> = Vec::new();
+    for argument in paths {
+        let path = Utf8Path::new(argument);
+        if argument == "-" || path.is_file() {
+            files.push(path.to_owned());
+        } else if path.is_dir() {
+            files.extend(walk(path, &extensions));
+        } else if argument.contains(['*', '?', '[']) {
+            let matches = glob_files(argument)?;
+            if matches.is_empty() {
+                return Err(CliError::usage(format!(
+                    "the pattern {argument} matches no files"
+                )));
+            }
+            files.extend(matches);
+        } else {
+            // Reported per file, so the other files are still checked.
+            files.push(path.to_owned());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(file.clone()));
+    Ok(files)
+}
+
+fn walk(folder: &Utf8Path, extensions: &[&str]) -> Vec<Utf8PathBuf> {
+    let mut found: Vec<Utf8PathBuf> = walkdir::WalkDir::new(folder)
+        .into_iter()
+        // Hidden folders (.git, .confab, ...) hold no checkpoints to check.
+        .filter_entry(|entry| {
+            entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+        })
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.into_path()).ok())
+        .filter(|path| {
+            path.extension().is_some_and(|extension| {
+                extensions
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(extension))
+            })
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn glob_files(pattern: &str) -> Result<Vec<Utf8PathBuf>, CliError> {
+    let entries = glob::glob(pattern)
+        .map_err(|error| CliError::usage(format!("invalid pattern {pattern}: {error}")))?;
+    let mut found: Vec<Utf8PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|path| path.is_file())
+        .filter_map(|path| Utf8PathBuf::from_path_buf(path).ok())
+        .collect();
+    found.sort();
+    Ok(found)
 }
