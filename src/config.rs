@@ -8,6 +8,7 @@
 //! | `sessions.retention` | `CONFAB_SESSIONS_RETENTION` | `30d`                   |
 //! | `context.instructions` | `CONFAB_CONTEXT_INSTRUCTIONS` | first of `CONFAB.md`, `ATMOS.md`, `AGENTS.md`, `CLAUDE.md` |
 //! | `templates.default`  | `CONFAB_TEMPLATES_DEFAULT`  | the built-in report template |
+//! | `import.max_size`    | `CONFAB_IMPORT_MAX_SIZE`    | `256MiB` (bytes, or with `KiB`, `MiB`, `GiB`) |
 //!
 //! Relative paths are relative to the project root. Unknown keys are errors, so a typo does not
 //! silently leave a default in force.
@@ -22,7 +23,7 @@ use crate::error::CliError;
 pub(crate) const CONFIG_FILE: &str = "confab.yaml";
 
 /// All settings, after the file and the environment.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Config {
     /// Where the session store is (`sessions.path`), as written.
     pub(crate) sessions_path: Option<Utf8PathBuf>,
@@ -32,6 +33,23 @@ pub(crate) struct Config {
     pub(crate) instructions: Option<Utf8PathBuf>,
     /// The report template used when `--template` is not given (`templates.default`).
     pub(crate) default_template: Option<String>,
+    /// The largest file `import` and `validate` read (`import.max_size`).
+    pub(crate) max_import_size: u64,
+}
+
+/// The default of `import.max_size`: far above any real checkpoint, far below a machine's memory.
+pub(crate) const DEFAULT_MAX_IMPORT_SIZE: u64 = 256 << 20;
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            sessions_path: None,
+            retention: None,
+            instructions: None,
+            default_template: None,
+            max_import_size: DEFAULT_MAX_IMPORT_SIZE,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -43,6 +61,14 @@ struct ConfigFile {
     context: ContextSection,
     #[serde(default)]
     templates: TemplatesSection,
+    #[serde(default)]
+    import: ImportSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportSection {
+    max_size: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,7 +104,7 @@ impl Config {
                 let message = error.to_string();
                 let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
                 CliError::failure(format!("invalid settings in {path}{at}: {message}"))
-                    .hint("the keys are sessions.path, sessions.retention, context.instructions and templates.default; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default and import.max_size; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -93,7 +119,14 @@ impl Config {
             retention: None,
             instructions: file.context.instructions,
             default_template: file.templates.default,
+            max_import_size: DEFAULT_MAX_IMPORT_SIZE,
         };
+        if let Some(size) = file.import.max_size {
+            config.max_import_size = parse_size(&size, &format!("import.max_size in {path}"))?;
+        }
+        if let Some(value) = env("CONFAB_IMPORT_MAX_SIZE")? {
+            config.max_import_size = parse_size(&value, "CONFAB_IMPORT_MAX_SIZE")?;
+        }
         if let Some(retention) = file.sessions.retention {
             config.retention = Some(parse_age(
                 &retention,
@@ -114,6 +147,32 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `1048576`, `512KiB`, `256MiB`, `1GiB` (spaces allowed before the unit).
+fn parse_size(text: &str, source: &str) -> Result<u64, CliError> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let multiplier: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => 0,
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|_| multiplier > 0)
+        .and_then(|amount| amount.checked_mul(multiplier))
+        .ok_or_else(|| {
+            CliError::failure(format!(
+                "{source}: invalid size {text:?}: write a whole number of bytes, or one with KiB, MiB or GiB, e.g. 256MiB"
+            ))
+        })
 }
 
 fn parse_age(text: &str, source: &str) -> Result<Age, CliError> {

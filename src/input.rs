@@ -13,20 +13,34 @@ pub(crate) struct Source {
     pub(crate) bytes: Vec<u8>,
 }
 
-/// Reads `path`, or standard input for `-`.
-pub(crate) fn read_source(path: &Utf8Path) -> Result<Source, CliError> {
+/// Reads `path`, or standard input for `-`, refusing more than `limit` bytes.
+///
+/// The limit protects a machine from a file that would take all its memory (a checkpoint from a
+/// stranger may be anything); it is checked before reading a file, and while reading stdin.
+pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliError> {
+    let too_large = |name: &str| {
+        CliError::failure(format!("{name} is larger than the import limit of {}", format_size(limit)))
+            .hint("raise import.max_size in confab.yaml (or CONFAB_IMPORT_MAX_SIZE) if you trust the file")
+    };
     if path == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .lock()
+            .take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|error| {
                 CliError::failure(format!("could not read standard input: {error}"))
             })?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large("standard input"));
+        }
         return Ok(Source {
             name: "<stdin>".to_owned(),
             bytes,
         });
+    }
+    if std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.len() > limit) {
+        return Err(too_large(path.as_str()));
     }
     let bytes = std::fs::read(path).map_err(|error| {
         let error = CliError::failure(format!("could not read {path}: {}", io_reason(&error)));
@@ -40,6 +54,17 @@ pub(crate) fn read_source(path: &Utf8Path) -> Result<Source, CliError> {
         name: path.to_string(),
         bytes,
     })
+}
+
+/// `256 MiB`-style, for messages.
+pub(crate) fn format_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size && bytes.is_multiple_of(size) {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// An I/O error in words, without Rust's `(os error 2)` suffix.

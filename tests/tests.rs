@@ -5,7 +5,9 @@
 
 mod util;
 
+mod durability;
 mod formats;
+mod hostile;
 mod readme;
 mod reports;
 mod roundtrip;

@@ -26,11 +26,17 @@ impl Project {
 
     /// `confab` with the project as working directory and a clean environment.
     pub(crate) fn confab(&self) -> Command {
-        let mut command = Command::cargo_bin("confab").expect("confab is built");
+        Command::from_std(self.command())
+    }
+
+    /// The same as [`Project::confab`], as a plain `std::process::Command` (to spawn and kill).
+    pub(crate) fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("confab"));
         command
             .current_dir(self.path())
             .env("HOME", self.path())
-            .env("USER", "tester");
+            .env("USER", "tester")
+            .env("TZ", "UTC");
         for (key, _) in std::env::vars() {
             if key.starts_with("CONFAB_") {
                 command.env_remove(key);

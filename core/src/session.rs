@@ -117,36 +117,38 @@ impl Session {
         }
     }
 
-    /// The checkpoint `export` writes for this session.
-    pub fn to_checkpoint(&self, settings: &ExportSettings) -> Checkpoint {
+    /// The checkpoint `export` writes for this session. Consumes the session: a long
+    /// conversation is moved into the checkpoint, not copied.
+    pub fn into_checkpoint(self, settings: &ExportSettings) -> Checkpoint {
         let (exported_at, exported_by, metadata) = match &settings.metadata {
             Some(export) => (
                 Some(export.exported_at),
                 Some(export.exported_by.clone()),
-                self.metadata.clone(),
+                self.metadata,
             ),
             None => (None, None, None),
         };
+        let statistics = Some(Statistics::of(&self.messages));
         Checkpoint {
             version: CURRENT_VERSION.to_owned(),
             exported_at,
             exported_by,
             session: SessionInfo {
-                name: self.name.clone(),
-                provider: self.provider.clone(),
-                model: self.model.clone(),
-                skill: self.skill.clone(),
-                project_path: self.project_path.clone(),
+                name: self.name,
+                provider: self.provider,
+                model: self.model,
+                skill: self.skill,
+                project_path: self.project_path,
                 created_at: Some(self.created_at),
                 updated_at: Some(self.updated_at),
                 metadata,
             },
-            messages: self.messages.clone(),
+            messages: self.messages,
             context: settings
                 .context
                 .clone()
                 .filter(|context| !context.is_empty()),
-            statistics: Some(Statistics::of(&self.messages)),
+            statistics,
         }
     }
 
@@ -200,13 +202,13 @@ mod tests {
         let mut checkpoint = crate::test_support::checkpoint();
         checkpoint.session.metadata = Some(Map::from_iter([("k".to_owned(), Value::from(1))]));
         let session = Session::from_checkpoint(checkpoint, at("2026-01-01T00:00:00Z"));
-        let bare = session.to_checkpoint(&ExportSettings::default());
+        let bare = session.clone().into_checkpoint(&ExportSettings::default());
         assert_eq!(
             (bare.exported_at, bare.session.metadata.as_ref()),
             (None, None)
         );
         assert_eq!(bare.statistics.map(|s| s.message_count), Some(1));
-        let full = session.to_checkpoint(&ExportSettings {
+        let full = session.into_checkpoint(&ExportSettings {
             metadata: Some(ExportMetadata {
                 exported_at: at("2026-02-01T00:00:00Z"),
                 exported_by: "dana".to_owned(),

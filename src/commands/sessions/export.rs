@@ -71,13 +71,14 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
             .then(|| project_context(&project, &session))
             .transpose()?,
     };
-    let checkpoint = session.to_checkpoint(&settings);
+    let session_name = session.name.clone();
+    let checkpoint = session.into_checkpoint(&settings);
     let blockers = checkpoint.import_blockers();
     if !blockers.is_empty() && format.can_decode() {
         writeln!(
             stderr(),
             "warning: session {:?} cannot be imported back: {}",
-            session.name,
+            session_name,
             blockers.join(", ")
         )?;
     }
@@ -99,7 +100,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     writeln!(
         stdout(),
         "Exported session {} to {} ({}, {} messages)",
-        session.name,
+        session_name,
         args.output,
         format.name(),
         checkpoint.messages.len()
@@ -209,6 +210,38 @@ fn user_name() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// Temporary export files start with this, then the writing process's id.
+const TEMPORARY_PREFIX: &str = ".confab-export-";
+
+/// Removes temporary files of exports whose process is gone (killed before it could clean up).
+///
+/// Only where `/proc` tells which processes live (Linux); elsewhere leftovers stay until removed
+/// by hand. They are never mistaken for exports: the target is only ever written by a rename.
+fn remove_stale_temporaries(folder: &Utf8Path) {
+    if !cfg!(target_os = "linux") || !Utf8Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = folder.read_dir_utf8() else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let Some(rest) = entry.file_name().strip_prefix(TEMPORARY_PREFIX) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split('-')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Utf8Path::new(&format!("/proc/{pid}")).exists() {
+            // Losing this race to another confab cleaning up is fine.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes through `write` into a temporary file beside `path`, then renames it onto `path`.
 fn write_atomically(
     path: &Utf8Path,
@@ -232,8 +265,9 @@ fn write_atomically(
             crate::input::io_reason(&error)
         ))
     };
+    remove_stale_temporaries(folder);
     let mut temporary = tempfile::Builder::new()
-        .prefix(".confab-export-")
+        .prefix(&format!("{TEMPORARY_PREFIX}{}-", std::process::id()))
         .tempfile_in(folder)
         .map_err(fail)?;
     write(temporary.as_file_mut())?;

@@ -43,7 +43,7 @@ pub(crate) struct ImportArgs {
 
 pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
-    let source = read_source(&args.file)?;
+    let source = read_source(&args.file, project.config.max_import_size)?;
     let format = decoder_for(&source, &args.file, args.format.as_deref())?;
     let checkpoint = confab_core::read_checkpoint(&source.name, &source.bytes, format)?;
 

@@ -37,6 +37,7 @@ use serde::Serialize;
 use crate::error::{CliError, problem_line};
 use crate::input::{decoder_for, format_named, read_source};
 use crate::output::{stdout, write_json};
+use crate::project::Project;
 
 /// Arguments of `confab sessions validate`.
 #[derive(Debug, Args)]
@@ -90,10 +91,11 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     if let Some(name) = &args.input_format {
         format_named(name)?;
     }
+    let limit = Project::discover()?.config.max_import_size;
     let files = expand(&args.paths)?;
     let reports: Vec<FileReport> = files
         .par_iter()
-        .map(|path| check_file(path, args.input_format.as_deref()))
+        .map(|path| check_file(path, args.input_format.as_deref(), limit))
         .collect();
     let summary = Summary {
         files: reports.len(),
@@ -153,7 +155,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn check_file(path: &Utf8Path, input_format: Option<&str>) -> FileReport {
+fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileReport {
     let mut report = FileReport {
         path: if path == "-" {
             "<stdin>".to_owned()
@@ -167,7 +169,7 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>) -> FileReport {
         problems: Vec::new(),
         unreadable: false,
     };
-    let source = match read_source(path) {
+    let source = match read_source(path, limit) {
         Ok(source) => source,
         Err(error) => {
             report.unreadable = true;

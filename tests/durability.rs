@@ -1,0 +1,195 @@
+//! A store survives crashes and crowds: processes killed mid-write and many writers at once
+//! leave every session wholly present or wholly absent, and never a partial export.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::util::{Project, fixture_path};
+
+/// A checkpoint big enough that importing and exporting it take a while (thousands of messages).
+fn long_checkpoint(messages: usize) -> String {
+    let mut checkpoint: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture"),
+    )
+    .expect("JSON");
+    let list: Vec<Value> = (0..messages)
+        .map(|index| {
+            json!({
+                "role": if index % 2 == 0 { "user" } else { "assistant" },
+                "content": format!("message {index}: {}", "lorem ipsum dolor sit amet ".repeat(8)),
+                "created_at": "2025-10-29T15:20:05Z",
+            })
+        })
+        .collect();
+    checkpoint["messages"] = Value::Array(list);
+    checkpoint["statistics"] = json!({
+        "message_count": messages,
+        "user_messages": messages.div_ceil(2),
+        "assistant_messages": messages / 2,
+    });
+    checkpoint.to_string()
+}
+
+/// A small deterministic pseudo-random sequence (no dependency needed for picking delays).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound.max(1)
+    }
+}
+
+fn store(project: &Project) -> rusqlite::Connection {
+    rusqlite::Connection::open(project.path().join(".confab/sessions.db")).expect("open store")
+}
+
+fn run_and_kill(command: &mut Command, after: Duration) {
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    std::thread::sleep(after);
+    // SIGKILL: no destructor, no cleanup, exactly like a power cut for the process.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn killed_imports_and_exports_leave_whole_sessions_and_no_partial_files() {
+    const MESSAGES: usize = 4_000;
+    let project = Project::new();
+    project.write("long.json", long_checkpoint(MESSAGES));
+    project
+        .confab()
+        .args(["sessions", "import", "long.json", "--name", "seed"])
+        .assert()
+        .success();
+
+    // How long one import takes here, to spread the kills over it.
+    let started = std::time::Instant::now();
+    project
+        .confab()
+        .args(["sessions", "import", "long.json", "--name", "timing"])
+        .assert()
+        .success();
+    let span = started.elapsed().as_millis() as u64 + 5;
+
+    let mut random = Lcg(0x5eed);
+    for round in 0..25 {
+        let mut import = project.command();
+        import.args([
+            "sessions",
+            "import",
+            "long.json",
+            "--overwrite",
+            "--name",
+            &format!("s{}", round % 5),
+        ]);
+        run_and_kill(&mut import, Duration::from_millis(random.below(span)));
+        let mut export = project.command();
+        export.args(["sessions", "export", "seed", "-o", "out.json"]);
+        run_and_kill(&mut export, Duration::from_millis(random.below(span)));
+
+        // The export target is never partial: absent, or a whole valid checkpoint.
+        if project.path().join("out.json").exists() {
+            project
+                .confab()
+                .args(["sessions", "validate", "out.json"])
+                .assert()
+                .success();
+        }
+    }
+
+    let connection = store(&project);
+    let integrity: String = connection
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("check");
+    assert_eq!(integrity, "ok");
+    let mut statement = connection
+        .prepare("SELECT name, message_count, (SELECT count(*) FROM messages WHERE session_id = sessions.id) FROM sessions")
+        .expect("query");
+    let sessions: Vec<(String, i64, i64)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(sessions.len() >= 2, "{sessions:?}");
+    for (name, count, actual) in sessions {
+        assert_eq!(
+            (count, actual),
+            (MESSAGES as i64, MESSAGES as i64),
+            "session {name} is whole"
+        );
+    }
+
+    // The next export cleans up what killed exports left, and succeeds.
+    project
+        .confab()
+        .args(["sessions", "export", "seed", "-o", "out.json"])
+        .assert()
+        .success();
+    let leftovers: Vec<String> = std::fs::read_dir(project.path())
+        .expect("read dir")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".confab-export-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    project
+        .confab()
+        .args(["sessions", "validate", "out.json"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn eight_processes_import_fifty_checkpoints_each() {
+    let project = Project::new();
+    project.write(
+        "session.json",
+        std::fs::read(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture"),
+    );
+    let workers: Vec<_> = (0..8)
+        .map(|worker| {
+            let commands: Vec<Command> = (0..50)
+                .map(|index| {
+                    let mut command = project.command();
+                    command.args([
+                        "sessions",
+                        "import",
+                        "session.json",
+                        "--name",
+                        &format!("w{worker}-{index}"),
+                    ]);
+                    command
+                })
+                .collect();
+            std::thread::spawn(move || {
+                for mut command in commands {
+                    let output = command.output().expect("runs");
+                    let stderr = String::from_utf8_lossy(&output.stderr);
+                    assert!(
+                        output.status.success() && !stderr.contains("locked"),
+                        "{stderr}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("every import succeeded");
+    }
+    let names = project.session_names();
+    assert_eq!(names.len(), 400, "no lost writes");
+    let messages: i64 = store(&project)
+        .query_row("SELECT count(*) FROM messages", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(messages, 400 * 4);
+}
