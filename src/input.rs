@@ -90,18 +90,24 @@ pub(crate) fn decoder_for(
     path: &Utf8Path,
     explicit: Option<&str>,
 ) -> Result<&'static dyn CheckpointFormat, CliError> {
-    let format = match explicit {
-        Some(name) => Some(format_named(name)?),
-        None => confab_core::format_for_path(path),
-    };
-    let format = match format {
-        Some(format) => format,
-        None => confab_core::detect_format(&source.bytes).ok_or_else(|| {
-            CliError::failure(format!("cannot tell the format of {}", source.name)).hint(format!(
-                "name it with --format; formats that import: {}",
-                confab_core::format::describe_formats(false)
-            ))
-        })?,
+    let by_extension = (explicit.is_none() && path != "-")
+        .then(|| confab_core::format_for_path(path))
+        .flatten();
+    let format = match (explicit, by_extension) {
+        (Some(name), _) => format_named(name)?,
+        // A report's extension: say so rather than guess at its content.
+        (None, Some(format)) if !format.can_decode() => format,
+        (None, _) => {
+            let path = (path != "-").then_some(path);
+            confab_core::choose_decoder(path, &source.bytes).ok_or_else(|| {
+                CliError::failure(format!("cannot tell the format of {}", source.name)).hint(
+                    format!(
+                        "name it with --format; formats that import: {}",
+                        confab_core::format::describe_formats(false)
+                    ),
+                )
+            })?
+        }
     };
     if !format.can_decode() {
         return Err(CliError::failure(format!(

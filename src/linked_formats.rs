@@ -9,8 +9,13 @@ use std::hint::black_box;
 
 /// Makes sure every format crate's registration is linked in; called once at start-up.
 pub(crate) fn ensure_linked() {
+    black_box(&confab_format_claude_code::FORMAT);
+    black_box(&confab_format_codex::FORMAT);
+    black_box(&confab_format_gemini::FORMAT);
     black_box(&confab_format_json::FORMAT);
     black_box(&confab_format_markdown::FORMAT);
+    black_box(&confab_format_openai::FORMAT);
+    black_box(&confab_format_text::FORMAT);
     black_box(&confab_format_yaml::FORMAT);
 }
 
@@ -23,6 +28,18 @@ mod tests {
             .iter()
             .map(|format| format.name())
             .collect();
-        assert_eq!(names, ["json", "markdown", "yaml"]);
+        assert_eq!(
+            names,
+            [
+                "claude-code",
+                "codex",
+                "gemini",
+                "json",
+                "markdown",
+                "openai",
+                "text",
+                "yaml"
+            ]
+        );
     }
 }

@@ -267,7 +267,7 @@ fn reports_cannot_be_imported() {
             "report.md is a markdown file, a report format that cannot be imported",
         ))
         .stderr(contains(
-            "formats that import: json (.json), yaml (.yaml, .yml)",
+            "formats that import: claude-code (.jsonl), codex (.jsonl), gemini (.gemini), json (.json), openai (.openai), yaml (.yaml, .yml)",
         ));
 }
 

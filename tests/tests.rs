@@ -7,11 +7,14 @@ mod util;
 
 mod durability;
 mod formats;
+mod fuzz_smoke;
+mod guide;
 mod hostile;
 mod readme;
 mod reports;
 mod roundtrip;
 mod sessions;
+mod tools;
 mod transfer;
 mod validate;
 

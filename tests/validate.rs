@@ -120,7 +120,7 @@ fn format_comes_from_flag_extension_or_content() {
         .code(2)
         .stderr(predicates::str::contains("unknown format \"toml\""))
         .stderr(predicates::str::contains(
-            "hint: the formats are: json, markdown, yaml",
+            "hint: the formats are: claude-code, codex, gemini, json, markdown, openai, text, yaml",
         ));
 }
 

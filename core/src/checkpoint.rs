@@ -17,6 +17,10 @@ use serde_json::{Map, Value};
 /// The checkpoint versions this build reads and writes.
 pub const SUPPORTED_VERSIONS: &[&str] = &[CURRENT_VERSION];
 
+/// Key in `session.metadata` under which importers of other tools' files list, as strings, what
+/// they could not map (`import` prints them as notes).
+pub const IMPORT_NOTES_KEY: &str = "import_notes";
+
 /// The version every checkpoint is written with.
 pub const CURRENT_VERSION: &str = "1.0";
 

@@ -198,6 +198,53 @@ pub fn format_for_path(path: &Utf8Path) -> Option<&'static dyn CheckpointFormat>
     })
 }
 
+/// The format to decode `bytes` with, when no format was named: a format sure of the content
+/// (`Sniff::Yes`) wins, preferring one that claims the path's extension; else the format of the
+/// extension; else a format that could read the content (`Sniff::Maybe`).
+///
+/// Content beats extension because extensions are shared: `.jsonl` is both Claude Code's and
+/// Codex's, `.json` is Atmos's, OpenAI's and Gemini's.
+pub fn choose_decoder(
+    path: Option<&Utf8Path>,
+    bytes: &[u8],
+) -> Option<&'static dyn CheckpointFormat> {
+    let decoders: Vec<&'static dyn CheckpointFormat> = formats()
+        .into_iter()
+        .filter(|format| format.can_decode())
+        .collect();
+    let claims_extension = |format: &&'static dyn CheckpointFormat| {
+        path.and_then(Utf8Path::extension).is_some_and(|extension| {
+            format
+                .extensions()
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(extension))
+        })
+    };
+    let sniffs: Vec<(Sniff, &'static dyn CheckpointFormat)> = decoders
+        .iter()
+        .map(|format| (format.sniff(bytes), *format))
+        .collect();
+    let sure: Vec<&'static dyn CheckpointFormat> = sniffs
+        .iter()
+        .filter(|(sniff, _)| *sniff == Sniff::Yes)
+        .map(|(_, format)| *format)
+        .collect();
+    if let Some(format) = sure
+        .iter()
+        .find(|format| claims_extension(format))
+        .or(sure.first())
+    {
+        return Some(*format);
+    }
+    if let Some(format) = decoders.iter().find(|format| claims_extension(format)) {
+        return Some(*format);
+    }
+    sniffs
+        .iter()
+        .find(|(sniff, _)| *sniff == Sniff::Maybe)
+        .map(|(_, format)| *format)
+}
+
 /// The decoding format surest that `bytes` are written in it, if any is.
 pub fn detect_format(bytes: &[u8]) -> Option<&'static dyn CheckpointFormat> {
     formats()
@@ -286,6 +333,21 @@ mod tests {
     fn detection_uses_sniffing() {
         assert_eq!(detect_format(b"PROBE 1").map(|f| f.name()), Some("probe"));
         assert!(detect_format(b"something else").is_none());
+    }
+
+    #[test]
+    fn content_beats_a_shared_extension() {
+        // PROBE content in a .json file: no other registered format is sure of it.
+        let chosen = choose_decoder(Some(Utf8Path::new("x.json")), b"PROBE 1").map(|f| f.name());
+        assert_eq!(chosen, Some("probe"));
+        let chosen =
+            choose_decoder(Some(Utf8Path::new("x.prb")), b"nothing known").map(|f| f.name());
+        assert_eq!(
+            chosen,
+            Some("probe"),
+            "the extension decides when no content is recognised"
+        );
+        assert!(choose_decoder(None, b"nothing known").is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
 
 pub mod checkpoint;
+pub mod convert;
 pub mod error;
 pub mod format;
 pub mod location;
@@ -28,13 +29,13 @@ pub mod store;
 mod test_support;
 
 pub use checkpoint::{
-    CURRENT_VERSION, Checkpoint, Context, Message, Role, SessionInfo, Statistics, TokenUsage,
-    ToolCall,
+    CURRENT_VERSION, Checkpoint, Context, IMPORT_NOTES_KEY, Message, Role, SessionInfo, Statistics,
+    TokenUsage, ToolCall,
 };
 pub use error::{DecodeError, EncodeError, InvalidCheckpoint, Problem};
 pub use format::{
-    CheckpointFormat, EncodeOptions, FormatRegistration, MessageSink, Sniff, detect_format,
-    format_by_name, format_for_path, formats,
+    CheckpointFormat, EncodeOptions, FormatRegistration, MessageSink, Sniff, choose_decoder,
+    detect_format, format_by_name, format_for_path, formats,
 };
 pub use location::Location;
 pub use pipeline::{CheckSummary, check_checkpoint, read_checkpoint};

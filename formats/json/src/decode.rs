@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use confab_core::{DecodeError, Location, MessageSink};
+use confab_core::{DecodeError, MessageSink};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
@@ -35,15 +35,7 @@ pub(crate) fn decode_streaming(
 }
 
 fn decode_error(error: serde_json::Error) -> DecodeError {
-    let location = (error.line() > 0).then(|| Location {
-        line: error.line(),
-        column: error.column().max(1),
-    });
-    // serde_json ends its message with " at line L column C"; the location says that already.
-    let message = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
-    DecodeError::at(message, location)
+    confab_core::convert::json_error(&error)
 }
 
 /// Deserializes any JSON value, failing on a repeated object key.
@@ -237,6 +229,8 @@ fn duplicate<E: de::Error>(key: &str) -> E {
 
 #[cfg(test)]
 mod tests {
+    use confab_core::Location;
+
     use super::*;
 
     #[test]

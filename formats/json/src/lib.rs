@@ -29,6 +29,9 @@ confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// How much of a file sniffing looks at.
+const SNIFF_WINDOW: usize = 64 * 1024;
+
 /// The input without a leading UTF-8 byte order mark, which some Windows editors add.
 fn without_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
@@ -90,13 +93,20 @@ impl CheckpointFormat for JsonFormat {
         locate::locate(bytes, pointer).map(|offset| Location::at_offset(bytes, offset))
     }
 
+    /// `Yes` for an object that names `version` and `session` early on (a checkpoint), `Maybe`
+    /// for any other object: other tools' JSON (OpenAI request bodies, Gemini chats) is an
+    /// object too, and their formats are surer of their own files.
     fn sniff(&self, bytes: &[u8]) -> Sniff {
-        match without_bom(bytes)
-            .iter()
-            .find(|byte| !byte.is_ascii_whitespace())
-        {
-            Some(b'{') => Sniff::Yes,
-            _ => Sniff::No,
+        let bytes = without_bom(bytes);
+        if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+            return Sniff::No;
+        }
+        let head = &bytes[..bytes.len().min(SNIFF_WINDOW)];
+        let names = |key: &[u8]| head.windows(key.len()).any(|window| window == key);
+        if names(b"\"version\"") && names(b"\"session\"") {
+            Sniff::Yes
+        } else {
+            Sniff::Maybe
         }
     }
 }
@@ -107,7 +117,14 @@ mod tests {
 
     #[test]
     fn sniffs_objects_only() {
-        assert_eq!(FORMAT.sniff(b"\xEF\xBB\xBF \n {\"version\""), Sniff::Yes);
+        assert_eq!(
+            FORMAT.sniff(b"\xEF\xBB\xBF \n {\"version\": \"1.0\", \"session\": {}"),
+            Sniff::Yes
+        );
+        assert_eq!(
+            FORMAT.sniff(b"{\"model\": \"gpt-4o\", \"messages\": []}"),
+            Sniff::Maybe
+        );
         assert_eq!(FORMAT.sniff(b"version: '1.0'"), Sniff::No);
         assert_eq!(FORMAT.sniff(b""), Sniff::No);
     }

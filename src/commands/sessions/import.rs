@@ -47,6 +47,7 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let format = decoder_for(&source, &args.file, args.format.as_deref())?;
     let checkpoint = confab_core::read_checkpoint(&source.name, &source.bytes, format)?;
 
+    let notes = import_notes(&checkpoint);
     let mut session = Session::from_checkpoint(checkpoint, Timestamp::now());
     if let Some(name) = &args.name {
         session.name.clone_from(name);
@@ -77,6 +78,10 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         other => other.into(),
     })?;
 
+    let mut err = crate::output::stderr();
+    for note in &notes {
+        writeln!(err, "note: {}", crate::display::terminal_safe(note))?;
+    }
     let mut out = stdout();
     writeln!(
         out,
@@ -92,4 +97,21 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         session.name
     )?;
     Ok(())
+}
+
+/// What the format could not map, as it recorded in `session.metadata.import_notes`.
+fn import_notes(checkpoint: &confab_core::Checkpoint) -> Vec<String> {
+    checkpoint
+        .session
+        .metadata
+        .as_ref()
+        .and_then(|metadata| metadata.get(confab_core::IMPORT_NOTES_KEY))
+        .and_then(serde_json::Value::as_array)
+        .map(|notes| {
+            notes
+                .iter()
+                .filter_map(|note| note.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

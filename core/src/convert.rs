@@ -1,0 +1,266 @@
+//! Building blocks for formats that convert other tools' files (Claude Code, Codex, Gemini,
+//! OpenAI): notes on what could not be mapped, JSON Lines reading with line numbers, names
+//! derived from ids or content, and the checkpoint document handed to the pipeline.
+//!
+//! Converters differ in what they read, not in how they report it; keeping these here means
+//! every converter words its notes, errors and names the same way.
+
+use crate::checkpoint::{CURRENT_VERSION, Context, Message, Statistics};
+use crate::error::DecodeError;
+use crate::location::Location;
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The input without a leading UTF-8 byte order mark, which some Windows editors add.
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// What the import could not carry over, in words, for `session.metadata.import_notes`.
+///
+/// One-off facts are kept as they are; things that happen many times (a skipped image part in
+/// every other message) are counted and reported once, so a long session gives a short list.
+#[derive(Debug, Default)]
+pub struct Notes {
+    notes: Vec<String>,
+    tallies: Vec<(String, usize)>,
+}
+
+impl Notes {
+    /// Adds a note as it is.
+    pub fn add(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// Counts one more occurrence of `what`, reported as `what: N`.
+    pub fn tally(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        match self.tallies.iter_mut().find(|(known, _)| *known == what) {
+            Some((_, count)) => *count += 1,
+            None => self.tallies.push((what, 1)),
+        }
+    }
+
+    fn into_values(self) -> Vec<Value> {
+        self.notes
+            .into_iter()
+            .chain(
+                self.tallies
+                    .into_iter()
+                    .map(|(what, count)| format!("{what}: {count}")),
+            )
+            .map(Value::String)
+            .collect()
+    }
+}
+
+/// The non-blank lines of a JSON Lines file, numbered from 1 as editors number them.
+pub fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    bytes
+        .split(|&byte| byte == b'\n')
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.strip_suffix(b"\r").unwrap_or(line)))
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Line `number` parsed as the JSON object every line of the file must be.
+pub fn parse_line(number: usize, line: &[u8]) -> Result<Map<String, Value>, DecodeError> {
+    match serde_json::from_slice(line) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(DecodeError::at(
+            format!("line {number} is not a JSON object"),
+            Some(Location {
+                line: number,
+                column: 1,
+            }),
+        )),
+        Err(error) => {
+            let located = json_error(&error);
+            Err(DecodeError::at(
+                format!("line {number} is not valid JSON: {}", located.message),
+                Some(Location {
+                    line: number,
+                    column: error.column().max(1),
+                }),
+            ))
+        }
+    }
+}
+
+/// A `serde_json` error as a [`DecodeError`] at its line and column, without the
+/// " at line L column C" that serde_json appends to its message (the location says it).
+pub fn json_error(error: &serde_json::Error) -> DecodeError {
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
+    let location = (error.line() > 0).then(|| Location {
+        line: error.line(),
+        column: error.column().max(1),
+    });
+    DecodeError::at(message, location)
+}
+
+/// An RFC 3339 timestamp; anything else is dropped with a note, since the checkpoint's schema
+/// accepts only RFC 3339.
+pub fn timestamp(value: Option<&Value>, notes: &mut Notes) -> Option<Timestamp> {
+    let text = value?.as_str()?;
+    match text.parse::<Timestamp>() {
+        Ok(timestamp) => Some(timestamp),
+        Err(_) => {
+            notes.tally("timestamps that are not RFC 3339 dropped");
+            None
+        }
+    }
+}
+
+/// The first eight letters and digits of a session id, for a session name; `None` if it has none.
+pub fn short_id(id: &str) -> Option<String> {
+    let short: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect();
+    (!short.is_empty()).then_some(short)
+}
+
+/// 32-bit FNV-1a: a stable, dependency-free hash for names derived from content.
+pub fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |hash, &byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Everything the checkpoint envelope needs besides the messages.
+#[derive(Debug)]
+pub struct Envelope {
+    /// The session name; must already be a valid store name.
+    pub name: String,
+    /// The provider, e.g. `openai`.
+    pub provider: &'static str,
+    /// The model, `unknown` when the source does not say.
+    pub model: String,
+    /// The project context.
+    pub context: Context,
+    /// Extra `session.metadata` keys besides `source_format` and `import_notes`.
+    pub metadata: Map<String, Value>,
+    /// When the session started; the first message's time when `None`.
+    pub created_at: Option<Timestamp>,
+    /// When the session last changed; the last message's time when `None`.
+    pub updated_at: Option<Timestamp>,
+}
+
+/// The checkpoint document for `messages`, ready for the pipeline's checks.
+pub fn checkpoint(
+    format: &'static str,
+    envelope: Envelope,
+    messages: &[Message],
+    notes: Notes,
+) -> Result<Value, DecodeError> {
+    if messages.is_empty() {
+        return Err(DecodeError::new("no messages found in the transcript"));
+    }
+    let mut metadata = Map::new();
+    metadata.insert("source_format".into(), Value::from(format));
+    metadata.insert("import_notes".into(), Value::Array(notes.into_values()));
+    metadata.extend(envelope.metadata);
+
+    let mut session = Map::new();
+    session.insert("name".into(), Value::String(envelope.name));
+    session.insert("provider".into(), Value::from(envelope.provider));
+    session.insert("model".into(), Value::String(envelope.model));
+    let created_at = envelope
+        .created_at
+        .or_else(|| messages.iter().find_map(|message| message.created_at));
+    let updated_at = envelope
+        .updated_at
+        .or_else(|| messages.iter().rev().find_map(|message| message.created_at));
+    if let Some(created_at) = created_at {
+        session.insert("created_at".into(), Value::String(created_at.to_string()));
+    }
+    if let Some(updated_at) = updated_at {
+        session.insert("updated_at".into(), Value::String(updated_at.to_string()));
+    }
+    session.insert("metadata".into(), Value::Object(metadata));
+
+    let mut document = Map::new();
+    document.insert("version".into(), Value::from(CURRENT_VERSION));
+    document.insert("session".into(), Value::Object(session));
+    document.insert("messages".into(), to_value(messages)?);
+    if !envelope.context.is_empty() {
+        document.insert("context".into(), to_value(&envelope.context)?);
+    }
+    document.insert("statistics".into(), to_value(Statistics::of(messages))?);
+    Ok(Value::Object(document))
+}
+
+fn to_value(value: impl serde::Serialize) -> Result<Value, DecodeError> {
+    serde_json::to_value(value)
+        .map_err(|error| DecodeError::new(format!("cannot build the checkpoint: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_values() {
+        assert_eq!(fnv1a(b""), 0x811c_9dc5);
+        assert_eq!(fnv1a(b"a"), 0xe40c_292c);
+        assert_eq!(fnv1a(b"foobar"), 0xbf9c_f968);
+    }
+
+    #[test]
+    fn lines_are_numbered_from_one_and_blank_ones_skipped() {
+        let numbered: Vec<(usize, &[u8])> = lines(b"{}\r\n\n  \n{\"a\":1}").collect();
+        assert_eq!(numbered, [(1, &b"{}"[..]), (4, &b"{\"a\":1}"[..])]);
+    }
+
+    #[test]
+    fn bad_lines_are_located() {
+        let error = parse_line(7, b"{\"a\": }").expect_err("invalid");
+        assert_eq!(error.location, Some(Location { line: 7, column: 7 }));
+        assert!(
+            error.message.starts_with("line 7 is not valid JSON: "),
+            "{error}"
+        );
+        let error = parse_line(2, b"[1]").expect_err("not an object");
+        assert_eq!(error.message, "line 2 is not a JSON object");
+    }
+
+    #[test]
+    fn timestamps_must_be_rfc_3339() {
+        let mut notes = Notes::default();
+        let valid = Value::from("2025-10-29T11:20:05.000211-04:00");
+        assert!(timestamp(Some(&valid), &mut notes).is_some());
+        assert!(timestamp(Some(&Value::from("yesterday")), &mut notes).is_none());
+        assert!(timestamp(None, &mut notes).is_none());
+        assert_eq!(
+            notes.into_values(),
+            [Value::from("timestamps that are not RFC 3339 dropped: 1")]
+        );
+    }
+
+    #[test]
+    fn short_ids_keep_letters_and_digits() {
+        assert_eq!(short_id("0199d8c1-ffeb-7b21").as_deref(), Some("0199d8c1"));
+        assert_eq!(short_id("ab-cd").as_deref(), Some("abcd"));
+        assert_eq!(short_id("--"), None);
+    }
+
+    #[test]
+    fn repeated_notes_are_counted() {
+        let mut notes = Notes::default();
+        notes.add("one-off");
+        notes.tally("image parts omitted");
+        notes.tally("image parts omitted");
+        assert_eq!(
+            notes.into_values(),
+            [
+                Value::from("one-off"),
+                Value::from("image parts omitted: 2")
+            ]
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Codex CLI rollout files: `~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`.
+//!
+//! # The source format
+//!
+//! [Codex CLI] records every session as JSON Lines, one `RolloutLine` per line:
+//! `{"timestamp", "type", "payload"}`, where `type` is one of the variants of `RolloutItem` in
+//! [`codex-rs/protocol/src/protocol.rs`]:
+//!
+//! - `session_meta`: the session `id`, start `timestamp`, `cwd`, `originator`, `cli_version`,
+//!   `git`, and the instructions (`instructions`, a string, in 2025; `base_instructions.text`,
+//!   Codex's own system prompt, since 2026);
+//! - `response_item`: what the model sees, a Responses API item (`ResponseItem` in
+//!   [`models.rs`]): a `message` (`role` `user`, `assistant`, `developer` or `system`; `content`
+//!   a list of `input_text` / `output_text` / `input_image`), a `function_call` (`name`,
+//!   `arguments` as a string of JSON, `call_id`), its `function_call_output` (`call_id`,
+//!   `output` as a string or a list of content items), `custom_tool_call`, `local_shell_call`,
+//!   `reasoning`, `web_search_call`, ...;
+//! - `turn_context`: per turn, the `model`, `cwd`, approval and sandbox policies;
+//! - `event_msg`: UI events, most of which repeat the response items (`user_message`,
+//!   `agent_message`), and `token_count` with `info.last_token_usage`;
+//! - `compacted`: a compaction summary.
+//!
+//! Rollouts written before about September 2025 have no wrapper: the first line is the session
+//! meta itself (`{"id", "timestamp", "instructions", "git"}`), the response items follow bare,
+//! with `{"record_type": "state"}` lines between them and no per-line timestamps. Both shapes are
+//! read.
+//!
+//! [Codex CLI]: https://github.com/openai/codex
+//! [`codex-rs/protocol/src/protocol.rs`]: https://github.com/openai/codex/blob/main/codex-rs/protocol/src/protocol.rs
+//! [`models.rs`]: https://github.com/openai/codex/blob/main/codex-rs/protocol/src/models.rs
+//!
+//! # Mapping
+//!
+//! - Messages are the `message` response items, in file order; the `event_msg` copies of them
+//!   are not read twice. `developer` messages become `system` messages, and so do the `user`
+//!   messages that Codex writes itself (`<environment_context>`, `<user_instructions>`,
+//!   `# AGENTS.md instructions`, ...), since the user did not type them.
+//! - A `function_call` (or `custom_tool_call`, or `local_shell_call`, named `local_shell`) becomes
+//!   a tool call on the assistant message just before it, or on a new assistant message with no
+//!   text when the call does not follow one. Arguments are parsed from their JSON string and kept
+//!   as a string when they do not parse. Each `*_output` becomes a `tool` message answering its
+//!   `call_id`.
+//! - `token_count` events add `last_token_usage`'s input and output tokens (or the growth of
+//!   `total_token_usage`, where that is all there is) to the latest assistant message; repeated
+//!   counts are skipped.
+//! - The model is the latest `turn_context.model` (each assistant message keeps the model of its
+//!   turn); provider `openai`. Rollouts of 2025 record no model: it is `unknown`, with a note.
+//! - `cwd` (from the session meta, else the first turn context, else the injected
+//!   `<environment_context>`) becomes `context.working_directory`; the user's instructions
+//!   (`instructions` in the session meta, `user_instructions` in a turn context, or the injected
+//!   AGENTS.md text) become `context.project_instructions`.
+//! - A `compacted` record marks everything before it `archived` and continues with its summary
+//!   as a user message, as Codex does. A `thread_rolled_back` event takes back the last turns,
+//!   which are left out.
+//! - The session is named `codex-` and the first eight characters of the session id; the id,
+//!   `originator`, `cli_version` (as `codex_version`), `model_provider`, `source`,
+//!   `forked_from_id` and the git branch, commit and repository are kept in `session.metadata`.
+//!
+//! Not mapped, each named in `session.metadata.import_notes`: reasoning items (summaries of, or
+//! encrypted, reasoning), `base_instructions` (Codex's system prompt, the same for every
+//! session), images (replaced by placeholders like `[input_image omitted]`), web searches,
+//! encrypted compaction items and records of unknown types. The other `event_msg` records and
+//! `world_state` snapshots are UI and resume state, not conversation, and are skipped silently.
+//!
+//! # Detection
+//!
+//! The `.jsonl` extension is shared with other transcript formats, so content decides: the first
+//! line is a `RolloutLine` (`type` `session_meta`, `response_item`, `turn_context`, `event_msg`
+//! or `compacted`, with a `payload`), or the unwrapped session meta of an older rollout.
+
+mod decode;
+
+use confab_core::{CheckpointFormat, DecodeError, FormatRegistration, Sniff};
+use serde_json::{Map, Value};
+
+use confab_core::convert::{lines, without_bom};
+
+/// The format's name, as `--format` takes it and `source_format` records it.
+const NAME: &str = "codex";
+
+/// How much of the input [`CheckpointFormat::sniff`] looks at.
+const SNIFF_WINDOW: usize = 64 * 1024;
+
+/// The record types a wrapped rollout line may have.
+const RECORD_TYPES: &[&str] = &[
+    "session_meta",
+    "response_item",
+    "turn_context",
+    "event_msg",
+    "compacted",
+];
+
+/// The Codex CLI rollout format.
+#[derive(Debug, Clone, Copy)]
+pub struct CodexFormat;
+
+/// The registered instance; the binary references it so the linker keeps the registration.
+pub static FORMAT: CodexFormat = CodexFormat;
+
+confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
+
+impl CheckpointFormat for CodexFormat {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["jsonl"]
+    }
+
+    fn description(&self) -> &'static str {
+        "Codex CLI rollout, ~/.codex/sessions/**/rollout-*.jsonl (import only)"
+    }
+
+    fn can_encode(&self) -> bool {
+        false
+    }
+
+    fn can_decode(&self) -> bool {
+        true
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
+        decode::decode(bytes)
+    }
+
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        let bytes = without_bom(bytes);
+        let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
+        let Some((_, first)) = lines(window).next() else {
+            return Sniff::No;
+        };
+        match serde_json::from_slice::<Value>(first) {
+            Ok(Value::Object(record)) => sniff_record(&record),
+            // The session meta can be longer than the window (it holds the system prompt); its
+            // start says what it is, since `timestamp` and `type` are written first.
+            Err(error) if error.is_eof() => {
+                let start =
+                    String::from_utf8_lossy(&first[..first.len().min(512)]).replace(' ', "");
+                if start.starts_with("{\"timestamp\":")
+                    && start.contains("\"type\":\"session_meta\"")
+                {
+                    Sniff::Yes
+                } else if start.starts_with("{\"id\":") && start.contains("\"instructions\":") {
+                    Sniff::Maybe
+                } else {
+                    Sniff::No
+                }
+            }
+            _ => Sniff::No,
+        }
+    }
+}
+
+/// Whether the first line of a file is a rollout's.
+fn sniff_record(record: &Map<String, Value>) -> Sniff {
+    let kind = record.get("type").and_then(Value::as_str);
+    if let Some(kind) = kind {
+        let wrapped = record.get("payload").is_some_and(Value::is_object);
+        return if wrapped && RECORD_TYPES.contains(&kind) {
+            Sniff::Yes
+        } else {
+            Sniff::No
+        };
+    }
+    // An older rollout's unwrapped session meta.
+    let legacy_meta = record.get("id").is_some_and(Value::is_string)
+        && record.get("timestamp").is_some_and(Value::is_string)
+        && (record.contains_key("instructions") || record.contains_key("git"))
+        && !record.contains_key("sessionId");
+    if legacy_meta { Sniff::Yes } else { Sniff::No }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_both_rollout_shapes() {
+        let wrapped = concat!(
+            r#"{"timestamp":"2025-10-12T14:10:16.717Z","type":"session_meta","payload":{"id":"0199d8c1","cwd":"/p"}}"#,
+            "\n"
+        );
+        assert_eq!(FORMAT.sniff(wrapped.as_bytes()), Sniff::Yes);
+        let legacy = concat!(
+            r#"{"id":"c3c4b301-27c8-4c70","timestamp":"2025-08-18T01:16:13.522Z","instructions":null}"#,
+            "\n",
+            r#"{"record_type":"state"}"#,
+            "\n"
+        );
+        assert_eq!(FORMAT.sniff(legacy.as_bytes()), Sniff::Yes);
+    }
+
+    #[test]
+    fn a_session_meta_longer_than_the_window_is_still_recognised() {
+        let meta = format!(
+            r#"{{"timestamp":"2026-02-01T10:00:00Z","type":"session_meta","payload":{{"id":"x","base_instructions":{{"text":"{}"}}}}}}"#,
+            "x".repeat(SNIFF_WINDOW)
+        );
+        assert_eq!(FORMAT.sniff(meta.as_bytes()), Sniff::Yes);
+    }
+
+    #[test]
+    fn does_not_sniff_other_formats() {
+        let claude = concat!(
+            r#"{"type":"user","uuid":"u","parentUuid":null,"sessionId":"s","message":{"role":"user","content":"hi"}}"#,
+            "\n"
+        );
+        assert_eq!(FORMAT.sniff(claude.as_bytes()), Sniff::No);
+        let summary = r#"{"type":"summary","summary":"x","leafUuid":"u"}"#;
+        assert_eq!(FORMAT.sniff(summary.as_bytes()), Sniff::No);
+        assert_eq!(FORMAT.sniff(b"{\n  \"version\": \"1.0\"\n}"), Sniff::No);
+        assert_eq!(FORMAT.sniff(b""), Sniff::No);
+        assert_eq!(FORMAT.sniff(b"version: 1.0"), Sniff::No);
+    }
+}

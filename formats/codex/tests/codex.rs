@@ -1,0 +1,367 @@
+//! The Codex format against hand-written rollouts of both shapes.
+
+use confab_core::{Checkpoint, CheckpointFormat, Location, Role, TokenUsage, read_checkpoint};
+use confab_format_codex::FORMAT;
+use serde_json::json;
+
+const WRAPPED: &str = "rollout-2026-02-03T09-00-00-wrapped.jsonl";
+const LEGACY: &str = "rollout-2025-08-14T10-02-11-legacy.jsonl";
+const COMPACTED: &str = "rollout-2025-10-12T14-10-16-compacted.jsonl";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
+}
+
+fn import(name: &str) -> Checkpoint {
+    read_checkpoint(name, &fixture(name), &FORMAT)
+        .unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
+}
+
+fn assert_notes(checkpoint: &Checkpoint, expected: &[&str]) {
+    let metadata = checkpoint.session.metadata.as_ref().expect("metadata");
+    assert_eq!(metadata["source_format"], "codex");
+    let notes: Vec<&str> = metadata["import_notes"]
+        .as_array()
+        .expect("import_notes is an array")
+        .iter()
+        .map(|note| note.as_str().expect("notes are strings"))
+        .collect();
+    for text in expected {
+        assert!(
+            notes.iter().any(|note| note.contains(text)),
+            "no note {text:?} in {notes:#?}"
+        );
+    }
+}
+
+fn roles(checkpoint: &Checkpoint) -> Vec<Role> {
+    checkpoint.messages.iter().map(|m| m.role).collect()
+}
+
+fn usage(input: u64, output: u64) -> Option<TokenUsage> {
+    Some(TokenUsage {
+        input_tokens: Some(input),
+        output_tokens: Some(output),
+    })
+}
+
+fn time(text: &str) -> jiff::Timestamp {
+    text.parse().expect("timestamp")
+}
+
+#[test]
+fn a_wrapped_rollout_maps_calls_outputs_usage_and_models() {
+    let checkpoint = import(WRAPPED);
+    let session = &checkpoint.session;
+    assert_eq!(session.name, "codex-019a4f2e");
+    assert_eq!(session.provider, "openai");
+    assert_eq!(session.model, "gpt-5.1-codex");
+    assert_eq!(session.created_at, Some(time("2026-02-03T09:00:00.087Z")));
+    assert_eq!(session.updated_at, Some(time("2026-02-03T09:06:31Z")));
+    let metadata = session.metadata.as_ref().expect("metadata");
+    assert_eq!(
+        metadata["session_id"],
+        "019a4f2e-7c1d-7b3a-9e55-3f2a1b0c9d8e"
+    );
+    assert_eq!(metadata["codex_version"], "0.98.0");
+    assert_eq!(metadata["originator"], "codex_cli_rs");
+    assert_eq!(metadata["git_branch"], "perf/scan");
+    assert_eq!(metadata["git_commit"], "4be1c0ffee9d");
+    let context = checkpoint.context.as_ref().expect("context");
+    assert_eq!(
+        context.working_directory.as_deref(),
+        Some("/home/lee/proj/tracker")
+    );
+    assert_eq!(
+        context.project_instructions.as_deref(),
+        Some("# Repository guidelines\nUse pnpm, never npm.")
+    );
+
+    use Role::{Assistant, System, Tool, User};
+    assert_eq!(
+        roles(&checkpoint),
+        [
+            System, System, System, User, Assistant, Tool, Assistant, Tool, Tool, Assistant, User,
+            Assistant
+        ]
+    );
+    let messages = &checkpoint.messages;
+    assert!(messages[2].content.starts_with("<environment_context>"));
+    assert_eq!(
+        messages[3].content,
+        "Why is the tracker CLI slow on large repos?"
+    );
+    assert_eq!(
+        messages[3].created_at,
+        Some(time("2026-02-03T09:00:05.002Z"))
+    );
+
+    // The call joins the commentary just before it.
+    let first = &messages[4];
+    assert_eq!(first.content, "I'll profile the scan first.");
+    assert_eq!(first.model.as_deref(), Some("gpt-5-codex"));
+    assert_eq!(first.tool_calls[0].id, "call_A");
+    assert_eq!(first.tool_calls[0].name, "shell");
+    assert_eq!(
+        first.tool_calls[0].arguments,
+        json!({"command": ["rg", "--files"], "workdir": "/home/lee/proj/tracker"})
+    );
+    assert_eq!(first.usage, usage(5200, 180));
+    assert_eq!(messages[5].tool_call_id.as_deref(), Some("call_A"));
+    assert_eq!(messages[5].content, "src/scan.ts\nsrc/cli.ts");
+
+    // Calls after a tool output start an assistant message of their own; the repeated token
+    // count is not counted twice.
+    let second = &messages[6];
+    assert_eq!(second.content, "");
+    assert_eq!(second.created_at, Some(time("2026-02-03T09:00:13Z")));
+    let ids: Vec<&str> = second.tool_calls.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["call_B", "call_C"]);
+    assert_eq!(
+        second.tool_calls[0].arguments,
+        json!("{\"command\":[\"sed\",\"-n\",\"1,80p\",\"src/scan.ts\"]")
+    );
+    assert_eq!(second.tool_calls[1].name, "apply_patch");
+    assert!(
+        second.tool_calls[1]
+            .arguments
+            .as_str()
+            .is_some_and(|p| p.starts_with("*** Begin Patch"))
+    );
+    assert_eq!(second.usage, usage(5800, 240));
+    assert_eq!(
+        messages[7].content,
+        "export function scan(root) { return walk(root) }"
+    );
+    assert_eq!(messages[8].tool_call_id.as_deref(), Some("call_C"));
+
+    // A new turn context changes the model; totals alone still give the turn's usage.
+    assert_eq!(messages[9].model.as_deref(), Some("gpt-5.1-codex"));
+    assert_eq!(messages[9].usage, usage(6400, 280));
+    assert_eq!(
+        messages[10].content,
+        "Here is the flame graph from before the fix.\n[input_image omitted]"
+    );
+    assert!(
+        messages[11]
+            .content
+            .starts_with("The flame graph confirms it")
+    );
+    assert!(
+        !messages.iter().any(|m| m.content.contains("disk cache")),
+        "the rolled-back turn is left out"
+    );
+
+    let statistics = checkpoint.statistics.expect("statistics");
+    assert_eq!(
+        (
+            statistics.message_count,
+            statistics.user_messages,
+            statistics.assistant_messages
+        ),
+        (12, 2, 4)
+    );
+    assert_eq!(statistics.tool_calls, Some(3));
+    assert_eq!(statistics.total_tokens, Some(5380 + 6040 + 6680));
+
+    assert_notes(
+        &checkpoint,
+        &[
+            "the base instructions (Codex's own system prompt, 42 characters) were not imported",
+            "developer messages imported as system messages: 1",
+            "imported as system messages: 2",
+            "reasoning items not imported",
+            "input_image content replaced by the placeholder [input_image omitted]: 1",
+            "response items of type \"web_search_call\" not imported: 1",
+            "2 messages taken back by a rollback (thread_rolled_back) were left out",
+        ],
+    );
+}
+
+#[test]
+fn an_older_rollout_without_the_wrapper_imports() {
+    let checkpoint = import(LEGACY);
+    assert_eq!(checkpoint.session.name, "codex-5973b6c0");
+    assert_eq!(checkpoint.session.model, "unknown");
+    assert_eq!(
+        checkpoint.session.created_at,
+        Some(time("2025-08-14T10:02:11.004Z"))
+    );
+    use Role::{Assistant, System, Tool, User};
+    assert_eq!(
+        roles(&checkpoint),
+        [System, User, Assistant, Tool, Assistant]
+    );
+    let messages = &checkpoint.messages;
+    assert_eq!(messages[1].content, "List the TODOs in src/");
+    assert_eq!(messages[2].content, "");
+    assert_eq!(messages[2].tool_calls[0].id, "call_legacy1");
+    assert_eq!(
+        messages[2].tool_calls[0].arguments,
+        json!({"command": ["rg", "-n", "TODO", "src"]})
+    );
+    assert_eq!(messages[3].tool_call_id.as_deref(), Some("call_legacy1"));
+    assert!(messages[3].content.contains("TODO: cache"));
+    assert_eq!(
+        messages[4].content,
+        "One TODO: src/a.ts line 3 wants a cache."
+    );
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.created_at.is_none() && m.model.is_none())
+    );
+    let context = checkpoint.context.as_ref().expect("context");
+    assert_eq!(
+        context.working_directory.as_deref(),
+        Some("/home/lee/proj/tracker")
+    );
+    assert_eq!(
+        context.project_instructions.as_deref(),
+        Some("Always run `make check` before finishing.")
+    );
+    let metadata = checkpoint.session.metadata.as_ref().expect("metadata");
+    assert_eq!(
+        metadata["git_repository_url"],
+        "git@github.com:lee/tracker.git"
+    );
+    assert_notes(
+        &checkpoint,
+        &[
+            "an older rollout file",
+            "no turn_context names the model",
+            "reasoning items not imported",
+        ],
+    );
+}
+
+#[test]
+fn a_compaction_archives_what_came_before() {
+    let checkpoint = import(COMPACTED);
+    assert_eq!(checkpoint.session.model, "gpt-5");
+    use Role::{Assistant, User};
+    assert_eq!(roles(&checkpoint), [User, Assistant, User, User, Assistant]);
+    let archived: Vec<bool> = checkpoint.messages.iter().map(|m| m.archived).collect();
+    assert_eq!(archived, [true, true, false, false, false]);
+    let messages = &checkpoint.messages;
+    assert_eq!(messages[1].usage, usage(30000, 4000));
+    assert!(
+        messages[2]
+            .content
+            .starts_with("Summary: the blog was migrated")
+    );
+    assert_eq!(messages[3].created_at, None);
+    let metadata = checkpoint.session.metadata.as_ref().expect("metadata");
+    assert_eq!(metadata["source"], "exec");
+    assert_notes(
+        &checkpoint,
+        &[
+            "compacted 1 time(s); the 2 messages before the last compaction are marked archived",
+            "timestamps that are not RFC 3339 dropped: 1",
+            "records of unknown type \"mystery\" skipped: 1",
+        ],
+    );
+}
+
+#[test]
+fn malformed_lines_are_named() {
+    let error = FORMAT
+        .decode(&fixture("malformed.jsonl"))
+        .expect_err("malformed");
+    assert_eq!(error.location.map(|l| l.line), Some(2), "{error:?}");
+    assert!(
+        error.message.starts_with("line 2 is not valid JSON: "),
+        "{error}"
+    );
+    let invalid = read_checkpoint("malformed.jsonl", &fixture("malformed.jsonl"), &FORMAT)
+        .expect_err("malformed");
+    assert!(matches!(
+        invalid.problems[0].location,
+        Some(Location { line: 2, .. })
+    ));
+}
+
+#[test]
+fn rollouts_without_messages_are_refused_clearly() {
+    let meta_only = concat!(
+        r#"{"timestamp":"2025-10-12T14:10:16Z","type":"session_meta","payload":{"id":"0199d8c1"}}"#,
+        "\n",
+        r#"{"timestamp":"2025-10-12T14:10:17Z","type":"event_msg","payload":{"type":"user_message","message":"hi"}}"#,
+        "\n"
+    );
+    for input in ["", "\n", meta_only] {
+        let error = FORMAT.decode(input.as_bytes()).expect_err(input);
+        assert_eq!(
+            error.message, "no messages found in the transcript",
+            "{input:?}"
+        );
+    }
+}
+
+#[test]
+fn the_format_is_found_by_sniffing_each_fixture() {
+    for name in [WRAPPED, LEGACY, COMPACTED] {
+        assert_eq!(
+            FORMAT.sniff(&fixture(name)),
+            confab_core::Sniff::Yes,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn files_of_other_formats_are_not_sniffed() {
+    let formats = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut folders: Vec<std::path::PathBuf> = ["openai", "claude-code", "codex", "gemini"]
+        .into_iter()
+        .filter(|name| *name != "codex")
+        .map(|name| format!("{formats}/{name}/tests/fixtures").into())
+        .collect();
+    // The Atmos and confab checkpoints of the CLI's tests.
+    for folder in ["atmos", "readme"] {
+        folders.push(format!("{formats}/../tests/fixtures/{folder}").into());
+    }
+    let mut seen = 0;
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            let bytes = std::fs::read(&path).expect("fixture");
+            assert_eq!(
+                FORMAT.sniff(&bytes),
+                confab_core::Sniff::No,
+                "{} is not this format",
+                path.display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no other fixtures found");
+}
+
+#[test]
+fn cut_off_and_corrupted_input_never_panics() {
+    for name in [
+        "rollout-2026-02-03T09-00-00-wrapped.jsonl",
+        "rollout-2025-08-14T10-02-11-legacy.jsonl",
+    ] {
+        let bytes = fixture(name);
+        for end in (0..bytes.len()).step_by(7) {
+            let _ = FORMAT.sniff(&bytes[..end]);
+            let _ = FORMAT.decode(&bytes[..end]);
+        }
+        let mut corrupted = bytes.clone();
+        for index in (0..corrupted.len()).step_by(97) {
+            corrupted[index] = 0xff;
+        }
+        assert!(
+            FORMAT.decode(&corrupted).is_err(),
+            "{name}: invalid UTF-8 is an error"
+        );
+    }
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(FORMAT.decode(deep.as_bytes()).is_err());
+}

@@ -1,0 +1,297 @@
+//! Gemini CLI chat history (`Content[]`) to the checkpoint document.
+
+use confab_core::{Context, DecodeError, Message, Role, ToolCall};
+use serde_json::{Map, Value};
+
+use confab_core::convert::{Envelope, Notes, fnv1a, json_error, without_bom};
+
+/// The sentence Gemini CLI opens every chat with, in the hidden first user turn.
+const SETUP_MARKER: &str = "We are setting up the context for our chat.";
+
+pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+    let bytes = without_bom(bytes);
+    let document: Value = serde_json::from_slice(bytes).map_err(|error| json_error(&error))?;
+    let mut metadata = Map::new();
+    let mut model = None;
+    let history = match &document {
+        Value::Array(history) => history,
+        Value::Object(object) => {
+            if object.contains_key("sessionId") && object.contains_key("messages") {
+                return Err(DecodeError::new(
+                    "this is a Gemini CLI session recording, which this format does not read; \
+                     write the chat with `/chat share file.json` and import that file",
+                ));
+            }
+            let Some(Value::Array(history)) = object.get("history") else {
+                return Err(DecodeError::new(
+                    "expected a JSON array of Gemini `Content` objects, or an object with a `history` array",
+                ));
+            };
+            if let Some(auth) = object.get("authType").and_then(Value::as_str) {
+                metadata.insert("auth_type".into(), Value::from(auth));
+            }
+            model = object
+                .get("model")
+                .and_then(Value::as_str)
+                .filter(|model| !model.trim().is_empty());
+            history
+        }
+        _ => {
+            return Err(DecodeError::new(
+                "expected a JSON array of Gemini `Content` objects, or an object with a `history` array",
+            ));
+        }
+    };
+    let mut decoder = Decoder::default();
+    for (index, content) in history.iter().enumerate() {
+        decoder.content(index + 1, content)?;
+    }
+    for (_, name) in &decoder.pending {
+        decoder
+            .notes
+            .add(format!("the call to {name:?} has no recorded response"));
+    }
+    let model = match model {
+        Some(model) => model.to_owned(),
+        None => {
+            decoder
+                .notes
+                .add("the file names no model; the session's model is \"unknown\"");
+            "unknown".to_owned()
+        }
+    };
+    let envelope = Envelope {
+        name: format!("gemini-{:08x}", fnv1a(bytes)),
+        provider: "google",
+        model,
+        context: Context {
+            working_directory: decoder.working_directory.take(),
+            ..Context::default()
+        },
+        metadata,
+        created_at: None,
+        updated_at: None,
+    };
+    confab_core::convert::checkpoint(crate::NAME, envelope, &decoder.messages, decoder.notes)
+}
+
+#[derive(Debug, Default)]
+struct Decoder {
+    notes: Notes,
+    messages: Vec<Message>,
+    /// Calls not answered yet, oldest first: `(id, name)`.
+    pending: Vec<(String, String)>,
+    /// Calls given an id here because the file had none, for `call_N`.
+    generated_ids: usize,
+    working_directory: Option<String>,
+}
+
+/// What one `Content`'s parts say, sorted by where each goes.
+#[derive(Debug, Default)]
+struct Parts {
+    text: String,
+    calls: Vec<ToolCall>,
+    responses: Vec<Message>,
+    thoughts: usize,
+}
+
+impl Decoder {
+    /// Decodes history entry number `number` (from 1, as the notes name it).
+    fn content(&mut self, number: usize, content: &Value) -> Result<(), DecodeError> {
+        let Some(object) = content.as_object() else {
+            return Err(DecodeError::new(format!(
+                "history entry {number} is not a JSON object"
+            )));
+        };
+        let role = match object.get("role").and_then(Value::as_str) {
+            Some("model") => Role::Assistant,
+            // Function responses have been sent under `function` and `tool` by older clients.
+            Some("user" | "function" | "tool") => Role::User,
+            None => {
+                // Gemini CLI itself shows an entry without a role as the model's.
+                self.notes
+                    .tally("history entries without a role, read as the model's");
+                Role::Assistant
+            }
+            Some(other) => {
+                self.notes.add(format!(
+                    "history entry {number} has the unknown role {other:?} and was skipped"
+                ));
+                return Ok(());
+            }
+        };
+        let parts = match object.get("parts") {
+            Some(Value::Array(parts)) => self.parts(parts),
+            _ => {
+                self.notes.tally("history entries without parts skipped");
+                return Ok(());
+            }
+        };
+        self.messages.extend(parts.responses);
+        if role == Role::Assistant {
+            if parts.text.is_empty() && parts.calls.is_empty() {
+                if parts.thoughts == 0 {
+                    self.notes.tally("empty model turns skipped");
+                }
+                return Ok(());
+            }
+            let mut message = Message::new(Role::Assistant, parts.text);
+            message.tool_calls = parts.calls;
+            self.messages.push(message);
+        } else if !parts.text.is_empty() {
+            let mut role = Role::User;
+            if self.messages.is_empty() && parts.text.contains(SETUP_MARKER) {
+                role = Role::System;
+                self.working_directory = working_directory(&parts.text);
+                self.notes.add(
+                    "the first entry is the context Gemini CLI sends at the start of every chat \
+                     (date, OS, folder structure); it was imported as a system message",
+                );
+            }
+            self.messages.push(Message::new(role, parts.text));
+        }
+        Ok(())
+    }
+
+    fn parts(&mut self, parts: &[Value]) -> Parts {
+        let mut out = Parts::default();
+        for part in parts {
+            let Some(part) = part.as_object() else {
+                self.notes.tally("unreadable parts skipped");
+                continue;
+            };
+            if let Some(text) = part.get("text").and_then(Value::as_str) {
+                if part.get("thought").and_then(Value::as_bool) == Some(true) {
+                    out.thoughts += 1;
+                    self.notes
+                        .tally("thought parts (the model's reasoning) not imported");
+                } else {
+                    // A streamed answer arrives as several text parts of one text.
+                    out.text.push_str(text);
+                }
+            } else if let Some(call) = part.get("functionCall") {
+                if let Some(call) = self.call(call) {
+                    out.calls.push(call);
+                }
+            } else if let Some(response) = part.get("functionResponse") {
+                out.responses.push(self.response(response));
+            } else if let Some(kind) = [
+                "inlineData",
+                "fileData",
+                "executableCode",
+                "codeExecutionResult",
+            ]
+            .into_iter()
+            .find(|kind| part.contains_key(*kind))
+            {
+                self.notes.tally(format!(
+                    "{kind} parts replaced by the placeholder [{kind} omitted]"
+                ));
+                if !out.text.is_empty() && !out.text.ends_with('\n') {
+                    out.text.push('\n');
+                }
+                out.text.push_str(&format!("[{kind} omitted]"));
+            } else {
+                self.notes.tally("parts of an unknown kind skipped");
+            }
+        }
+        out
+    }
+
+    fn call(&mut self, call: &Value) -> Option<ToolCall> {
+        let Some(name) = call
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|name| !name.is_empty())
+        else {
+            self.notes.tally("function calls without a name skipped");
+            return None;
+        };
+        let id = match call.get("id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => id.to_owned(),
+            _ => {
+                self.generated_ids += 1;
+                format!("call_{}", self.generated_ids)
+            }
+        };
+        self.pending.push((id.clone(), name.to_owned()));
+        Some(ToolCall {
+            id,
+            name: name.to_owned(),
+            arguments: call.get("args").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    fn response(&mut self, response: &Value) -> Message {
+        let name = response.get("name").and_then(Value::as_str).unwrap_or("");
+        let id = response
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty());
+        // Answer the call with this id, or else the oldest unanswered call to the same tool.
+        let position = match id {
+            Some(id) => self.pending.iter().position(|(pending, _)| pending == id),
+            None => self.pending.iter().position(|(_, pending)| pending == name),
+        };
+        let answered = position.map(|position| self.pending.remove(position).0);
+        let tool_call_id = id.map(str::to_owned).or(answered);
+        if tool_call_id.is_none() {
+            self.notes.add(format!(
+                "a response from {name:?} answers no earlier call; it was imported without a tool_call_id"
+            ));
+        }
+        let content = match response.get("response") {
+            Some(Value::Object(body)) if body.len() == 1 && body.contains_key("output") => {
+                match &body["output"] {
+                    Value::String(output) => output.clone(),
+                    other => other.to_string(),
+                }
+            }
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        let mut message = Message::new(Role::Tool, content);
+        message.tool_call_id = tool_call_id;
+        message
+    }
+}
+
+/// The directory Gemini CLI says it works in, in the context of the first turn.
+fn working_directory(setup: &str) -> Option<String> {
+    let mut lines = setup.lines().map(str::trim);
+    // Older versions: "I'm currently working in the directory: /path".
+    let older = setup.lines().find_map(|line| {
+        line.trim()
+            .strip_prefix("I'm currently working in the directory:")
+            .map(str::trim)
+    });
+    // Newer versions list the workspace directories under a heading, one per line.
+    let newer = lines
+        .find(|line| *line == "- **Workspace Directories:**")
+        .and_then(|_| lines.next())
+        .and_then(|line| line.strip_prefix("- "))
+        .map(str::trim);
+    older
+        .or(newer)
+        .filter(|directory| !directory.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_working_directory_is_read_from_both_setup_texts() {
+        let older = "This is the Gemini CLI. We are setting up the context for our chat.\n\
+                     My operating system is: linux\n\
+                     I'm currently working in the directory: /home/ana/app\n\
+                     Here is the folder structure";
+        assert_eq!(working_directory(older).as_deref(), Some("/home/ana/app"));
+        let newer = "<session_context>\nThis is the Gemini CLI. We are setting up the context for our chat.\n\
+                     - **Workspace Directories:**\n  - /srv/billing\n- **Directory Structure:**\n";
+        assert_eq!(working_directory(newer).as_deref(), Some("/srv/billing"));
+        assert_eq!(working_directory("nothing here"), None);
+    }
+}

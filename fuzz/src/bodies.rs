@@ -1,0 +1,89 @@
+// Included as a module both by the fuzz crate and by the main test suite: no crate attributes.
+
+use camino::Utf8Path;
+use confab_core::{CheckpointFormat, MessageSink, Session, SessionStore, validate_session_name};
+use confab_store_sqlite::SqliteStore;
+
+/// Makes sure the format crates' registrations are linked into the fuzz binary.
+pub fn link_formats() {
+    std::hint::black_box(&confab_format_claude_code::FORMAT);
+    std::hint::black_box(&confab_format_codex::FORMAT);
+    std::hint::black_box(&confab_format_gemini::FORMAT);
+    std::hint::black_box(&confab_format_json::FORMAT);
+    std::hint::black_box(&confab_format_openai::FORMAT);
+    std::hint::black_box(&confab_format_yaml::FORMAT);
+}
+
+struct Discard;
+
+impl MessageSink for Discard {
+    fn message(&mut self, _index: usize, message: serde_json::Value) {
+        std::hint::black_box(message);
+    }
+}
+
+/// One decoder on arbitrary bytes: decoding (whole and streamed), sniffing and locating must
+/// never panic, and the two decodings must agree.
+pub fn decode(format: &dyn CheckpointFormat, data: &[u8]) {
+    let _ = format.sniff(data);
+    let whole = format.decode(data);
+    let streamed = format.decode_streaming(data, &mut Discard);
+    assert_eq!(
+        whole.is_ok(),
+        streamed.is_ok(),
+        "decode and decode_streaming disagree on {}",
+        format.name()
+    );
+    if whole.is_ok() {
+        for pointer in [
+            "",
+            "/version",
+            "/session/name",
+            "/messages/0/role",
+            "/messages/1/content",
+            "/x~1y/0",
+        ] {
+            let _ = format.locate(data, pointer);
+        }
+    }
+}
+
+/// The whole import pipeline on arbitrary bytes, with every format that decodes: decode,
+/// schema, consistency, and for a valid checkpoint, storing it and reading it back whole.
+pub fn import_pipeline(data: &[u8]) {
+    for format in confab_core::formats()
+        .into_iter()
+        .filter(|format| format.can_decode())
+    {
+        let Ok(checkpoint) = confab_core::read_checkpoint("fuzz", data, format) else {
+            continue;
+        };
+        let checked = confab_core::check_checkpoint("fuzz", data, format)
+            .expect("validate agrees with import");
+        assert_eq!(checked.message_count, checkpoint.messages.len());
+        let session = Session::from_checkpoint(checkpoint, jiff::Timestamp::UNIX_EPOCH);
+        if validate_session_name(&session.name).is_err() {
+            continue;
+        }
+        let mut store = SqliteStore::open(Utf8Path::new(":memory:")).expect("in-memory store");
+        match store.create(&session) {
+            Ok(()) => {
+                let back = store
+                    .get(&session.name)
+                    .expect("a stored session reads back");
+                assert_eq!(
+                    back.messages, session.messages,
+                    "messages survive the store"
+                );
+            }
+            // Values SQLite cannot hold (an i64 overflow) are refused, not stored half.
+            Err(confab_core::StoreError::Unstorable(_)) => {
+                assert!(
+                    store.list().expect("list").is_empty(),
+                    "nothing half-stored"
+                );
+            }
+            Err(error) => panic!("unexpected store error: {error}"),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The fuzz targets' bodies (`fuzz/src/bodies.rs`) on a stable toolchain: every fixture and
+//! thousands of deterministic mutations of them (truncations, flipped bytes, spliced halves) go
+//! through every decoder and the whole import pipeline. libFuzzer explores far more (see
+//! README, "Fuzzing"); this keeps the targets building and holding in every CI run.
+
+#[path = "../fuzz/src/bodies.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod bodies;
+
+use crate::util::fixture_path;
+
+fn seeds() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    for folder in ["atmos", "tools", "readme"] {
+        for entry in std::fs::read_dir(fixture_path(folder)).expect("fixtures") {
+            seeds.push(std::fs::read(entry.expect("entry").path()).expect("fixture"));
+        }
+    }
+    seeds
+}
+
+fn mutations(seed: &[u8], state: &mut u64) -> Vec<Vec<u8>> {
+    let mut next = |bound: usize| {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((*state >> 33) as usize) % bound.max(1)
+    };
+    let mut out = Vec::new();
+    for _ in 0..40 {
+        let mut data = seed.to_vec();
+        match next(4) {
+            0 => data.truncate(next(seed.len() + 1)),
+            1 => {
+                for _ in 0..1 + next(8) {
+                    let at = next(data.len());
+                    if let Some(byte) = data.get_mut(at) {
+                        *byte = [
+                            b'"', b'{', b'}', b'[', b',', b':', b'\\', b'\n', 0xff, 0, b'&', b'*',
+                        ][next(12)];
+                    }
+                }
+            }
+            2 => {
+                let at = next(data.len());
+                let copy = data[at..].to_vec();
+                data.extend_from_slice(&copy);
+            }
+            _ => data.retain(|_| next(50) != 0),
+        }
+        out.push(data);
+    }
+    out
+}
+
+#[test]
+fn fuzz_bodies_hold_on_fixtures_and_mutations() {
+    let decoders: Vec<_> = confab_core::formats()
+        .into_iter()
+        .filter(|format| format.can_decode())
+        .collect();
+    assert!(decoders.len() >= 6, "every decoder is linked in");
+    let mut state = 0x00c0_ffee;
+    for seed in seeds() {
+        for data in std::iter::once(seed.clone()).chain(mutations(&seed, &mut state)) {
+            for format in &decoders {
+                bodies::decode(*format, &data);
+            }
+            bodies::import_pipeline(&data);
+        }
+    }
+}

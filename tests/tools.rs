@@ -1,0 +1,110 @@
+//! Importing other AI tools' histories: the format is found from the content when the
+//! extension does not decide, `--format` overrides, and what could not be mapped is said.
+
+use predicates::str::contains;
+
+use crate::util::{Project, fixture_path};
+
+#[test]
+fn each_tool_is_recognised_by_its_content() {
+    for (file, format, name) in [
+        (
+            "tools/claude-code.jsonl",
+            "claude-code",
+            "claude-code-7f3c2a1e",
+        ),
+        ("tools/codex-rollout.jsonl", "codex", "codex-5973b6c0"),
+        ("tools/gemini-chat.json", "gemini", "gemini-a8b96bf3"),
+        ("tools/openai-request.json", "openai", "openai-171f820c"),
+    ] {
+        let project = Project::new();
+        let path = project.fixture(file);
+        project
+            .confab()
+            .args(["sessions", "validate"])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout(contains(format!("({format} {name},")));
+        project
+            .confab()
+            .args(["sessions", "import"])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout(contains(format!("Imported session {name}")));
+        // And it travels on as an ordinary checkpoint.
+        project
+            .confab()
+            .args(["sessions", "export", name, "-o", "out.yaml"])
+            .assert()
+            .success();
+        project
+            .confab()
+            .args(["sessions", "validate", "out.yaml"])
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn what_could_not_be_mapped_is_said() {
+    let project = Project::new();
+    let path = project.fixture("tools/claude-code.jsonl");
+    let output = project
+        .confab()
+        .args(["sessions", "import"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.lines().any(|line| line.starts_with("note: ")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn format_overrides_detection() {
+    let project = Project::new();
+    let path = project.fixture("tools/openai-request.json");
+    project
+        .confab()
+        .args(["sessions", "import", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(contains("is not a valid checkpoint"));
+    project
+        .confab()
+        .args(["sessions", "import", "--format", "openai"])
+        .arg(&path)
+        .assert()
+        .success();
+    // A file renamed to something no format claims is still found by its content.
+    let renamed = project.path().join("history.log");
+    std::fs::copy(fixture_path("tools/codex-rollout.jsonl"), &renamed).expect("copy");
+    project
+        .confab()
+        .args(["sessions", "import"])
+        .arg(&renamed)
+        .assert()
+        .success()
+        .stdout(contains("codex-"));
+}
+
+#[test]
+fn malformed_transcripts_name_the_line() {
+    let project = Project::new();
+    let path = project.fixture("tools/claude-code-malformed.jsonl");
+    project
+        .confab()
+        .args(["sessions", "import", "--format", "claude-code"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(contains("claude-code-malformed.jsonl:"))
+        .stderr(contains("line"));
+    assert!(project.session_names().is_empty());
+}
