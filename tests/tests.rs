@@ -13,6 +13,7 @@ mod hostile;
 mod readme;
 mod reports;
 mod roundtrip;
+mod search;
 mod sessions;
 mod tools;
 mod transfer;

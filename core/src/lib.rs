@@ -40,7 +40,10 @@ pub use format::{
 pub use location::Location;
 pub use pipeline::{CheckSummary, check_checkpoint, read_checkpoint};
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
-pub use store::{InvalidSessionName, SessionStore, StoreError, validate_session_name};
+pub use store::{
+    HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, SearchHit, SearchQuery, SessionStore,
+    StoreError, validate_session_name,
+};
 
 /// Re-exported so format crates register with the same `inventory` as the registry collects.
 pub use inventory;

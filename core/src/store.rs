@@ -7,7 +7,7 @@
 
 use jiff::Timestamp;
 
-use crate::checkpoint::Message;
+use crate::checkpoint::{Message, Role};
 use crate::session::{Session, SessionSummary};
 
 /// Errors of a session store.
@@ -78,7 +78,53 @@ pub trait SessionStore {
 
     /// Deletes every session named; if any name is unknown, deletes nothing.
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;
+
+    /// Messages and session names matching `query`, best first.
+    fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
 }
+
+/// What to search for, and where.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// The words to find, as the user typed them. Every word must match; `"quoted words"` match
+    /// as a phrase. Query syntax of the backend never leaks through: all text is literal.
+    pub text: String,
+    /// Only messages with this role.
+    pub role: Option<Role>,
+    /// Only sessions with this provider.
+    pub provider: Option<String>,
+    /// Only sessions with this model.
+    pub model: Option<String>,
+    /// Only messages written at or after this time (the session's update time for messages
+    /// without one).
+    pub since: Option<Timestamp>,
+    /// At most this many hits.
+    pub limit: usize,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    /// The session's name.
+    pub session: String,
+    /// The session's provider.
+    pub provider: String,
+    /// The session's model.
+    pub model: String,
+    /// The matching message's position (from 0) and role; `None` when the session's name matched.
+    pub message: Option<(u64, Role)>,
+    /// When the message was written, if known.
+    pub created_at: Option<Timestamp>,
+    /// The text around the match, with each match between [`HIGHLIGHT_START`] and
+    /// [`HIGHLIGHT_END`].
+    pub snippet: String,
+}
+
+/// Marks the start of a match in [`SearchHit::snippet`] (a private-use character, which no
+/// message is expected to contain).
+pub const HIGHLIGHT_START: char = '\u{E000}';
+/// Marks the end of a match in [`SearchHit::snippet`].
+pub const HIGHLIGHT_END: char = '\u{E001}';
 
 /// The longest session name, in bytes.
 pub const MAX_SESSION_NAME: usize = 128;

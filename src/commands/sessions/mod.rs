@@ -5,6 +5,7 @@ pub(crate) mod delete;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod list;
+pub(crate) mod search;
 pub(crate) mod show;
 pub(crate) mod validate;
 
@@ -23,6 +24,8 @@ pub(crate) struct SessionsArgs {
 enum SessionsCommand {
     /// List the sessions of this project (the default).
     List(list::ListArgs),
+    /// Find messages and sessions by what was said.
+    Search(search::SearchArgs),
     /// Print a session's transcript.
     Show(show::ShowArgs),
     /// Remove sessions inactive for longer than an age.
@@ -41,6 +44,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
     match args.command {
         None => list::run(&list::ListArgs::default()),
         Some(SessionsCommand::List(args)) => list::run(&args),
+        Some(SessionsCommand::Search(args)) => search::run(&args),
         Some(SessionsCommand::Show(args)) => show::run(&args),
         Some(SessionsCommand::Clean(args)) => clean::run(&args),
         Some(SessionsCommand::Delete(args)) => delete::run(&args),

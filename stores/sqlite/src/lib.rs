@@ -14,12 +14,14 @@
 
 mod migrations;
 mod rows;
+mod search;
 
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::{
-    Message, Session, SessionStore, SessionSummary, StoreError, validate_session_name,
+    Message, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, StoreError,
+    validate_session_name,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -255,6 +257,10 @@ impl SessionStore for SqliteStore {
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))
+    }
+
+    fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
+        search::search(&self.connection, query)
     }
 }
 

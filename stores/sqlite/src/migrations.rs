@@ -50,6 +50,29 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         UNIQUE (session_id, seq)
     );
     ",
+    // 2: full-text search over message content. An external-content FTS5 index: it stores the
+    // index, not a second copy of the text. Triggers keep it in step with `messages` inside the
+    // very transaction that changes them (imports, overwrites, deletes, cascades from `clean`),
+    // and `rebuild` indexes what a version-1 store already holds.
+    r"
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content,
+        content = 'messages',
+        content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+    END;
+    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.
@@ -120,7 +143,11 @@ mod tests {
             user_version(&connection).expect("version"),
             MIGRATIONS.len() as i64
         );
-        assert_eq!(tables(&connection), ["messages", "sessions"]);
+        let tables = tables(&connection);
+        assert!(
+            tables.contains(&"messages".to_owned()) && tables.contains(&"messages_fts".to_owned()),
+            "{tables:?}"
+        );
         // Idempotent.
         migrate(&mut connection, MIGRATIONS).expect("migrates again");
     }

@@ -222,3 +222,215 @@ fn timestamps_are_stored_as_numbers() {
         .expect("typeof");
     assert_eq!(kind, "integerinteger");
 }
+
+mod search {
+    use confab_core::{HIGHLIGHT_END, HIGHLIGHT_START, SearchQuery};
+
+    use super::*;
+
+    fn chat(name: &str, provider: &str, texts: &[(&str, Role)]) -> Session {
+        let mut session = session(name);
+        session.provider = provider.to_owned();
+        session.messages = texts
+            .iter()
+            .map(|(text, role)| {
+                let mut message = Message::new(*role, *text);
+                message.created_at = Some(at("2026-01-01T00:00:00Z"));
+                message
+            })
+            .collect();
+        session
+    }
+
+    fn query(text: &str) -> SearchQuery {
+        SearchQuery {
+            text: text.to_owned(),
+            limit: 20,
+            ..SearchQuery::default()
+        }
+    }
+
+    fn sessions_of(store: &SqliteStore, query: &SearchQuery) -> Vec<(String, Option<u64>)> {
+        store
+            .search(query)
+            .expect("searches")
+            .into_iter()
+            .map(|hit| (hit.session, hit.message.map(|(index, _)| index)))
+            .collect()
+    }
+
+    fn store_with_chats() -> (tempfile::TempDir, SqliteStore) {
+        let (dir, mut store) = temp_store();
+        store
+            .create(&chat(
+                "eks",
+                "openai",
+                &[
+                    ("Why are pods pending in the cluster?", Role::User),
+                    (
+                        "Pending pods: the cluster has no CPU left. Pending, pending.",
+                        Role::Assistant,
+                    ),
+                ],
+            ))
+            .expect("created");
+        store
+            .create(&chat(
+                "vpc",
+                "anthropic",
+                &[
+                    ("Move the vpc to a new CIDR", Role::User),
+                    ("One pod was pending during the move.", Role::Assistant),
+                ],
+            ))
+            .expect("created");
+        (dir, store)
+    }
+
+    #[test]
+    fn hits_are_ranked_and_highlighted() {
+        let (_dir, store) = store_with_chats();
+        let hits = store.search(&query("pending")).expect("searches");
+        assert_eq!(hits[0].session, "eks");
+        assert_eq!(
+            hits[0].message,
+            Some((1, Role::Assistant)),
+            "most matches first"
+        );
+        assert!(
+            hits[0]
+                .snippet
+                .contains(&format!("{HIGHLIGHT_START}Pending{HIGHLIGHT_END}")),
+            "{}",
+            hits[0].snippet
+        );
+        assert_eq!(hits.len(), 3);
+        assert!(hits[0].created_at.is_some());
+    }
+
+    #[test]
+    fn session_names_match_too() {
+        let (_dir, store) = store_with_chats();
+        let hits = store.search(&query("vpc")).expect("searches");
+        assert_eq!(hits[0].message, None, "the name hit comes first");
+        assert_eq!(
+            hits[0].snippet,
+            format!("{HIGHLIGHT_START}vpc{HIGHLIGHT_END}")
+        );
+        assert!(hits.iter().any(|hit| hit.message == Some((0, Role::User))));
+    }
+
+    #[test]
+    fn filters_narrow_the_hits() {
+        let (_dir, store) = store_with_chats();
+        let mut by_role = query("pending");
+        by_role.role = Some(Role::User);
+        assert_eq!(sessions_of(&store, &by_role), [("eks".to_owned(), Some(0))]);
+        let mut by_provider = query("pending");
+        by_provider.provider = Some("anthropic".into());
+        assert_eq!(
+            sessions_of(&store, &by_provider),
+            [("vpc".to_owned(), Some(1))]
+        );
+        let mut by_model = query("pending");
+        by_model.model = Some("nope".into());
+        assert!(sessions_of(&store, &by_model).is_empty());
+        let mut recent = query("pending");
+        recent.since = Some(at("2026-06-01T00:00:00Z"));
+        assert!(sessions_of(&store, &recent).is_empty());
+        let mut one = query("pending");
+        one.limit = 1;
+        assert_eq!(sessions_of(&store, &one).len(), 1);
+    }
+
+    #[test]
+    fn the_index_follows_every_change() {
+        let (_dir, mut store) = store_with_chats();
+        store
+            .replace(&chat(
+                "eks",
+                "openai",
+                &[("nothing about that now", Role::User)],
+            ))
+            .expect("replaced");
+        assert_eq!(
+            sessions_of(&store, &query("pending")),
+            [("vpc".to_owned(), Some(1))]
+        );
+        assert_eq!(
+            sessions_of(&store, &query("nothing")),
+            [("eks".to_owned(), Some(0))]
+        );
+        store
+            .append_messages(
+                "eks",
+                &[Message::new(Role::User, "pending again")],
+                at("2026-02-01T00:00:00Z"),
+            )
+            .expect("appended");
+        assert_eq!(
+            sessions_of(&store, &query("again")),
+            [("eks".to_owned(), Some(1))]
+        );
+        store.delete(&["vpc".to_owned()]).expect("deleted");
+        assert_eq!(
+            sessions_of(&store, &query("pending")),
+            [("eks".to_owned(), Some(1))]
+        );
+        let indexed: i64 = store
+            .connection
+            .query_row("SELECT count(*) FROM messages_fts", [], |row| row.get(0))
+            .expect("count");
+        assert_eq!(indexed, 2, "deleted messages left the index");
+    }
+
+    #[test]
+    fn any_query_text_is_safe() {
+        let (_dir, store) = store_with_chats();
+        for text in [
+            "\"",
+            "pods\" OR \"x",
+            "NEAR(pods cluster)",
+            "pod*",
+            "col:pods",
+            "^pods",
+            "(",
+            "-pods",
+            "a AND",
+            "",
+            "  ",
+            "'; DROP TABLE sessions; --",
+        ] {
+            store
+                .search(&query(text))
+                .unwrap_or_else(|error| panic!("{text:?}: {error}"));
+        }
+        assert_eq!(
+            sessions_of(&store, &query("\"pods pending\"")),
+            [("eks".to_owned(), Some(0))]
+        );
+    }
+
+    #[test]
+    fn an_old_store_gets_its_index_built() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = camino::Utf8PathBuf::from_path_buf(dir.path().join("old.db")).expect("utf-8");
+        {
+            let mut connection = rusqlite::Connection::open(&path).expect("open");
+            crate::migrations::migrate(&mut connection, &crate::migrations::MIGRATIONS[..1])
+                .expect("v1");
+            connection
+                .execute_batch(
+                    "INSERT INTO sessions (name, provider, model, created_at, created_at_ns, updated_at, updated_at_ns, message_count)
+                     VALUES ('old', 'p', 'm', 0, 0, 0, 0, 1);
+                     INSERT INTO messages (session_id, seq, role, content) VALUES (1, 0, 'user', 'written before search existed');",
+                )
+                .expect("v1 data");
+        }
+        let store = SqliteStore::open(&path).expect("upgrades");
+        assert_eq!(
+            sessions_of(&store, &query("before search")),
+            [("old".to_owned(), Some(0))]
+        );
+    }
+}
