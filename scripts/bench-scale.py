@@ -45,7 +45,7 @@ def median_run(command, cwd, runs, prepare=None):
 
 
 def big_store(path, sessions, messages_each):
-    """A store like confab's, written directly (confab opens and migrates nothing: version 1)."""
+    """A store like confab's at schema version 1, written directly; confab migrates it on open."""
     if path.exists():
         path.unlink()
     schema = subprocess.run(
@@ -114,7 +114,9 @@ def main():
     started = time.perf_counter()
     fresh_store()
     big_store(store, 10_000, 100)
-    print(f"(store of 10,000 sessions x 100 messages written in {time.perf_counter() - started:.0f} s)")
+    # The first open migrates it to the current schema (and builds the search index); measure after.
+    run([confab, "sessions", "list", "--format", "names"], project)
+    print(f"(store of 10,000 sessions x 100 messages written and indexed in {time.perf_counter() - started:.0f} s)")
     wall, peak = median_run([confab, "sessions", "list", "--format", "names"], project, args.runs)
     print(f"list, 10,000 sessions / 1,000,000 messages: {wall * 1000:.1f} ms (target < 30 ms), {peak:.0f} MiB")
     backup = scratch / "store-backup.db"
