@@ -108,3 +108,34 @@ fn malformed_transcripts_name_the_line() {
         .stderr(contains("line"));
     assert!(project.session_names().is_empty());
 }
+
+#[test]
+fn no_two_formats_are_sure_of_the_same_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut folders = vec![
+        root.join("tests/fixtures/atmos"),
+        root.join("tests/fixtures/readme"),
+        root.join("examples"),
+    ];
+    for tool in ["openai", "claude-code", "codex", "gemini"] {
+        folders.push(root.join("formats").join(tool).join("tests/fixtures"));
+    }
+    let mut checked = 0;
+    for folder in folders {
+        for entry in std::fs::read_dir(&folder).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|extension| extension == "rs") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("fixture");
+            let sure: Vec<&str> = confab_core::formats()
+                .into_iter()
+                .filter(|format| format.sniff(&bytes) == confab_core::Sniff::Yes)
+                .map(|format| format.name())
+                .collect();
+            assert!(sure.len() <= 1, "{} is claimed by {sure:?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} fixtures found");
+}
