@@ -9,6 +9,8 @@
 //! | `context.instructions` | `CONFAB_CONTEXT_INSTRUCTIONS` | first of `CONFAB.md`, `ATMOS.md`, `AGENTS.md`, `CLAUDE.md` |
 //! | `templates.default`  | `CONFAB_TEMPLATES_DEFAULT`  | the built-in report template |
 //! | `import.max_size`    | `CONFAB_IMPORT_MAX_SIZE`    | `256MiB` (bytes, or with `KiB`, `MiB`, `GiB`) |
+//! | `redact`             | `CONFAB_REDACT`             | `false`: export redacts secrets as with `--redact` |
+//! | `redact_patterns`    | (none)                      | none: `[{name, regex}]`, secrets of your own      |
 //!
 //! Relative paths are relative to the project root. Unknown keys are errors, so a typo does not
 //! silently leave a default in force.
@@ -35,6 +37,10 @@ pub(crate) struct Config {
     pub(crate) default_template: Option<String>,
     /// The largest file `import` and `validate` read (`import.max_size`).
     pub(crate) max_import_size: u64,
+    /// Whether export redacts secrets by default (`redact`).
+    pub(crate) redact: bool,
+    /// The project's own secret patterns (`redact_patterns`).
+    pub(crate) redact_patterns: Vec<confab_redact::UserPattern>,
 }
 
 /// The default of `import.max_size`: far above any real checkpoint, far below a machine's memory.
@@ -48,6 +54,8 @@ impl Default for Config {
             instructions: None,
             default_template: None,
             max_import_size: DEFAULT_MAX_IMPORT_SIZE,
+            redact: false,
+            redact_patterns: Vec::new(),
         }
     }
 }
@@ -63,6 +71,17 @@ struct ConfigFile {
     templates: TemplatesSection,
     #[serde(default)]
     import: ImportSection,
+    #[serde(default)]
+    redact: bool,
+    #[serde(default)]
+    redact_patterns: Vec<PatternEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternEntry {
+    name: String,
+    regex: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,7 +123,7 @@ impl Config {
                 let message = error.to_string();
                 let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
                 CliError::failure(format!("invalid settings in {path}{at}: {message}"))
-                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default and import.max_size; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact and redact_patterns; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -120,7 +139,24 @@ impl Config {
             instructions: file.context.instructions,
             default_template: file.templates.default,
             max_import_size: DEFAULT_MAX_IMPORT_SIZE,
+            redact: file.redact,
+            redact_patterns: file
+                .redact_patterns
+                .into_iter()
+                .map(|entry| confab_redact::UserPattern::new(entry.name, entry.regex))
+                .collect(),
         };
+        if let Some(value) = env("CONFAB_REDACT")? {
+            config.redact = match value.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(CliError::failure(format!(
+                        "CONFAB_REDACT: invalid value {value:?}: use true or false"
+                    )));
+                }
+            };
+        }
         if let Some(size) = file.import.max_size {
             config.max_import_size = parse_size(&size, &format!("import.max_size in {path}"))?;
         }

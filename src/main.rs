@@ -11,6 +11,7 @@ mod input;
 mod linked_formats;
 mod output;
 mod project;
+mod redaction;
 
 use std::process::ExitCode;
 

@@ -11,6 +11,7 @@ mod fuzz_smoke;
 mod guide;
 mod hostile;
 mod readme;
+mod redaction;
 mod reports;
 mod roundtrip;
 mod search;

@@ -44,6 +44,16 @@ pub(crate) struct ExportArgs {
     #[arg(long, value_name = "TEMPLATE")]
     template: Option<String>,
 
+    /// Replace secrets (keys, tokens, passwords, private keys, ...) with `[REDACTED:<kind>]`
+    /// before writing [default: `redact` in confab.yaml, else false].
+    #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true")]
+    redact: Option<bool>,
+
+    /// With --redact, also replace the home folder and the project path.
+    #[arg(long)]
+    redact_paths: bool,
+
     /// Include export metadata (exported_at, exported_by) and the session's custom metadata.
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
           default_value_t = true, default_missing_value = "true")]
@@ -72,7 +82,14 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
             .transpose()?,
     };
     let session_name = session.name.clone();
-    let checkpoint = session.into_checkpoint(&settings);
+    let mut checkpoint = session.into_checkpoint(&settings);
+    let redact = args.redact.unwrap_or(project.config.redact) || args.redact_paths;
+    if redact {
+        let report = crate::redaction::redactor(&project, args.redact_paths)?
+            .redact_checkpoint(&mut checkpoint);
+        // Kinds and counts only: the secrets themselves are never printed.
+        writeln!(stderr(), "redact: {report}")?;
+    }
     let blockers = checkpoint.import_blockers();
     if !blockers.is_empty() && format.can_decode() {
         writeln!(

@@ -48,6 +48,7 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let checkpoint = confab_core::read_checkpoint(&source.name, &source.bytes, format)?;
 
     let notes = import_notes(&checkpoint);
+    let secrets = crate::redaction::redactor(&project, false)?.scan_checkpoint(&checkpoint);
     let mut session = Session::from_checkpoint(checkpoint, Timestamp::now());
     if let Some(name) = &args.name {
         session.name.clone_from(name);
@@ -81,6 +82,24 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let mut err = crate::output::stderr();
     for note in &notes {
         writeln!(err, "note: {}", crate::display::terminal_safe(note))?;
+    }
+    if !secrets.is_empty() {
+        writeln!(
+            err,
+            "warning: {} holds {} unredacted {} ({}); imported as is",
+            source.name,
+            secrets.total(),
+            if secrets.total() == 1 {
+                "secret"
+            } else {
+                "secrets"
+            },
+            secrets.breakdown()
+        )?;
+        writeln!(
+            err,
+            "hint: share sessions with `confab sessions export NAME -o FILE --redact`"
+        )?;
     }
     let mut out = stdout();
     writeln!(

@@ -1,0 +1,143 @@
+//! `export --redact`: secrets replaced by typed placeholders before the file is written, the
+//! summary never shows them, and the redacted file still validates and imports.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::util::Project;
+
+const AWS: &str = "AKIAIOSFODNN7EXAMPLE";
+const GITHUB: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+const INTERNAL: &str = "itk_0123456789abcdef0123456789abcdef";
+
+fn leaky(project: &Project) {
+    let checkpoint = serde_json::json!({
+        "version": "1.0",
+        "session": {"name": "leaky", "provider": "openai", "model": "gpt-4o",
+                    "metadata": {"token": GITHUB}},
+        "messages": [
+            {"role": "user", "content": format!("my key is {AWS}, the internal one {INTERNAL}")},
+            {"role": "assistant", "content": "Rotate it.",
+             "tool_calls": [{"id": "c1", "name": "shell", "arguments": {"env": format!("AWS_KEY={AWS}")}}]}
+        ],
+        "context": {"working_directory": "/srv/app", "project_instructions": format!("token: {GITHUB}")}
+    });
+    project.write("leaky.json", checkpoint.to_string());
+    project
+        .confab()
+        .args(["sessions", "import", "leaky.json"])
+        .assert()
+        .success()
+        .stderr(contains("warning: leaky.json holds 4 unredacted secrets (2 aws-access-key, 2 github-token); imported as is"));
+}
+
+#[test]
+fn redacted_exports_hold_no_secret_and_still_import() {
+    let project = Project::new();
+    leaky(&project);
+    let output = project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "leaky",
+            "-o",
+            "shared.json",
+            "--redact",
+            "--context",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "redact: 4 secrets redacted: 2 aws-access-key, 2 github-token\n"
+    );
+    let shared = project.read("shared.json");
+    for secret in [AWS, GITHUB] {
+        assert!(
+            !shared.contains(secret) && !stderr.contains(secret),
+            "{secret} leaked"
+        );
+    }
+    assert!(
+        shared.contains("[REDACTED:aws-access-key]") && shared.contains("[REDACTED:github-token]")
+    );
+    project
+        .confab()
+        .args(["sessions", "validate", "shared.json"])
+        .assert()
+        .success();
+    project
+        .confab()
+        .args(["sessions", "import", "shared.json", "--name", "clean-copy"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("unredacted").not());
+}
+
+#[test]
+fn project_patterns_and_the_default_come_from_confab_yaml() {
+    let project = Project::new();
+    leaky(&project);
+    project.write(
+        "confab.yaml",
+        "redact: true\nredact_patterns:\n  - name: internal-token\n    regex: 'itk_[0-9a-f]{32}'\n",
+    );
+    let output = project
+        .confab()
+        .args(["sessions", "export", "leaky", "-o", "-"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("[REDACTED:internal-token]") && !text.contains(INTERNAL),
+        "{text}"
+    );
+    // --redact=false overrides the project default.
+    let output = project
+        .confab()
+        .args(["sessions", "export", "leaky", "-o", "-", "--redact=false"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&output.stdout).contains(AWS));
+    project.write(
+        "confab.yaml",
+        "redact_patterns:\n  - name: broken\n    regex: '(unclosed'\n",
+    );
+    project
+        .confab()
+        .args(["sessions", "export", "leaky", "-o", "-", "--redact"])
+        .assert()
+        .code(1)
+        .stderr(contains("redaction pattern `broken` is not usable"));
+}
+
+#[test]
+fn redact_paths_hides_home_and_project() {
+    let project = Project::new();
+    let home = project.path().to_string_lossy().into_owned();
+    let checkpoint = serde_json::json!({
+        "version": "1.0",
+        "session": {"name": "paths", "provider": "p", "model": "m", "project_path": format!("{home}/app")},
+        "messages": [{"role": "user", "content": format!("see {home}/app/src/main.rs and {home}/.ssh")}]
+    });
+    project.write("paths.json", checkpoint.to_string());
+    project
+        .confab()
+        .args(["sessions", "import", "paths.json"])
+        .assert()
+        .success();
+    let output = project
+        .confab()
+        .args(["sessions", "export", "paths", "-o", "-", "--redact-paths"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains(&home), "{text}");
+    assert!(
+        text.contains("[REDACTED:project-path]") || text.contains("[REDACTED:home-dir]"),
+        "{text}"
+    );
+}
