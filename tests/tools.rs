@@ -139,3 +139,25 @@ fn no_two_formats_are_sure_of_the_same_file() {
     }
     assert!(checked >= 15, "only {checked} fixtures found");
 }
+
+#[test]
+fn corrupted_transcripts_are_errors_not_panics() {
+    // Truncations and mutations of every fixture run through every decoder in fuzz_smoke.rs;
+    // here: invalid UTF-8 inside a tool's own file is an error from that tool's format.
+    for (file, format) in [
+        ("tools/claude-code.jsonl", "claude-code"),
+        ("tools/codex-rollout.jsonl", "codex"),
+        ("tools/gemini-chat.json", "gemini"),
+        ("tools/openai-request.json", "openai"),
+    ] {
+        let mut bytes = std::fs::read(fixture_path(file)).expect("fixture");
+        for index in (0..bytes.len()).step_by(97) {
+            bytes[index] = 0xff;
+        }
+        let format = confab_core::format_by_name(format).expect("registered");
+        assert!(
+            format.decode(&bytes).is_err(),
+            "{file}: invalid UTF-8 is an error"
+        );
+    }
+}
