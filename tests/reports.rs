@@ -136,59 +136,44 @@ fn the_documented_template_example_works() {
 #[test]
 fn templates_come_from_a_file_or_confab_yaml() {
     let project = project();
+    let report = |extra: &[&str]| {
+        let output = project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "incident-review",
+                "-o",
+                "-",
+                "-f",
+                "md",
+            ])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
     project.write(
         "mine/one-line.hbs",
         "{{session.name}}: {{len messages}} messages\n",
     );
-    project
-        .confab()
-        .args([
-            "sessions",
-            "export",
-            "incident-review",
-            "-o",
-            "-",
-            "-f",
-            "md",
-            "--template",
-            "mine/one-line.hbs",
-        ])
-        .assert()
-        .success()
-        .stdout("incident-review: 5 messages\n");
+    assert_eq!(
+        report(&["--template", "mine/one-line.hbs"]),
+        "incident-review: 5 messages\n"
+    );
     project.write(".confab/templates/short.hbs", "short {{session.name}}\n");
     project.write("confab.yaml", "templates:\n  default: short\n");
-    project
-        .confab()
-        .args([
-            "sessions",
-            "export",
-            "incident-review",
-            "-o",
-            "-",
-            "-f",
-            "md",
-        ])
-        .assert()
-        .success()
-        .stdout("short incident-review\n");
+    assert_eq!(report(&[]), "short incident-review\n");
     // --template wins over the configured default.
-    project
-        .confab()
-        .args([
-            "sessions",
-            "export",
-            "incident-review",
-            "-o",
-            "-",
-            "-f",
-            "md",
-            "--template",
-            "mine/one-line.hbs",
-        ])
-        .assert()
-        .success()
-        .stdout("incident-review: 5 messages\n");
+    assert_eq!(
+        report(&["--template", "mine/one-line.hbs"]),
+        "incident-review: 5 messages\n"
+    );
 }
 
 #[test]

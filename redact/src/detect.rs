@@ -55,6 +55,11 @@ impl Detector {
         }
     }
 
+    /// The detector's regular expression, as written.
+    pub(crate) fn pattern(&self) -> &str {
+        self.regex.as_str()
+    }
+
     /// The first candidate this detector accepts at or after byte `from`: the byte range to
     /// replace and the end of the whole match. Empty ranges are never returned.
     pub(crate) fn next(&self, text: &str, mut from: usize) -> Option<Candidate> {

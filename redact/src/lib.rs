@@ -154,6 +154,10 @@ pub struct Redactor {
     path_list: Vec<(String, &'static str)>,
     /// Built-ins and user patterns, in the order they run.
     rules: Vec<Detector>,
+    /// Every rule's regex in one automaton: most texts hold no secret, and one pass that says so
+    /// is far cheaper than running each rule (measured: import of a 105 MiB checkpoint spent
+    /// 2 to 3 s scanning before this, which had no secret to find).
+    prefilter: regex::RegexSet,
 }
 
 /// The most passes [`Redactor::redact_text`] makes over one text.
@@ -174,10 +178,18 @@ impl Redactor {
             rules.push(user_detector(pattern)?);
         }
         rules.extend_from_slice(detect::generic());
+        let prefilter = regex::RegexSetBuilder::new(rules.iter().map(Detector::pattern))
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|error| RedactError::InvalidPattern {
+                name: "(all patterns together)".to_owned(),
+                error: error.to_string(),
+            })?;
         Ok(Redactor {
             paths: Vec::new(),
             path_list: Vec::new(),
             rules,
+            prefilter,
         })
     }
 
@@ -312,6 +324,9 @@ impl Redactor {
     /// the detector searches on from where the kept piece ends, so a match hidden inside the
     /// dropped part (`password=<url>token=…`) is still found in this pass, not the next.
     fn spans<'r>(&'r self, text: &str) -> Vec<Span<'r>> {
+        if self.paths.is_empty() && !self.prefilter.is_match(text) {
+            return Vec::new();
+        }
         let mut taken = Taken::default();
         for found in PLACEHOLDER.find_iter(text) {
             taken.insert(found.start(), found.end());

@@ -14,34 +14,38 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Number, Value};
 
 pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue
-        .deserialize(&mut deserializer)
-        .and_then(|value| deserializer.end().map(|()| value))
-        .map_err(decode_error)?;
-    Ok(value)
+    decode_with(bytes, StrictValue(Mode::Whole))
 }
 
 pub(crate) fn decode_streaming(
     bytes: &[u8],
     sink: &mut dyn MessageSink,
 ) -> Result<Value, DecodeError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = Envelope { sink }
-        .deserialize(&mut deserializer)
-        .and_then(|value| deserializer.end().map(|()| value))
-        .map_err(decode_error)?;
-    Ok(value)
+    decode_with(bytes, StrictValue(Mode::Envelope(sink)))
 }
 
-fn decode_error(error: serde_json::Error) -> DecodeError {
-    confab_core::convert::json_error(&error)
+fn decode_with(bytes: &[u8], seed: StrictValue<'_>) -> Result<Value, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    seed.deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(|error| confab_core::convert::json_error(&error))
+}
+
+/// Where in the document a value is, which decides whether messages are streamed.
+enum Mode<'a> {
+    /// Build the value whole.
+    Whole,
+    /// The top-level value: its `messages` member is streamed to the sink.
+    Envelope(&'a mut dyn MessageSink),
+    /// The `messages` member: an array's elements go to the sink and `[]` stays in its place;
+    /// any other value is built whole, for the schema to refuse.
+    Messages(&'a mut dyn MessageSink),
 }
 
 /// Deserializes any JSON value, failing on a repeated object key.
-struct StrictValue;
+struct StrictValue<'a>(Mode<'a>);
 
-impl<'de> DeserializeSeed<'de> for StrictValue {
+impl<'de> DeserializeSeed<'de> for StrictValue<'_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -49,7 +53,7 @@ impl<'de> DeserializeSeed<'de> for StrictValue {
     }
 }
 
-impl<'de> Visitor<'de> for StrictValue {
+impl<'de> Visitor<'de> for StrictValue<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -86,145 +90,42 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if let Mode::Messages(sink) = self.0 {
+            let mut index = 0;
+            while let Some(message) = seq.next_element_seed(StrictValue(Mode::Whole))? {
+                sink.message(index, message);
+                index += 1;
+            }
+            return Ok(Value::Array(Vec::new()));
+        }
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(StrictValue)? {
+        while let Some(item) = seq.next_element_seed(StrictValue(Mode::Whole))? {
             items.push(item);
         }
         Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut sink = match self.0 {
+            Mode::Envelope(sink) => Some(sink),
+            Mode::Whole | Mode::Messages(_) => None,
+        };
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if object.contains_key(&key) {
-                return Err(duplicate(&key));
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key {key:?} (a key may appear once in an object)"
+                )));
             }
-            let value = map.next_value_seed(StrictValue)?;
-            object.insert(key, value);
-        }
-        Ok(Value::Object(object))
-    }
-}
-
-/// The top-level value: an object whose `messages` array is streamed to the sink.
-struct Envelope<'a> {
-    sink: &'a mut dyn MessageSink,
-}
-
-impl<'de> DeserializeSeed<'de> for Envelope<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Envelope<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a checkpoint object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(duplicate(&key));
-            }
-            let value = if key == "messages" {
-                map.next_value_seed(Messages {
-                    sink: &mut *self.sink,
-                })?
-            } else {
-                map.next_value_seed(StrictValue)?
+            let mode = match sink.as_mut() {
+                Some(sink) if key == "messages" => Mode::Messages(&mut **sink),
+                _ => Mode::Whole,
             };
+            let value = map.next_value_seed(StrictValue(mode))?;
             object.insert(key, value);
         }
         Ok(Value::Object(object))
     }
-
-    // Anything but an object is not a checkpoint; build it whole and let the schema say so.
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Value, E> {
-        StrictValue.visit_bool(value)
-    }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Value, E> {
-        StrictValue.visit_i64(value)
-    }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Value, E> {
-        StrictValue.visit_u64(value)
-    }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Value, E> {
-        StrictValue.visit_f64(value)
-    }
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Value, E> {
-        StrictValue.visit_str(value)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        StrictValue.visit_unit()
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-        StrictValue.visit_seq(seq)
-    }
-}
-
-/// The `messages` value: an array's elements go to the sink; `[]` is left in its place. Any
-/// other value is kept whole for the schema to refuse.
-struct Messages<'a> {
-    sink: &'a mut dyn MessageSink,
-}
-
-impl<'de> DeserializeSeed<'de> for Messages<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Messages<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of messages")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut index = 0;
-        while let Some(message) = seq.next_element_seed(StrictValue)? {
-            self.sink.message(index, message);
-            index += 1;
-        }
-        Ok(Value::Array(Vec::new()))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        StrictValue.visit_map(map)
-    }
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Value, E> {
-        StrictValue.visit_bool(value)
-    }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Value, E> {
-        StrictValue.visit_i64(value)
-    }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Value, E> {
-        StrictValue.visit_u64(value)
-    }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Value, E> {
-        StrictValue.visit_f64(value)
-    }
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Value, E> {
-        StrictValue.visit_str(value)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        StrictValue.visit_unit()
-    }
-}
-
-fn duplicate<E: de::Error>(key: &str) -> E {
-    E::custom(format_args!(
-        "duplicate key {key:?} (a key may appear once in an object)"
-    ))
 }
 
 #[cfg(test)]
