@@ -42,7 +42,7 @@ pub use pipeline::{CheckSummary, check_checkpoint, read_checkpoint};
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
 pub use store::{
     HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, SearchHit, SearchQuery, SessionStore,
-    StoreError, validate_session_name,
+    SessionUpdate, StoreError, validate_session_name,
 };
 
 /// Re-exported so format crates register with the same `inventory` as the registry collects.

@@ -6,6 +6,7 @@
 //! would implement the same methods.
 
 use jiff::Timestamp;
+use serde_json::{Map, Value};
 
 use crate::checkpoint::{Message, Role};
 use crate::session::{Session, SessionSummary};
@@ -65,12 +66,13 @@ pub trait SessionStore {
     /// Summaries of every session, sorted by name. Reads no message content.
     fn list(&self) -> Result<Vec<SessionSummary>, StoreError>;
 
-    /// Appends messages to the session called `name` and sets its update time.
+    /// Appends messages to the session called `name` and applies `update` to it, in one
+    /// transaction: a chat turn is recorded whole or not at all.
     fn append_messages(
         &mut self,
         name: &str,
         messages: &[Message],
-        updated_at: Timestamp,
+        update: &SessionUpdate,
     ) -> Result<(), StoreError>;
 
     /// Stores `session` in place of the session of the same name, or adds it if there is none.
@@ -81,6 +83,28 @@ pub trait SessionStore {
 
     /// Messages and session names matching `query`, best first.
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
+}
+
+/// What changes about a session when messages are appended to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionUpdate {
+    /// The session's new update time.
+    pub updated_at: Timestamp,
+    /// The provider and model the session moves to, when a chat switched them.
+    pub provider_model: Option<(String, String)>,
+    /// Custom metadata to store in place of the session's, when it changed.
+    pub metadata: Option<Map<String, Value>>,
+}
+
+impl SessionUpdate {
+    /// An update that only moves the update time.
+    pub fn at(updated_at: Timestamp) -> SessionUpdate {
+        SessionUpdate {
+            updated_at,
+            provider_model: None,
+            metadata: None,
+        }
+    }
 }
 
 /// What to search for, and where.

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::{
-    Message, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, StoreError,
-    validate_session_name,
+    Message, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
+    StoreError, validate_session_name,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -197,7 +197,7 @@ impl SessionStore for SqliteStore {
         &mut self,
         name: &str,
         messages: &[Message],
-        updated_at: Timestamp,
+        update: &SessionUpdate,
     ) -> Result<(), StoreError> {
         let transaction = self.write()?;
         let (id, count): (i64, i64) = transaction
@@ -212,7 +212,7 @@ impl SessionStore for SqliteStore {
                 name: name.to_owned(),
             })?;
         insert_messages(&transaction, id, count, messages)?;
-        let (seconds, nanos) = split_time(updated_at);
+        let (seconds, nanos) = split_time(update.updated_at);
         transaction
             .execute(
                 "UPDATE sessions SET message_count = message_count + ?2,
@@ -221,6 +221,22 @@ impl SessionStore for SqliteStore {
                 params![id, messages.len() as i64, seconds, nanos],
             )
             .map_err(|error| backend("cannot update the session", error))?;
+        if let Some((provider, model)) = &update.provider_model {
+            transaction
+                .execute(
+                    "UPDATE sessions SET provider = ?2, model = ?3 WHERE id = ?1",
+                    params![id, provider, model],
+                )
+                .map_err(|error| backend("cannot update the session", error))?;
+        }
+        if let Some(metadata) = &update.metadata {
+            transaction
+                .execute(
+                    "UPDATE sessions SET metadata = ?2 WHERE id = ?1",
+                    params![id, rows::json_column(Some(metadata))?],
+                )
+                .map_err(|error| backend("cannot update the session", error))?;
+        }
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))

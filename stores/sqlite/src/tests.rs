@@ -1,5 +1,5 @@
 use confab_core::{
-    Context, Message, Role, Session, SessionStore, StoreError, TokenUsage, ToolCall,
+    Context, Message, Role, Session, SessionStore, SessionUpdate, StoreError, TokenUsage, ToolCall,
 };
 use jiff::Timestamp;
 use serde_json::json;
@@ -107,16 +107,49 @@ fn appending_continues_the_conversation_and_the_count() {
         Message::new(Role::Assistant, "done"),
     ];
     let when = at("2026-02-02T02:02:02Z");
-    store.append_messages("s1", &more, when).expect("appended");
+    store
+        .append_messages("s1", &more, &SessionUpdate::at(when))
+        .expect("appended");
     let stored = store.get("s1").expect("found");
     assert_eq!(stored.messages.len(), 5);
     assert_eq!(stored.messages[3].content, "and then?");
     assert_eq!(stored.updated_at, when);
+    assert_eq!(
+        (stored.provider.as_str(), stored.model.as_str()),
+        ("openai", "gpt-4o")
+    );
     assert_eq!(store.list().expect("lists")[0].message_count, 5);
     assert!(matches!(
-        store.append_messages("nope", &more, when),
+        store.append_messages("nope", &more, &SessionUpdate::at(when)),
         Err(StoreError::NotFound { .. })
     ));
+}
+
+#[test]
+fn appending_can_switch_the_model_and_metadata_in_the_same_transaction() {
+    let (_dir, mut store) = temp_store();
+    store.create(&session("s1")).expect("created");
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("switched".to_owned(), serde_json::Value::Bool(true));
+    let update = SessionUpdate {
+        updated_at: at("2026-03-03T03:03:03Z"),
+        provider_model: Some(("anthropic".to_owned(), "claude".to_owned())),
+        metadata: Some(metadata.clone()),
+    };
+    store
+        .append_messages("s1", &[Message::new(Role::User, "now you")], &update)
+        .expect("appended");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(
+        (stored.provider.as_str(), stored.model.as_str()),
+        ("anthropic", "claude")
+    );
+    assert_eq!(stored.metadata, Some(metadata));
+    let listed = &store.list().expect("lists")[0];
+    assert_eq!(
+        (listed.provider.as_str(), listed.message_count),
+        ("anthropic", 4)
+    );
 }
 
 #[test]
@@ -365,7 +398,7 @@ mod search {
             .append_messages(
                 "eks",
                 &[Message::new(Role::User, "pending again")],
-                at("2026-02-01T00:00:00Z"),
+                &SessionUpdate::at(at("2026-02-01T00:00:00Z")),
             )
             .expect("appended");
         assert_eq!(
