@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{formats, schema, sessions, templates};
+use crate::commands::{chat, formats, schema, sessions, templates};
 
 /// Keep AI chat sessions and move them between people, projects and tools.
 #[derive(Debug, Parser)]
@@ -15,6 +15,8 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Chat with an AI provider in a session: started if new, resumed with its whole history.
+    Chat(chat::ChatArgs),
     /// Manage the sessions of this project: list, show, export, import, validate, clean, delete.
     Sessions(sessions::SessionsArgs),
     /// List the checkpoint formats and what each can do.

@@ -11,9 +11,16 @@
 //! | `import.max_size`    | `CONFAB_IMPORT_MAX_SIZE`    | `256MiB` (bytes, or with `KiB`, `MiB`, `GiB`) |
 //! | `redact`             | `CONFAB_REDACT`             | `false`: export redacts secrets as with `--redact` |
 //! | `redact_patterns`    | (none)                      | none: `[{name, regex}]`, secrets of your own      |
+//! | `default_provider`   | `CONFAB_DEFAULT_PROVIDER`   | `openai`: the provider of new chats |
+//! | `providers.<name>`   | (none)                      | built-ins `openai`, `anthropic`, `ollama`: `{api, base_url, model, api_key_env, max_tokens, timeout}` |
+//!
+//! API keys are never settings: `providers.<name>.api_key_env` names the environment variable
+//! that holds one, so `confab.yaml` can be committed.
 //!
 //! Relative paths are relative to the project root. Unknown keys are errors, so a typo does not
 //! silently leave a default in force.
+
+use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
@@ -41,6 +48,28 @@ pub(crate) struct Config {
     pub(crate) redact: bool,
     /// The project's own secret patterns (`redact_patterns`).
     pub(crate) redact_patterns: Vec<confab_redact::UserPattern>,
+    /// The provider of new chats (`default_provider`).
+    pub(crate) default_provider: Option<String>,
+    /// Provider settings by name (`providers`), over the built-in ones.
+    pub(crate) providers: BTreeMap<String, ProviderSettings>,
+}
+
+/// One provider's settings in `confab.yaml`; every key optional, over the built-in values.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProviderSettings {
+    /// The wire protocol: `openai` (also Ollama, llama.cpp, vLLM, LM Studio) or `anthropic`.
+    pub(crate) api: Option<String>,
+    /// Where the server is.
+    pub(crate) base_url: Option<String>,
+    /// The model of new chats.
+    pub(crate) model: Option<String>,
+    /// The environment variable holding the API key.
+    pub(crate) api_key_env: Option<String>,
+    /// The most tokens an answer may have.
+    pub(crate) max_tokens: Option<u32>,
+    /// Seconds to wait for the server (to answer, and between pieces of a streamed answer).
+    pub(crate) timeout: Option<u64>,
 }
 
 /// The default of `import.max_size`: far above any real checkpoint, far below a machine's memory.
@@ -56,6 +85,8 @@ impl Default for Config {
             max_import_size: DEFAULT_MAX_IMPORT_SIZE,
             redact: false,
             redact_patterns: Vec::new(),
+            default_provider: None,
+            providers: BTreeMap::new(),
         }
     }
 }
@@ -75,6 +106,9 @@ struct ConfigFile {
     redact: bool,
     #[serde(default)]
     redact_patterns: Vec<PatternEntry>,
+    default_provider: Option<String>,
+    #[serde(default)]
+    providers: BTreeMap<String, ProviderSettings>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,7 +157,7 @@ impl Config {
                 let message = error.to_string();
                 let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
                 CliError::failure(format!("invalid settings in {path}{at}: {message}"))
-                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact and redact_patterns; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider and providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -145,7 +179,12 @@ impl Config {
                 .into_iter()
                 .map(|entry| confab_redact::UserPattern::new(entry.name, entry.regex))
                 .collect(),
+            default_provider: file.default_provider,
+            providers: file.providers,
         };
+        if let Some(value) = env("CONFAB_DEFAULT_PROVIDER")? {
+            config.default_provider = Some(value);
+        }
         if let Some(value) = env("CONFAB_REDACT")? {
             config.redact = match value.as_str() {
                 "true" | "1" => true,

@@ -1,5 +1,6 @@
-//! One module per command; `sessions` groups its subcommands one file each.
+//! One module per command; `sessions` groups its subcommands one file each, `chat` its parts.
 
+pub(crate) mod chat;
 pub(crate) mod formats;
 pub(crate) mod schema;
 pub(crate) mod sessions;
@@ -11,6 +12,7 @@ use crate::error::CliError;
 /// Runs the command the user asked for.
 pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Chat(args) => chat::run(&args),
         Command::Sessions(args) => sessions::run(args),
         Command::Formats(args) => formats::run(&args),
         Command::Schema(args) => schema::run(&args),

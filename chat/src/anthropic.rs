@@ -1,0 +1,325 @@
+//! Anthropic's Messages API.
+//!
+//! Instructions go in the top-level `system` field rather than among the messages, a token limit
+//! is required ([`DEFAULT_MAX_TOKENS`] unless set), and a streamed answer is a sequence of named
+//! events: `message_start` (model, input tokens), content blocks of text or tool use built from
+//! deltas, `message_delta` (stop reason, output tokens) and `message_stop`, which marks the answer
+//! complete. An `error` event mid-stream (an overloaded server, say) fails the request.
+
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use confab_core::ToolCall;
+use serde_json::{Value, json};
+use ureq::http::Response;
+
+use crate::error::ChatError;
+use crate::history::{Speaker, split_system, turns};
+use crate::provider::{ApiKey, invalid};
+use crate::reply::{ChatRequest, Reply, tool_arguments, usage};
+use crate::sse::Events;
+
+/// The token limit of an answer when the settings give none: the API requires one.
+pub(crate) const DEFAULT_MAX_TOKENS: u32 = 4096;
+
+/// The API version confab speaks (`anthropic-version` header).
+const API_VERSION: &str = "2023-06-01";
+
+/// The request: path under the base URL, headers, JSON body.
+pub(crate) fn request(
+    request: &ChatRequest<'_>,
+    key: Option<&ApiKey>,
+) -> (&'static str, Vec<(&'static str, String)>, Vec<u8>) {
+    let (system, turns) = split_system(turns(request.messages));
+    let messages: Vec<Value> = turns
+        .into_iter()
+        .map(|turn| {
+            let role = match turn.speaker {
+                Speaker::Assistant => "assistant",
+                Speaker::User | Speaker::System => "user",
+            };
+            json!({"role": role, "content": turn.text})
+        })
+        .collect();
+    let mut body = json!({
+        "model": request.model,
+        "max_tokens": request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        "messages": messages,
+    });
+    if let Some(system) = system {
+        body["system"] = json!(system);
+    }
+    if request.stream {
+        body["stream"] = json!(true);
+    }
+    let mut headers = vec![("anthropic-version", API_VERSION.to_owned())];
+    if let Some(key) = key {
+        headers.push(("x-api-key", key.expose().to_owned()));
+    }
+    ("/v1/messages", headers, body.to_string().into_bytes())
+}
+
+/// A whole (non-streamed) answer.
+pub(crate) fn reply(body: &Value) -> Result<Reply, String> {
+    let blocks = body
+        .get("content")
+        .and_then(Value::as_array)
+        .ok_or("it has no /content array")?;
+    let mut reply = Reply {
+        model: body.get("model").and_then(Value::as_str).map(str::to_owned),
+        usage: body.get("usage").and_then(|usage| usage_of(usage, None)),
+        stop_reason: body
+            .get("stop_reason")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        ..Reply::default()
+    };
+    for block in blocks {
+        match block.get("type").and_then(Value::as_str) {
+            Some("text") => reply.text.push_str(&text_at(block, "/text")),
+            Some("tool_use") => reply.tool_calls.push(ToolCall {
+                id: text_at(block, "/id"),
+                name: text_at(block, "/name"),
+                arguments: block.get("input").cloned().unwrap_or(Value::Null),
+            }),
+            _ => {}
+        }
+    }
+    Ok(reply)
+}
+
+/// A streamed answer, `on_text` called with each piece of text.
+pub(crate) fn read_stream(
+    response: Response<ureq::Body>,
+    url: &str,
+    timeout: Duration,
+    on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
+) -> Result<Reply, ChatError> {
+    let mut events = Events::new(BufReader::new(response.into_body().into_reader()));
+    let mut stream = Stream::default();
+    while let Some(event) = events
+        .next_event()
+        .map_err(|error| crate::http::classify_io(url, error, timeout))?
+    {
+        let data: Value = serde_json::from_str(&event.data)
+            .map_err(|error| invalid(url, format!("a streamed event is not JSON ({error})")))?;
+        if let Some(message) = crate::http::provider_error(&data) {
+            return Err(ChatError::Provider { message });
+        }
+        if let Some(text) = stream.add(&data)
+            && on_text(&text).is_break()
+        {
+            return Err(ChatError::Cancelled);
+        }
+        if stream.done {
+            return Ok(stream.finish());
+        }
+    }
+    Err(ChatError::Truncated {
+        url: url.to_owned(),
+    })
+}
+
+/// An answer being put together from events.
+#[derive(Default)]
+struct Stream {
+    reply: Reply,
+    input_tokens: Option<u64>,
+    /// Tool-use blocks by index: id, name, input JSON so far.
+    calls: BTreeMap<u64, (String, String, String)>,
+    done: bool,
+}
+
+impl Stream {
+    /// Takes in one event; returns its text, if it has any.
+    fn add(&mut self, event: &Value) -> Option<String> {
+        match event.get("type").and_then(Value::as_str)? {
+            "message_start" => {
+                let message = event.get("message")?;
+                self.reply.model = message
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let usage = message.get("usage").and_then(|usage| usage_of(usage, None));
+                self.input_tokens = usage.and_then(|usage| usage.input_tokens);
+                None
+            }
+            "content_block_start" => {
+                let index = event.get("index").and_then(Value::as_u64).unwrap_or(0);
+                let block = event.get("content_block")?;
+                match block.get("type").and_then(Value::as_str)? {
+                    "tool_use" => {
+                        self.calls.insert(
+                            index,
+                            (
+                                text_at(block, "/id"),
+                                text_at(block, "/name"),
+                                String::new(),
+                            ),
+                        );
+                        None
+                    }
+                    "text" => self.text(&text_at(block, "/text")),
+                    _ => None,
+                }
+            }
+            "content_block_delta" => {
+                let index = event.get("index").and_then(Value::as_u64).unwrap_or(0);
+                let delta = event.get("delta")?;
+                match delta.get("type").and_then(Value::as_str)? {
+                    "text_delta" => self.text(&text_at(delta, "/text")),
+                    "input_json_delta" => {
+                        let call = self.calls.get_mut(&index)?;
+                        call.2.push_str(&text_at(delta, "/partial_json"));
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            "message_delta" => {
+                if let Some(reason) = event.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                    self.reply.stop_reason = Some(reason.to_owned());
+                }
+                if let Some(usage) = event.get("usage") {
+                    self.reply.usage = usage_of(usage, self.input_tokens);
+                }
+                None
+            }
+            "message_stop" => {
+                self.done = true;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn text(&mut self, text: &str) -> Option<String> {
+        if text.is_empty() {
+            return None;
+        }
+        self.reply.text.push_str(text);
+        Some(text.to_owned())
+    }
+
+    fn finish(mut self) -> Reply {
+        if self.reply.usage.is_none() {
+            self.reply.usage = usage(self.input_tokens, None);
+        }
+        self.reply.tool_calls = self
+            .calls
+            .into_values()
+            .map(|(id, name, input)| ToolCall {
+                id,
+                name,
+                arguments: tool_arguments(&input),
+            })
+            .collect();
+        self.reply
+    }
+}
+
+/// Token usage; input counts the prompt's cached parts too, which Anthropic reports apart.
+/// `input` fills in input tokens a streamed `message_delta` leaves out.
+fn usage_of(usage: &Value, input: Option<u64>) -> Option<confab_core::TokenUsage> {
+    let count = |key: &str| usage.get(key).and_then(Value::as_u64);
+    let reported = [
+        "input_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+    ]
+    .into_iter()
+    .filter_map(count)
+    .reduce(|a, b| a.saturating_add(b));
+    crate::reply::usage(reported.or(input), count("output_tokens"))
+}
+
+fn text_at(value: &Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use confab_core::{Message, Role};
+
+    use super::*;
+
+    #[test]
+    fn instructions_go_in_system_and_a_token_limit_is_always_set() {
+        let messages = [
+            Message::new(Role::System, "Be brief."),
+            Message::new(Role::User, "Hi"),
+        ];
+        let chat = ChatRequest {
+            model: "claude-sonnet-4-5",
+            messages: &messages,
+            max_tokens: None,
+            stream: false,
+        };
+        let key = ApiKey::for_tests("sk-ant");
+        let (path, headers, body) = request(&chat, Some(&key));
+        assert_eq!(path, "/v1/messages");
+        assert!(headers.contains(&("x-api-key", "sk-ant".to_owned())));
+        assert!(headers.contains(&("anthropic-version", API_VERSION.to_owned())));
+        let body: Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(
+            body,
+            json!({
+                "model": "claude-sonnet-4-5",
+                "max_tokens": DEFAULT_MAX_TOKENS,
+                "system": "Be brief.",
+                "messages": [{"role": "user", "content": "Hi"}],
+            })
+        );
+    }
+
+    #[test]
+    fn a_whole_answer_gives_text_usage_and_tool_calls() {
+        let body = json!({
+            "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+            "content": [
+                {"type": "text", "text": "Checking."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}}
+            ],
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": 10, "cache_read_input_tokens": 5, "output_tokens": 4}
+        });
+        let reply = reply(&body).expect("parses");
+        assert_eq!(reply.text, "Checking.");
+        assert_eq!(reply.usage, usage(Some(15), Some(4)));
+        assert_eq!(reply.tool_calls[0].arguments, json!({"city": "Oslo"}));
+        assert_eq!(reply.stop_reason.as_deref(), Some("tool_use"));
+    }
+
+    #[test]
+    fn streamed_events_add_up_to_the_answer() {
+        let events = [
+            json!({"type": "message_start", "message": {"model": "claude-x", "usage": {"input_tokens": 9, "output_tokens": 1}}}),
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            json!({"type": "ping"}),
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}),
+            json!({"type": "content_block_stop", "index": 0}),
+            json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t", "name": "f", "input": {}}}),
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"a\":"}}),
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "2}"}}),
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 6}}),
+            json!({"type": "message_stop"}),
+        ];
+        let mut stream = Stream::default();
+        let texts: Vec<String> = events
+            .iter()
+            .filter_map(|event| stream.add(event))
+            .collect();
+        assert_eq!(texts, ["Hi"]);
+        assert!(stream.done);
+        let reply = stream.finish();
+        assert_eq!(reply.model.as_deref(), Some("claude-x"));
+        assert_eq!(reply.usage, usage(Some(9), Some(6)));
+        assert_eq!(reply.tool_calls[0].arguments, json!({"a": 2}));
+    }
+}

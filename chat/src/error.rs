@@ -1,0 +1,79 @@
+//! What can go wrong between confab and a provider.
+
+use std::time::Duration;
+
+/// Why a provider cannot be used at all, before any request is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The provider needs an API key and its environment variable is not set.
+    #[error("the API key for {provider} is missing: {variable} is not set")]
+    MissingKey {
+        /// The provider's name.
+        provider: String,
+        /// The environment variable that should hold the key.
+        variable: String,
+    },
+    /// The base URL is not an `http://` or `https://` URL.
+    #[error("the base URL of {provider} is not an http(s) URL: {url:?}")]
+    InvalidBaseUrl {
+        /// The provider's name.
+        provider: String,
+        /// The URL as configured.
+        url: String,
+    },
+}
+
+/// Why a request got no complete answer. A request that fails returns nothing else: there is no
+/// partial [`crate::Reply`] to record by mistake.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// The server could not be reached (DNS, refused connection, TLS).
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable {
+        /// The endpoint.
+        url: String,
+        /// What the network layer said.
+        reason: String,
+    },
+    /// The server did not answer in time.
+    #[error("{url} did not answer within {} s", after.as_secs())]
+    Timeout {
+        /// The endpoint.
+        url: String,
+        /// The time limit that passed.
+        after: Duration,
+    },
+    /// The server answered with an HTTP error status.
+    #[error("{url} answered {status}: {message}")]
+    Status {
+        /// The endpoint.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The provider's own error message, else the start of the body.
+        message: String,
+    },
+    /// The provider reported an error in the middle of a streamed answer.
+    #[error("the provider stopped with an error: {message}")]
+    Provider {
+        /// The provider's error message.
+        message: String,
+    },
+    /// The answer was not what the API specifies.
+    #[error("unexpected answer from {url}: {reason}")]
+    InvalidResponse {
+        /// The endpoint.
+        url: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The connection closed before the answer was complete.
+    #[error("the answer from {url} was cut off before it was complete")]
+    Truncated {
+        /// The endpoint.
+        url: String,
+    },
+    /// The caller stopped the answer (the text callback returned `Break`).
+    #[error("the answer was cancelled")]
+    Cancelled,
+}

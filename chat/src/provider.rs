@@ -1,0 +1,322 @@
+//! Where a provider is, how to authenticate to it, and sending it a request.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use crate::error::{ChatError, ConnectError};
+use crate::reply::{ChatRequest, Reply};
+use crate::{anthropic, openai};
+
+/// How long to wait for a provider: to connect, for an answer to start, and between two pieces
+/// of a streamed answer. Local models can take minutes to load, hence generous.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The wire protocol a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// OpenAI's chat completions (`POST {base_url}/chat/completions`), also served by Ollama,
+    /// llama.cpp, vLLM and LM Studio.
+    OpenAi,
+    /// Anthropic's Messages API (`POST {base_url}/v1/messages`).
+    Anthropic,
+}
+
+impl Api {
+    /// Every API, for messages that list them.
+    pub const ALL: [Api; 2] = [Api::OpenAi, Api::Anthropic];
+
+    /// The name used in settings: `openai` or `anthropic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::OpenAi => "openai",
+            Api::Anthropic => "anthropic",
+        }
+    }
+
+    /// The API named `name` in settings.
+    pub fn parse(name: &str) -> Option<Api> {
+        Api::ALL.into_iter().find(|api| api.as_str() == name)
+    }
+}
+
+/// A provider's settings: everything needed to reach it, nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSpec {
+    /// The provider's name, as sessions record it (`openai`, `ollama`, `my-vllm`, ...).
+    pub name: String,
+    /// The protocol it speaks.
+    pub api: Api,
+    /// Where it is, e.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`.
+    pub base_url: String,
+    /// The environment variable holding its API key; `None` for servers that need none.
+    pub api_key_env: Option<String>,
+    /// The model used when neither the command line nor the session names one.
+    pub model: Option<String>,
+    /// The most tokens an answer may have.
+    pub max_tokens: Option<u32>,
+    /// See [`DEFAULT_TIMEOUT`].
+    pub timeout: Duration,
+}
+
+impl ProviderSpec {
+    /// The providers confab knows without settings, sorted by name.
+    pub const BUILTIN: [&'static str; 3] = ["anthropic", "ollama", "openai"];
+
+    /// A provider confab knows without settings: `openai` (key in `OPENAI_API_KEY`),
+    /// `anthropic` (key in `ANTHROPIC_API_KEY`) or `ollama` (a local server, no key).
+    pub fn builtin(name: &str) -> Option<ProviderSpec> {
+        let (api, base_url, key, model, max_tokens) = match name {
+            "openai" => (
+                Api::OpenAi,
+                "https://api.openai.com/v1",
+                Some("OPENAI_API_KEY"),
+                "gpt-4o-mini",
+                None,
+            ),
+            "anthropic" => (
+                Api::Anthropic,
+                "https://api.anthropic.com",
+                Some("ANTHROPIC_API_KEY"),
+                "claude-sonnet-4-5",
+                Some(anthropic::DEFAULT_MAX_TOKENS),
+            ),
+            "ollama" => (
+                Api::OpenAi,
+                "http://localhost:11434/v1",
+                None,
+                "llama3.2",
+                None,
+            ),
+            _ => return None,
+        };
+        Some(ProviderSpec {
+            name: name.to_owned(),
+            api,
+            base_url: base_url.to_owned(),
+            api_key_env: key.map(str::to_owned),
+            model: Some(model.to_owned()),
+            max_tokens,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// A provider ready to send requests, its key read through `env` (the process environment
+    /// in the binary, a map in tests).
+    pub fn connect(&self, env: impl Fn(&str) -> Option<String>) -> Result<Provider, ConnectError> {
+        let base_url = self.base_url.trim_end_matches('/');
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConnectError::InvalidBaseUrl {
+                provider: self.name.clone(),
+                url: self.base_url.clone(),
+            });
+        }
+        let key = match &self.api_key_env {
+            None => None,
+            Some(variable) => match env(variable).filter(|key| !key.trim().is_empty()) {
+                Some(key) => Some(ApiKey(key.trim().to_owned())),
+                None => {
+                    return Err(ConnectError::MissingKey {
+                        provider: self.name.clone(),
+                        variable: variable.clone(),
+                    });
+                }
+            },
+        };
+        Ok(Provider {
+            name: self.name.clone(),
+            api: self.api,
+            base_url: base_url.to_owned(),
+            key,
+            max_tokens: self.max_tokens,
+            timeout: self.timeout,
+            agent: crate::http::agent(self.timeout),
+        })
+    }
+}
+
+/// An API key. Its `Debug` hides it, so no log or error message can show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// The key itself, for a request header.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_tests(key: &str) -> ApiKey {
+        ApiKey(key.to_owned())
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(…)")
+    }
+}
+
+/// A provider, connected: settings resolved, key read, HTTP agent built.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    name: String,
+    api: Api,
+    base_url: String,
+    key: Option<ApiKey>,
+    max_tokens: Option<u32>,
+    timeout: Duration,
+    agent: ureq::Agent,
+}
+
+impl Provider {
+    /// The provider's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The token limit the provider's settings give answers, if any.
+    pub fn max_tokens(&self) -> Option<u32> {
+        self.max_tokens
+    }
+
+    /// The request as it will go on the wire. Owns everything it needs, so it can be sent from
+    /// another thread while this one stays free to notice Ctrl-C.
+    pub fn prepare(&self, request: &ChatRequest<'_>) -> PreparedRequest {
+        let (path, headers, body) = match self.api {
+            Api::OpenAi => openai::request(request, self.key.as_ref()),
+            Api::Anthropic => anthropic::request(request, self.key.as_ref()),
+        };
+        PreparedRequest {
+            api: self.api,
+            url: format!("{}{path}", self.base_url),
+            headers,
+            body,
+            stream: request.stream,
+            timeout: self.timeout,
+            agent: self.agent.clone(),
+        }
+    }
+
+    /// Sends `request` and waits for the whole answer; see [`PreparedRequest::send`].
+    pub fn send(
+        &self,
+        request: &ChatRequest<'_>,
+        on_text: impl FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Reply, ChatError> {
+        self.prepare(request).send(on_text)
+    }
+}
+
+/// A request ready to send.
+#[derive(Debug)]
+pub struct PreparedRequest {
+    api: Api,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    stream: bool,
+    timeout: Duration,
+    agent: ureq::Agent,
+}
+
+impl PreparedRequest {
+    /// The endpoint the request goes to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends the request. `on_text` sees the answer's text piece by piece as it arrives (all at
+    /// once when not streaming); returning `Break` stops reading and gives
+    /// [`ChatError::Cancelled`]. Only a complete answer is returned: an answer cut off, or
+    /// followed by an error event, is an error.
+    pub fn send(
+        self,
+        mut on_text: impl FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Reply, ChatError> {
+        let response = crate::http::post_json(
+            &self.agent,
+            &self.url,
+            &self.headers,
+            &self.body,
+            self.timeout,
+        )?;
+        let url = self.url.as_str();
+        match (self.api, self.stream) {
+            (Api::OpenAi, false) => {
+                let reply = openai::reply(&crate::http::read_json(response, url, self.timeout)?)
+                    .map_err(|reason| invalid(url, reason))?;
+                emit_whole(reply, &mut on_text)
+            }
+            (Api::Anthropic, false) => {
+                let reply = anthropic::reply(&crate::http::read_json(response, url, self.timeout)?)
+                    .map_err(|reason| invalid(url, reason))?;
+                emit_whole(reply, &mut on_text)
+            }
+            (Api::OpenAi, true) => openai::read_stream(response, url, self.timeout, &mut on_text),
+            (Api::Anthropic, true) => {
+                anthropic::read_stream(response, url, self.timeout, &mut on_text)
+            }
+        }
+    }
+}
+
+fn emit_whole(
+    reply: Reply,
+    on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
+) -> Result<Reply, ChatError> {
+    if !reply.text.is_empty() && on_text(&reply.text).is_break() {
+        return Err(ChatError::Cancelled);
+    }
+    Ok(reply)
+}
+
+pub(crate) fn invalid(url: &str, reason: String) -> ChatError {
+    ChatError::InvalidResponse {
+        url: url.to_owned(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_providers_are_listed_and_known() {
+        for name in ProviderSpec::BUILTIN {
+            assert_eq!(
+                ProviderSpec::builtin(name).map(|spec| spec.name),
+                Some(name.to_owned())
+            );
+        }
+        assert!(ProviderSpec::BUILTIN.is_sorted());
+        assert_eq!(ProviderSpec::builtin("bedrock"), None);
+    }
+
+    #[test]
+    fn a_missing_key_is_named_and_a_present_key_is_never_shown() {
+        let spec = ProviderSpec::builtin("openai").expect("builtin");
+        let error = spec.connect(|_| None).expect_err("no key");
+        assert_eq!(
+            error.to_string(),
+            "the API key for openai is missing: OPENAI_API_KEY is not set"
+        );
+        let provider = spec
+            .connect(|name| (name == "OPENAI_API_KEY").then(|| "sk-secret".to_owned()))
+            .expect("connects");
+        assert!(!format!("{provider:?}").contains("sk-secret"));
+        let ollama = ProviderSpec::builtin("ollama").expect("builtin");
+        assert!(ollama.connect(|_| None).is_ok());
+    }
+
+    #[test]
+    fn base_urls_must_be_http() {
+        let mut spec = ProviderSpec::builtin("ollama").expect("builtin");
+        spec.base_url = "localhost:11434".into();
+        assert!(matches!(
+            spec.connect(|_| None),
+            Err(ConnectError::InvalidBaseUrl { .. })
+        ));
+    }
+}

@@ -1,0 +1,128 @@
+//! Server-sent events, the framing both providers stream answers in.
+//!
+//! Only what the two APIs use is read: `event:` and `data:` fields, comments, and the blank line
+//! that ends an event (WHATWG HTML, "Server-sent events", section 9.2.6). The reader is pulled one
+//! event at a time, so an answer is handled as it arrives and memory stays at one event.
+
+use std::io::{self, BufRead, Read};
+
+/// The longest line accepted. Events carry a few words each; a longer line means the server is
+/// not speaking SSE, and reading it whole would let it use any amount of memory.
+const MAX_LINE: u64 = 16 << 20;
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Event {
+    /// The `event:` field, if any (Anthropic names its events; OpenAI does not).
+    pub(crate) name: Option<String>,
+    /// The `data:` lines, joined by newlines.
+    pub(crate) data: String,
+}
+
+/// Events read from a stream.
+pub(crate) struct Events<R> {
+    reader: R,
+    line: String,
+}
+
+impl<R: BufRead> Events<R> {
+    pub(crate) fn new(reader: R) -> Events<R> {
+        Events {
+            reader,
+            line: String::new(),
+        }
+    }
+
+    /// The next event, or `None` at the end of the stream. An event the stream ends in the middle
+    /// of is dropped, as the standard says.
+    pub(crate) fn next_event(&mut self) -> io::Result<Option<Event>> {
+        let mut event = Event::default();
+        let mut has_data = false;
+        loop {
+            self.line.clear();
+            let read = (&mut self.reader)
+                .take(MAX_LINE)
+                .read_line(&mut self.line)?;
+            if read == 0 {
+                return Ok(None);
+            }
+            if !self.line.ends_with('\n') && read as u64 == MAX_LINE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "an event line is longer than 16 MiB",
+                ));
+            }
+            let line = self.line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                if has_data || event.name.is_some() {
+                    return Ok(Some(event));
+                }
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = match line.split_once(':') {
+                Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+                None => (line, ""),
+            };
+            match field {
+                "data" => {
+                    if has_data {
+                        event.data.push('\n');
+                    }
+                    event.data.push_str(value);
+                    has_data = true;
+                }
+                "event" => event.name = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(text: &str) -> Vec<Event> {
+        let mut events = Events::new(text.as_bytes());
+        let mut all = Vec::new();
+        while let Some(event) = events.next_event().expect("reads") {
+            all.push(event);
+        }
+        all
+    }
+
+    fn event(name: Option<&str>, data: &str) -> Event {
+        Event {
+            name: name.map(str::to_owned),
+            data: data.to_owned(),
+        }
+    }
+
+    #[test]
+    fn reads_named_and_unnamed_events() {
+        let text =
+            ": keep-alive\n\ndata: {\"a\":1}\n\nevent: ping\ndata: {}\r\n\r\ndata:x\ndata: y\n\n";
+        assert_eq!(
+            all(text),
+            [
+                event(None, "{\"a\":1}"),
+                event(Some("ping"), "{}"),
+                event(None, "x\ny"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_event_cut_off_by_the_end_of_the_stream_is_dropped() {
+        assert_eq!(all("data: one\n\ndata: tw"), [event(None, "one")]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_not_a_panic() {
+        let mut events = Events::new(&b"data: \xff\n\n"[..]);
+        assert!(events.next_event().is_err());
+    }
+}

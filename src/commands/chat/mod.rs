@@ -1,0 +1,135 @@
+//! `confab chat`: talk to an AI provider in a session that the store keeps.
+//!
+//! `--session NAME` resumes the session if it exists and starts it otherwise; the whole history
+//! goes with every message, so a session imported from a colleague's checkpoint carries on where
+//! they left it. With a message (`--message`, or text piped on stdin) the command answers once
+//! and exits, for scripts; otherwise it opens an interactive prompt.
+//!
+//! The parts: [`provider`] resolves settings into a provider, [`conversation`] runs and records
+//! turns, [`cancel`] makes Ctrl-C stop an answer, [`interactive`] is the prompt. The network
+//! itself is the `confab-chat` crate's.
+
+mod cancel;
+mod conversation;
+mod interactive;
+mod provider;
+
+use std::io::{IsTerminal, Read, Write};
+
+use clap::Args;
+
+use crate::error::CliError;
+use crate::output::{stderr, stdout};
+use crate::project::Project;
+use conversation::{Choice, Conversation, TurnError};
+
+/// Arguments of `confab chat`.
+#[derive(Debug, Args)]
+pub(crate) struct ChatArgs {
+    /// The session: resumed if it exists, started otherwise
+    /// [default: a new session named session-YYYYMMDD-HHMMSS].
+    #[arg(short, long, value_name = "NAME")]
+    session: Option<String>,
+
+    /// The provider: openai, anthropic, ollama, or one under `providers` in confab.yaml
+    /// [default: the session's, else default_provider, else openai].
+    #[arg(long, value_name = "NAME")]
+    provider: Option<String>,
+
+    /// The model [default: the session's, else providers.<name>.model].
+    #[arg(long, value_name = "MODEL")]
+    model: Option<String>,
+
+    /// Send this one message, print the answer and exit. Text piped on standard input does the
+    /// same.
+    #[arg(short, long, value_name = "TEXT")]
+    message: Option<String>,
+
+    /// Wait for each whole answer instead of printing it as it is written.
+    #[arg(long)]
+    no_stream: bool,
+
+    /// The most tokens an answer may have [default: providers.<name>.max_tokens].
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u32>,
+}
+
+pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
+    let message = one_shot_message(args)?;
+    let project = Project::discover()?;
+    let mut store = project.open_store()?;
+    let choice = Choice {
+        session: args.session.clone(),
+        provider: args.provider.clone(),
+        model: args.model.clone(),
+        max_tokens: args.max_tokens,
+        stream: !args.no_stream,
+    };
+    let mut conversation = Conversation::open(&project, &store, &choice)?;
+    cancel::install_handler();
+    match message {
+        Some(text) => one_shot(&mut conversation, &mut store, &text),
+        None => interactive::run(&project, &mut conversation, &mut store),
+    }
+}
+
+/// The message of a one-shot chat: `--message`, else standard input when it is not a terminal.
+fn one_shot_message(args: &ChatArgs) -> Result<Option<String>, CliError> {
+    let text = match &args.message {
+        Some(text) => text.clone(),
+        None if std::io::stdin().is_terminal() => return Ok(None),
+        None => {
+            let mut text = String::new();
+            std::io::stdin()
+                .lock()
+                .read_to_string(&mut text)
+                .map_err(|error| {
+                    CliError::failure(format!(
+                        "cannot read the message from standard input: {}",
+                        crate::input::io_reason(&error)
+                    ))
+                })?;
+            text
+        }
+    };
+    let text = text.trim_end_matches(['\n', '\r']);
+    if text.trim().is_empty() {
+        return Err(CliError::usage("there is no message to send")
+            .hint("pass --message TEXT, pipe the text on standard input, or run `confab chat` in a terminal to talk interactively"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Sends one message; the answer goes to stdout, notes to stderr.
+fn one_shot(
+    conversation: &mut Conversation,
+    store: &mut impl confab_core::SessionStore,
+    text: &str,
+) -> Result<(), CliError> {
+    let was_stored = conversation.is_stored();
+    let switched_from = conversation.switched_from();
+    match conversation.turn(store, text, &mut stdout()) {
+        Ok(()) => {}
+        Err(TurnError::Cancelled) => {
+            return Err(CliError::failure("cancelled: nothing was saved"));
+        }
+        Err(TurnError::Failed(error)) => return Err(error),
+    }
+    let mut err = stderr();
+    if !was_stored {
+        writeln!(
+            err,
+            "Saved in new session {} ({})",
+            conversation.name(),
+            conversation.target()
+        )?;
+    } else if let Some(from) = switched_from {
+        writeln!(
+            err,
+            "Session {} moved from {from} to {}",
+            conversation.name(),
+            conversation.target()
+        )?;
+    }
+    Ok(())
+}
