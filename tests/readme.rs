@@ -3,10 +3,13 @@
 //! - The first `sh` block's first line is the main job: its `cargo run` commands run, in order, in
 //!   a temporary project holding a copy of `examples/`.
 //! - The `confab.yaml` example is a valid settings file.
+//! - The chat examples (`sh` blocks that run `confab chat`, and the providers' `confab.yaml`) run
+//!   against a fake provider on 127.0.0.1 standing in for Ollama, OpenAI and a vLLM server.
 //! - Each `console` block is a transcript: `$ confab ...` lines are run, in order, in one temporary
 //!   project seeded with `tests/fixtures/readme/`, and the lines after each command must equal its
 //!   output (stdout, then stderr).
 
+use crate::fake_provider::{FakeProvider, openai_answer};
 use crate::util::{Project, fixture_path};
 
 const README: &str = include_str!("../README.md");
@@ -89,7 +92,7 @@ fn the_main_job_runs() {
 fn the_settings_example_is_valid() {
     let example = blocks("yaml")
         .into_iter()
-        .find(|block| block.starts_with("# confab.yaml"))
+        .find(|block| block.starts_with("# confab.yaml\n"))
         .expect("README shows a confab.yaml");
     let project = Project::new();
     project.write("confab.yaml", &example);
@@ -187,4 +190,104 @@ fn the_ci_examples_work() {
     let mut args = split_args(entry.strip_prefix("confab ").expect("entry runs confab"));
     args.push("checkpoints/eks.json".to_owned());
     project.confab().args(&args).assert().success();
+}
+
+#[test]
+fn the_chat_examples_work_against_a_local_server() {
+    let provider = FakeProvider::start();
+    let project = Project::new();
+    // Ollama and OpenAI as the README uses them, only elsewhere.
+    project.write(
+        "confab.yaml",
+        format!(
+            "providers:\n  ollama:\n    base_url: {url}/v1\n  openai:\n    base_url: {url}/v1\n",
+            url = provider.url()
+        ),
+    );
+    let chat_blocks: Vec<String> = blocks("sh")
+        .into_iter()
+        .filter(|block| block.contains("confab chat"))
+        .collect();
+    assert_eq!(chat_blocks.len(), 2, "an Ollama and an OpenAI example");
+    let mut environment: Vec<(String, String)> = Vec::new();
+    let mut runs = 0;
+    for line in chat_blocks.iter().flat_map(|block| block.lines()) {
+        let words = shlex::split(line).expect("shell words");
+        match words.first().map(String::as_str) {
+            Some("export") => {
+                let (name, value) = words[1].split_once('=').expect("NAME=value");
+                environment.push((name.to_owned(), value.to_owned()));
+            }
+            Some("confab") => {
+                provider.push(openai_answer("served-model", "An answer.", (10, 2)));
+                let mut command = project.confab();
+                command.envs(environment.iter().cloned()).args(&words[1..]);
+                if !words.iter().any(|word| word == "--message") {
+                    // The interactive example; a piped message makes it answer once.
+                    command.write_stdin("Hello from the README");
+                }
+                let output = command.output().expect("runs");
+                assert!(output.status.success(), "`{line}`: {output:?}");
+                assert_eq!(output.stdout, b"An answer.\n");
+                runs += 1;
+            }
+            _ => {} // `ollama pull`: the server's business
+        }
+    }
+    assert_eq!(runs, 2);
+    let requests = provider.requests();
+    assert_eq!(
+        requests[0].body["model"], "llama3.2",
+        "Ollama's default model"
+    );
+    assert_eq!(
+        requests[0].header("authorization"),
+        None,
+        "Ollama needs no key"
+    );
+    assert_eq!(requests[1].body["model"], "gpt-4o-mini");
+    assert_eq!(requests[1].header("authorization"), Some("Bearer sk-..."));
+    assert_eq!(
+        requests[1].roles(),
+        ["user", "assistant", "user"],
+        "the OpenAI example resumes the Ollama session"
+    );
+    let export = project
+        .confab()
+        .args(["sessions", "export", "tf-review", "-o", "-"])
+        .output()
+        .expect("runs");
+    let checkpoint: serde_json::Value = serde_json::from_slice(&export.stdout).expect("JSON");
+    assert_eq!(checkpoint["session"]["provider"], "openai");
+    assert_eq!(
+        checkpoint["session"]["metadata"]["model_changes"][0]["from"]["provider"],
+        "ollama"
+    );
+}
+
+#[test]
+fn the_providers_example_is_valid_and_reaches_its_server() {
+    let provider = FakeProvider::start();
+    let example = blocks("yaml")
+        .into_iter()
+        .find(|block| block.starts_with("# confab.yaml: chat providers"))
+        .expect("README shows the providers' settings");
+    let server = "http://gpu-box:8000/v1";
+    assert!(example.contains(server));
+    let project = Project::new();
+    project.write(
+        "confab.yaml",
+        example.replace(server, &format!("{}/v1", provider.url())),
+    );
+    provider.push(openai_answer("served-model", "Hi.", (1, 1)));
+    project
+        .confab()
+        .args(["chat", "--provider", "vllm", "--message", "Hi"])
+        .env("VLLM_API_KEY", "vllm-key")
+        .assert()
+        .success()
+        .stdout("Hi.\n");
+    let request = provider.only_request();
+    assert_eq!(request.body["model"], "Qwen/Qwen2.5-7B-Instruct");
+    assert_eq!(request.header("authorization"), Some("Bearer vllm-key"));
 }

@@ -5,7 +5,9 @@
 
 mod util;
 
+mod chat;
 mod durability;
+mod fake_provider;
 mod formats;
 mod fuzz_smoke;
 mod guide;

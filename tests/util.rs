@@ -42,6 +42,11 @@ impl Project {
                 command.env_remove(key);
             }
         }
+        // A developer's real keys must never reach a test (or a provider through one); tests
+        // that chat set fake keys themselves.
+        command
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("ANTHROPIC_API_KEY");
         command
     }
 

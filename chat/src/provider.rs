@@ -242,7 +242,10 @@ impl PreparedRequest {
             self.timeout,
         )?;
         let url = self.url.as_str();
-        match (self.api, self.stream) {
+        // A server that cannot stream answers a streaming request with the whole answer as
+        // JSON; take it as such rather than report a stream that never began.
+        let streamed = self.stream && is_event_stream(&response);
+        match (self.api, streamed) {
             (Api::OpenAi, false) => {
                 let reply = openai::reply(&crate::http::read_json(response, url, self.timeout)?)
                     .map_err(|reason| invalid(url, reason))?;
@@ -259,6 +262,16 @@ impl PreparedRequest {
             }
         }
     }
+}
+
+/// Whether the answer is server-sent events. A missing content type counts as events: the
+/// request asked for them, and the event reader rejects anything else clearly.
+fn is_event_stream(response: &ureq::http::Response<ureq::Body>) -> bool {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_none_or(|value| value.trim_start().starts_with("text/event-stream"))
 }
 
 fn emit_whole(
