@@ -6,6 +6,7 @@
 mod util;
 
 mod chat;
+mod chat_prompt;
 mod durability;
 mod fake_provider;
 mod formats;

@@ -1,0 +1,147 @@
+//! `confab chat` at a terminal: the interactive prompt, driven through a real pseudo-terminal.
+//!
+//! The prompt's behaviour lives where no pipe can reach it: line editing needs a terminal, and
+//! Ctrl-C only becomes SIGINT through a terminal's line discipline. So these tests start confab
+//! on a pty (rexpect), type at it, and read the screen, against the same fake provider as the
+//! one-shot tests.
+
+use rexpect::session::{PtySession, spawn_command};
+
+use crate::fake_provider::{FakeProvider, Reply, openai_stream};
+use crate::util::Project;
+
+/// How long any expected output may take to appear before the test fails.
+const PATIENCE_MS: u64 = 20_000;
+
+fn project(provider: &FakeProvider) -> Project {
+    let project = Project::new();
+    project.write(
+        "confab.yaml",
+        format!(
+            "providers:\n  openai:\n    base_url: {}/v1\n    model: gpt-test\n    timeout: 30\n",
+            provider.url()
+        ),
+    );
+    project
+}
+
+fn prompt(project: &Project, session: &str) -> PtySession {
+    let mut command = project.command();
+    command
+        .args(["chat", "--session", session])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("TERM", "dumb");
+    spawn_command(command, Some(PATIENCE_MS)).expect("confab starts on a pty")
+}
+
+fn messages(project: &Project, name: &str) -> Vec<(String, String)> {
+    let output = project
+        .confab()
+        .args(["sessions", "export", name, "-o", "-"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let checkpoint: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    checkpoint["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|message| {
+            (
+                message["role"].as_str().unwrap_or("?").to_owned(),
+                message["content"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_prompt_chats_exports_helps_and_exits() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    provider.push(openai_stream("gpt-test", &["Hello ", "back."], (5, 2)));
+    let mut pty = prompt(&project, "desk");
+    pty.exp_string("New session desk with openai/gpt-test")
+        .expect("the banner");
+    pty.exp_string("you> ").expect("a prompt");
+    pty.send_line("Hello there").expect("typed");
+    pty.exp_string("Hello back.").expect("the answer, streamed");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/help").expect("typed");
+    pty.exp_string("/export FILE").expect("the help");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/export desk.yaml --redact").expect("typed");
+    pty.exp_string("Exported session desk to desk.yaml")
+        .expect("exported");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/nonsense").expect("typed");
+    pty.exp_string("unknown command /nonsense")
+        .expect("refused");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/exit").expect("typed");
+    pty.exp_eof().expect("confab exits");
+
+    assert_eq!(
+        messages(&project, "desk"),
+        [
+            ("user".to_owned(), "Hello there".to_owned()),
+            ("assistant".to_owned(), "Hello back.".to_owned())
+        ]
+    );
+    project
+        .confab()
+        .args(["sessions", "validate", "desk.yaml"])
+        .assert()
+        .success();
+    assert!(
+        project.read(".confab/chat-history").contains("Hello there"),
+        "the prompt keeps its history"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_an_answer_and_keeps_the_session_and_the_prompt() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    provider.push(openai_stream("gpt-test", &["First answer."], (5, 2)));
+    provider.push(Reply::Silence);
+    provider.push(openai_stream("gpt-test", &["Third answer."], (9, 2)));
+    let mut pty = prompt(&project, "desk");
+    pty.exp_string("you> ").expect("a prompt");
+    pty.send_line("One").expect("typed");
+    pty.exp_string("First answer.").expect("answered");
+    pty.exp_string("you> ").expect("the next prompt");
+
+    pty.send_line("Two, which never gets an answer")
+        .expect("typed");
+    // Wait until the request is on its way, then press Ctrl-C.
+    while provider.requests().len() < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    pty.send_control('c').expect("Ctrl-C");
+    pty.exp_string("cancelled").expect("says it cancelled");
+    pty.exp_string("you> ").expect("the prompt is back");
+
+    pty.send_line("Three").expect("typed");
+    pty.exp_string("Third answer.").expect("answered");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_control('d').expect("Ctrl-D");
+    pty.exp_eof().expect("confab exits");
+
+    assert_eq!(
+        messages(&project, "desk"),
+        [
+            ("user".to_owned(), "One".to_owned()),
+            ("assistant".to_owned(), "First answer.".to_owned()),
+            ("user".to_owned(), "Three".to_owned()),
+            ("assistant".to_owned(), "Third answer.".to_owned()),
+        ],
+        "the cancelled turn left nothing behind"
+    );
+    let third = provider.last_request();
+    assert_eq!(
+        third.roles(),
+        ["user", "assistant", "user"],
+        "the cancelled message was not sent again as history"
+    );
+}
