@@ -931,3 +931,40 @@ fn tool_calls_the_provider_returns_are_recorded() {
         );
     }
 }
+
+#[test]
+fn a_session_from_a_provider_confab_cannot_reach_continues_with_another() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    import_with_system(&project, "atmos", "bedrock", "anthropic.claude-v2");
+    let stderr = chat_fails(&project, &["--session", "atmos", "--message", "Sweden?"]);
+    assert!(
+        stderr.contains("does not know the provider \"bedrock\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--provider"), "the hint says how: {stderr}");
+    assert!(provider.requests().is_empty(), "nothing sent");
+
+    provider.push(openai_answer("gpt-test", "Stockholm", (9, 1)));
+    chat_ok(
+        &project,
+        &[
+            "--session",
+            "atmos",
+            "--provider",
+            "openai",
+            "--message",
+            "Sweden?",
+        ],
+    );
+    let session = export(&project, "atmos");
+    assert_eq!(session["session"]["provider"], "openai");
+    assert_eq!(
+        session["session"]["model"], "gpt-test",
+        "the provider's model"
+    );
+    assert_eq!(
+        session["session"]["metadata"]["model_changes"][0]["from"],
+        json!({"provider": "bedrock", "model": "anthropic.claude-v2"})
+    );
+}
