@@ -498,10 +498,17 @@ fn a_stream_cut_off_in_the_middle_is_an_error_and_records_nothing() {
     let before = export_text(&project, "s", "json");
 
     provider.push(openai_truncated_stream("gpt-test", &["The answer ", "is"]));
-    let stderr = chat_fails(
-        &project,
-        &["--session", "s", "--message", "Tell me everything"],
+    let output = chat(&project)
+        .args(["--session", "s", "--message", "Tell me everything"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "The answer is\n",
+        "what arrived was shown, and the error starts on its own line"
     );
+    let stderr = String::from_utf8(output.stderr).expect("utf-8 stderr");
     assert!(stderr.contains("error:"), "{stderr}");
     assert!(
         stderr.contains("cut off"),

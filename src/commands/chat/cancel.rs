@@ -61,7 +61,8 @@ pub(crate) fn send(
         let _ = sender.send(Piece::Done(result));
     });
     let mut write_error = None;
-    loop {
+    let mut open_line = false;
+    let result = loop {
         match receiver.recv_timeout(POLL) {
             Ok(Piece::Text(text)) => {
                 if write_error.is_none() {
@@ -69,19 +70,22 @@ pub(crate) fn send(
                         .write_all(text.as_bytes())
                         .and_then(|()| out.flush())
                         .err();
+                    open_line = !text.ends_with('\n');
                 }
             }
-            Ok(Piece::Done(result)) => return (result, write_error),
-            Err(RecvTimeoutError::Timeout) if interrupted() => {
-                return (Err(ChatError::Cancelled), write_error);
-            }
+            Ok(Piece::Done(result)) => break result,
+            Err(RecvTimeoutError::Timeout) if interrupted() => break Err(ChatError::Cancelled),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                let error = ChatError::Provider {
+                break Err(ChatError::Provider {
                     message: "the request thread stopped unexpectedly".to_owned(),
-                };
-                return (Err(error), write_error);
+                });
             }
         }
+    };
+    // The error that follows a partly printed answer starts on a line of its own.
+    if result.is_err() && open_line && write_error.is_none() {
+        write_error = writeln!(out).and_then(|()| out.flush()).err();
     }
+    (result, write_error)
 }
