@@ -18,7 +18,7 @@ use ureq::http::Response;
 use crate::error::ChatError;
 use crate::history::{Speaker, split_system, turns};
 use crate::provider::{ApiKey, invalid};
-use crate::reply::{ChatRequest, Reply, tool_arguments, usage};
+use crate::reply::{ChatRequest, Reply, text_at, tool_arguments, usage};
 use crate::sse::Events;
 
 /// The token limit of an answer when the settings give none: the API requires one.
@@ -233,14 +233,6 @@ fn usage_of(usage: &Value, input: Option<u64>) -> Option<confab_core::TokenUsage
     .filter_map(count)
     .reduce(|a, b| a.saturating_add(b));
     crate::reply::usage(reported.or(input), count("output_tokens"))
-}
-
-fn text_at(value: &Value, pointer: &str) -> String {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[cfg(test)]

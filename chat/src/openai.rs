@@ -17,7 +17,7 @@ use ureq::http::Response;
 use crate::error::ChatError;
 use crate::history::{Speaker, turns};
 use crate::provider::{ApiKey, invalid};
-use crate::reply::{ChatRequest, Reply, tool_arguments, usage};
+use crate::reply::{ChatRequest, Reply, text_at, tool_arguments, usage};
 use crate::sse::Events;
 
 /// The request: path under the base URL, headers, JSON body.
@@ -190,14 +190,6 @@ fn usage_of(counts: &Value) -> Option<confab_core::TokenUsage> {
         counts.get("prompt_tokens").and_then(Value::as_u64),
         counts.get("completion_tokens").and_then(Value::as_u64),
     )
-}
-
-fn text_at(value: &Value, pointer: &str) -> String {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[cfg(test)]

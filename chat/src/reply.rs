@@ -68,6 +68,15 @@ pub(crate) fn tool_arguments(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
 }
 
+/// The string at `pointer` in a provider's JSON, empty when absent (`content: null` included).
+pub(crate) fn text_at(value: &serde_json::Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
