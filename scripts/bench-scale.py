@@ -33,12 +33,12 @@ def run(command, cwd, env=None):
     return wall, usage.ru_maxrss / 1024, stderr
 
 
-def median_run(command, cwd, runs, prepare=None):
+def median_run(command, cwd, runs, prepare=None, env=None):
     walls, peaks = [], []
     for _ in range(runs):
         if prepare:
             prepare()
-        wall, peak, _ = run(command, cwd)
+        wall, peak, _ = run(command, cwd, env)
         walls.append(wall)
         peaks.append(peak)
     return statistics.median(walls), max(peaks)

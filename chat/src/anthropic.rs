@@ -12,11 +12,12 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use confab_core::ToolCall;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use ureq::http::Response;
 
 use crate::error::ChatError;
-use crate::history::{Speaker, split_system, turns};
+use crate::history::{Speaker, WireMessage, split_system, to_json, turns};
 use crate::provider::{ApiKey, invalid};
 use crate::reply::{ChatRequest, Reply, text_at, tool_arguments, usage};
 use crate::sse::Events;
@@ -33,32 +34,39 @@ pub(crate) fn request(
     key: Option<&ApiKey>,
 ) -> (&'static str, Vec<(&'static str, String)>, Vec<u8>) {
     let (system, turns) = split_system(turns(request.messages));
-    let messages: Vec<Value> = turns
+    let messages: Vec<WireMessage<'_>> = turns
         .into_iter()
-        .map(|turn| {
-            let role = match turn.speaker {
+        .map(|turn| WireMessage {
+            role: match turn.speaker {
                 Speaker::Assistant => "assistant",
                 Speaker::User | Speaker::System => "user",
-            };
-            json!({"role": role, "content": turn.text})
+            },
+            content: turn.text,
         })
         .collect();
-    let mut body = json!({
-        "model": request.model,
-        "max_tokens": request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-        "messages": messages,
-    });
-    if let Some(system) = system {
-        body["system"] = json!(system);
-    }
-    if request.stream {
-        body["stream"] = json!(true);
-    }
+    let body = Body {
+        model: request.model,
+        max_tokens: request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        system,
+        messages,
+        stream: request.stream.then_some(true),
+    };
     let mut headers = vec![("anthropic-version", API_VERSION.to_owned())];
     if let Some(key) = key {
         headers.push(("x-api-key", key.expose().to_owned()));
     }
-    ("/v1/messages", headers, body.to_string().into_bytes())
+    ("/v1/messages", headers, to_json(&body))
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<String>,
+    messages: Vec<WireMessage<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<bool>,
 }
 
 /// A whole (non-streamed) answer.
@@ -238,6 +246,7 @@ fn usage_of(usage: &Value, input: Option<u64>) -> Option<confab_core::TokenUsage
 #[cfg(test)]
 mod tests {
     use confab_core::{Message, Role};
+    use serde_json::json;
 
     use super::*;
 

@@ -7,6 +7,7 @@
 //! request defines no tools). So tool traffic is shown to the model as text: it still sees what
 //! happened, and every request is valid whatever the session's history.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use confab_core::{Message, Role};
@@ -19,57 +20,76 @@ pub(crate) enum Speaker {
     Assistant,
 }
 
-/// One turn of the conversation, as text.
+/// One turn of the conversation, as text. The text borrows the message's content when it can:
+/// a long history is then serialized straight from the session, never copied first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Turn {
+pub(crate) struct Turn<'a> {
     pub(crate) speaker: Speaker,
-    pub(crate) text: String,
+    pub(crate) text: Cow<'a, str>,
+}
+
+/// A turn as both APIs take it: `{"role": ..., "content": "..."}`.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct WireMessage<'a> {
+    pub(crate) role: &'static str,
+    pub(crate) content: Cow<'a, str>,
+}
+
+/// A request body as JSON bytes, serialized straight from borrowed text.
+pub(crate) fn to_json(body: &impl serde::Serialize) -> Vec<u8> {
+    // Strings, numbers and booleans in structs with string keys always serialize.
+    serde_json::to_vec(body).expect("a request body serializes")
 }
 
 /// The turns to send: archived messages left out, tool traffic as text, empty turns dropped, and
 /// consecutive turns of one speaker joined (Anthropic requires turns to alternate).
-pub(crate) fn turns(messages: &[Message]) -> Vec<Turn> {
-    let mut turns: Vec<Turn> = Vec::new();
+pub(crate) fn turns(messages: &[Message]) -> Vec<Turn<'_>> {
+    let mut turns: Vec<Turn<'_>> = Vec::new();
     for message in messages.iter().filter(|message| !message.archived) {
         let (speaker, text) = match message.role {
-            Role::System => (Speaker::System, message.content.clone()),
-            Role::User => (Speaker::User, message.content.clone()),
+            Role::System => (Speaker::System, Cow::Borrowed(message.content.as_str())),
+            Role::User => (Speaker::User, Cow::Borrowed(message.content.as_str())),
             Role::Assistant => (Speaker::Assistant, assistant_text(message)),
-            Role::Tool => (Speaker::User, tool_result_text(message)),
+            Role::Tool => (Speaker::User, Cow::Owned(tool_result_text(message))),
         };
         if text.trim().is_empty() {
             continue;
         }
-        match turns.last_mut() {
-            Some(last) if last.speaker == speaker => {
-                last.text.push_str("\n\n");
-                last.text.push_str(&text);
-            }
-            _ => turns.push(Turn { speaker, text }),
-        }
+        push(&mut turns, Turn { speaker, text });
     }
     turns
 }
 
+/// Adds `turn`, joined to the last one if the same speaker has it.
+fn push<'a>(turns: &mut Vec<Turn<'a>>, turn: Turn<'a>) {
+    match turns.last_mut() {
+        Some(last) if last.speaker == turn.speaker => {
+            let text = last.text.to_mut();
+            text.push_str("\n\n");
+            text.push_str(&turn.text);
+        }
+        _ => turns.push(turn),
+    }
+}
+
 /// The system turns joined into one instruction, and the other turns, still alternating: for
 /// APIs that take instructions apart from the conversation (Anthropic's `system`).
-pub(crate) fn split_system(turns: Vec<Turn>) -> (Option<String>, Vec<Turn>) {
-    let mut system: Vec<String> = Vec::new();
-    let mut rest: Vec<Turn> = Vec::new();
+pub(crate) fn split_system(turns: Vec<Turn<'_>>) -> (Option<String>, Vec<Turn<'_>>) {
+    let mut system: Vec<Cow<'_, str>> = Vec::new();
+    let mut rest: Vec<Turn<'_>> = Vec::new();
     for turn in turns {
-        match (turn.speaker, rest.last_mut()) {
-            (Speaker::System, _) => system.push(turn.text),
-            (speaker, Some(last)) if last.speaker == speaker => {
-                last.text.push_str("\n\n");
-                last.text.push_str(&turn.text);
-            }
-            _ => rest.push(turn),
+        match turn.speaker {
+            Speaker::System => system.push(turn.text),
+            _ => push(&mut rest, turn),
         }
     }
     ((!system.is_empty()).then(|| system.join("\n\n")), rest)
 }
 
-fn assistant_text(message: &Message) -> String {
+fn assistant_text(message: &Message) -> Cow<'_, str> {
+    if message.tool_calls.is_empty() {
+        return Cow::Borrowed(&message.content);
+    }
     let mut text = message.content.clone();
     for call in &message.tool_calls {
         if !text.is_empty() {
@@ -77,7 +97,7 @@ fn assistant_text(message: &Message) -> String {
         }
         let _ = write!(text, "[called tool {} with {}]", call.name, call.arguments);
     }
-    text
+    Cow::Owned(text)
 }
 
 fn tool_result_text(message: &Message) -> String {
@@ -94,10 +114,10 @@ mod tests {
 
     use super::*;
 
-    fn turn(speaker: Speaker, text: &str) -> Turn {
+    fn turn(speaker: Speaker, text: &str) -> Turn<'static> {
         Turn {
             speaker,
-            text: text.to_owned(),
+            text: Cow::Owned(text.to_owned()),
         }
     }
 

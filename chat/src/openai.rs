@@ -11,11 +11,12 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use confab_core::ToolCall;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use ureq::http::Response;
 
 use crate::error::ChatError;
-use crate::history::{Speaker, turns};
+use crate::history::{Speaker, WireMessage, to_json, turns};
 use crate::provider::{ApiKey, invalid};
 use crate::reply::{ChatRequest, Reply, text_at, tool_arguments, usage};
 use crate::sse::Events;
@@ -25,32 +26,46 @@ pub(crate) fn request(
     request: &ChatRequest<'_>,
     key: Option<&ApiKey>,
 ) -> (&'static str, Vec<(&'static str, String)>, Vec<u8>) {
-    let messages: Vec<Value> = turns(request.messages)
+    let messages: Vec<WireMessage<'_>> = turns(request.messages)
         .into_iter()
-        .map(|turn| {
-            let role = match turn.speaker {
+        .map(|turn| WireMessage {
+            role: match turn.speaker {
                 Speaker::System => "system",
                 Speaker::User => "user",
                 Speaker::Assistant => "assistant",
-            };
-            json!({"role": role, "content": turn.text})
+            },
+            content: turn.text,
         })
         .collect();
-    let mut body = json!({
-        "model": request.model,
-        "messages": messages,
-        "stream": request.stream,
-    });
-    if request.stream {
-        body["stream_options"] = json!({"include_usage": true});
-    }
-    if let Some(max_tokens) = request.max_tokens {
-        body["max_tokens"] = json!(max_tokens);
-    }
+    let body = Body {
+        model: request.model,
+        messages,
+        stream: request.stream,
+        stream_options: request.stream.then_some(StreamOptions {
+            include_usage: true,
+        }),
+        max_tokens: request.max_tokens,
+    };
     let headers = key
         .map(|key| vec![("authorization", format!("Bearer {}", key.expose()))])
         .unwrap_or_default();
-    ("/chat/completions", headers, body.to_string().into_bytes())
+    ("/chat/completions", headers, to_json(&body))
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    messages: Vec<WireMessage<'a>>,
+    stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<StreamOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
 }
 
 /// A whole (non-streamed) answer.
@@ -195,6 +210,7 @@ fn usage_of(counts: &Value) -> Option<confab_core::TokenUsage> {
 #[cfg(test)]
 mod tests {
     use confab_core::{Message, Role};
+    use serde_json::json;
 
     use super::*;
 
