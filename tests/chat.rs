@@ -975,3 +975,111 @@ fn a_session_from_a_provider_confab_cannot_reach_continues_with_another() {
         json!({"provider": "bedrock", "model": "anthropic.claude-v2"})
     );
 }
+
+#[test]
+fn an_error_in_the_middle_of_a_stream_fails_the_turn_with_the_providers_message() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    let openai_midway = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Partly\"}}]}\n\n\
+        data: {\"error\":{\"message\":\"The server had an error while processing your request\",\"type\":\"server_error\"}}\n\n";
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "text/event-stream",
+        body: openai_midway.to_owned(),
+    });
+    let stderr = chat_fails(&project, &["--session", "s", "--message", "Go on"]);
+    assert!(
+        stderr.contains("The server had an error while processing your request"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Go on"), "{stderr}");
+
+    let anthropic_midway = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-test\",\"usage\":{\"input_tokens\":3}}}\n\n\
+        event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "text/event-stream",
+        body: anthropic_midway.to_owned(),
+    });
+    let stderr = chat_fails(
+        &project,
+        &[
+            "--session",
+            "s",
+            "--provider",
+            "anthropic",
+            "--message",
+            "Go on",
+        ],
+    );
+    assert!(stderr.contains("Overloaded (overloaded_error)"), "{stderr}");
+    assert!(project.session_names().is_empty(), "nothing was recorded");
+}
+
+#[test]
+fn keep_alive_events_are_skipped_and_an_empty_answer_is_noted() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    let with_keep_alives = ": ping\n\nevent: keepalive\n\ndata:\n\n\
+        data: {\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Still here.\"}}]}\n\n\
+        data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "text/event-stream",
+        body: with_keep_alives.to_owned(),
+    });
+    assert_eq!(
+        chat_ok(&project, &["--session", "s", "--message", "Hello?"]),
+        "Still here.\n"
+    );
+
+    let refusal = "data: {\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\"}]}\n\ndata: [DONE]\n\n";
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "text/event-stream",
+        body: refusal.to_owned(),
+    });
+    let output = chat(&project)
+        .args(["--session", "s", "--message", "Something filtered"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the answer is empty") && stderr.contains("content_filter"),
+        "{stderr}"
+    );
+    assert_eq!(export(&project, "s")["messages"][3]["content"], "");
+}
+
+#[test]
+fn an_error_body_with_a_success_status_is_the_providers_error() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "application/json",
+        body: json!({"error": {"message": "model 'nope' not found", "type": "not_found"}})
+            .to_string(),
+    });
+    let stderr = chat_fails(
+        &project,
+        &["--session", "s", "--no-stream", "--message", "Hi"],
+    );
+    assert!(stderr.contains("model 'nope' not found"), "{stderr}");
+}
+
+#[test]
+fn an_enormous_timeout_setting_is_cut_to_a_day_not_a_crash() {
+    let provider = FakeProvider::start();
+    let project = Project::new();
+    project.write(
+        "confab.yaml",
+        settings(&provider.url(), 2).replace("timeout: 2", "timeout: 18446744073709551615"),
+    );
+    provider.push(openai_stream("gpt-test", &["Fine."], (1, 1)));
+    assert_eq!(
+        chat_ok(&project, &["--session", "s", "--message", "Hi"]),
+        "Fine.\n"
+    );
+}

@@ -7,7 +7,7 @@
 
 use rexpect::session::{PtySession, spawn_command};
 
-use crate::fake_provider::{FakeProvider, Reply, openai_stream};
+use crate::fake_provider::{FakeProvider, Reply, openai_drip, openai_stream};
 use crate::util::Project;
 
 /// How long any expected output may take to appear before the test fails.
@@ -143,5 +143,38 @@ fn ctrl_c_stops_an_answer_and_keeps_the_session_and_the_prompt() {
         third.roles(),
         ["user", "assistant", "user"],
         "the cancelled message was not sent again as history"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_an_answer_that_is_still_streaming() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    // Ten seconds of steady text, a piece every 20 ms: the channel is never quiet for long.
+    provider.push(openai_drip(
+        "gpt-test",
+        500,
+        std::time::Duration::from_millis(20),
+    ));
+    provider.push(openai_stream("gpt-test", &["After."], (9, 2)));
+    let mut pty = prompt(&project, "desk");
+    pty.exp_string("you> ").expect("a prompt");
+    pty.send_line("Talk for a long time").expect("typed");
+    pty.exp_string("tick 3 ").expect("the answer is streaming");
+    pty.send_control('c').expect("Ctrl-C");
+    pty.exp_string("cancelled").expect("says it cancelled");
+    pty.exp_string("you> ").expect("the prompt is back");
+    pty.send_line("Short, please").expect("typed");
+    pty.exp_string("After.").expect("answered");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/exit").expect("typed");
+    pty.exp_eof().expect("confab exits");
+    assert_eq!(
+        messages(&project, "desk"),
+        [
+            ("user".to_owned(), "Short, please".to_owned()),
+            ("assistant".to_owned(), "After.".to_owned()),
+        ],
+        "the stopped answer was not saved"
     );
 }

@@ -22,6 +22,12 @@ pub(crate) enum Reply {
     },
     /// Accept the request and never answer it (until the server is dropped).
     Silence,
+    /// Stream these server-sent events one at a time, `every` apart, from a thread of their own
+    /// (the server goes on answering others); stops early when the client goes away.
+    Drip {
+        events: Vec<String>,
+        every: std::time::Duration,
+    },
 }
 
 /// One request the server received.
@@ -171,6 +177,9 @@ fn serve(server: &Server, state: &Mutex<State>) {
         };
         match reply {
             Some(Reply::Silence) => silenced.push(request),
+            Some(Reply::Drip { events, every }) => {
+                std::thread::spawn(move || drip(request, &events, every));
+            }
             Some(Reply::Answer {
                 status,
                 content_type,
@@ -192,6 +201,42 @@ fn serve(server: &Server, state: &Mutex<State>) {
             }
         }
     }
+}
+
+/// Writes the response by hand, so that every event reaches the socket as soon as it is written.
+fn drip(request: tiny_http::Request, events: &[String], every: std::time::Duration) {
+    use std::io::Write;
+    let mut socket = request.into_writer();
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+    if socket.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for event in events {
+        std::thread::sleep(every);
+        if socket
+            .write_all(event.as_bytes())
+            .and_then(|()| socket.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// An OpenAI stream of `count` pieces of text (`tick 0 `, `tick 1 `, ...), one every `every`,
+/// ending normally.
+pub(crate) fn openai_drip(model: &str, count: usize, every: std::time::Duration) -> Reply {
+    let mut events = vec![openai_chunk(
+        model,
+        &json!({"role": "assistant", "content": ""}),
+        None,
+    )];
+    events.extend(
+        (0..count).map(|n| openai_chunk(model, &json!({"content": format!("tick {n} ")}), None)),
+    );
+    events.push(openai_chunk(model, &json!({}), Some("stop")));
+    events.push(openai_stream_end(model, (1, 1)));
+    Reply::Drip { events, every }
 }
 
 fn json_reply(status: u16, body: &Value) -> Reply {

@@ -7,7 +7,6 @@
 //! complete. An `error` event mid-stream (an overloaded server, say) fails the request.
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
@@ -18,9 +17,9 @@ use ureq::http::Response;
 
 use crate::error::ChatError;
 use crate::history::{Speaker, WireMessage, split_system, to_json, turns};
-use crate::provider::{ApiKey, invalid};
-use crate::reply::{ChatRequest, Reply, text_at, tool_arguments, usage};
-use crate::sse::Events;
+use crate::provider::ApiKey;
+use crate::reply::{ChatRequest, PartialCall, Reply, text_at, usage};
+use crate::stream::Fold;
 
 /// The token limit of an answer when the settings give none: the API requires one.
 pub(crate) const DEFAULT_MAX_TOKENS: u32 = 4096;
@@ -105,29 +104,7 @@ pub(crate) fn read_stream(
     timeout: Duration,
     on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
 ) -> Result<Reply, ChatError> {
-    let mut events = Events::new(BufReader::new(response.into_body().into_reader()));
-    let mut stream = Stream::default();
-    while let Some(event) = events
-        .next_event()
-        .map_err(|error| crate::http::classify_io(url, error, timeout))?
-    {
-        let data: Value = serde_json::from_str(&event.data)
-            .map_err(|error| invalid(url, format!("a streamed event is not JSON ({error})")))?;
-        if let Some(message) = crate::http::provider_error(&data) {
-            return Err(ChatError::Provider { message });
-        }
-        if let Some(text) = stream.add(&data)
-            && on_text(&text).is_break()
-        {
-            return Err(ChatError::Cancelled);
-        }
-        if stream.done {
-            return Ok(stream.finish());
-        }
-    }
-    Err(ChatError::Truncated {
-        url: url.to_owned(),
-    })
+    crate::stream::read(response, url, timeout, Stream::default(), on_text)
 }
 
 /// An answer being put together from events.
@@ -135,13 +112,12 @@ pub(crate) fn read_stream(
 struct Stream {
     reply: Reply,
     input_tokens: Option<u64>,
-    /// Tool-use blocks by index: id, name, input JSON so far.
-    calls: BTreeMap<u64, (String, String, String)>,
+    /// Tool-use blocks by their content block index.
+    calls: BTreeMap<u64, PartialCall>,
     done: bool,
 }
 
-impl Stream {
-    /// Takes in one event; returns its text, if it has any.
+impl Fold for Stream {
     fn add(&mut self, event: &Value) -> Option<String> {
         match event.get("type").and_then(Value::as_str)? {
             "message_start" => {
@@ -159,14 +135,12 @@ impl Stream {
                 let block = event.get("content_block")?;
                 match block.get("type").and_then(Value::as_str)? {
                     "tool_use" => {
-                        self.calls.insert(
-                            index,
-                            (
-                                text_at(block, "/id"),
-                                text_at(block, "/name"),
-                                String::new(),
-                            ),
-                        );
+                        let call = PartialCall {
+                            id: text_at(block, "/id"),
+                            name: text_at(block, "/name"),
+                            arguments: String::new(),
+                        };
+                        self.calls.insert(index, call);
                         None
                     }
                     "text" => self.text(&text_at(block, "/text")),
@@ -180,7 +154,7 @@ impl Stream {
                     "text_delta" => self.text(&text_at(delta, "/text")),
                     "input_json_delta" => {
                         let call = self.calls.get_mut(&index)?;
-                        call.2.push_str(&text_at(delta, "/partial_json"));
+                        call.arguments.push_str(&text_at(delta, "/partial_json"));
                         None
                     }
                     _ => None,
@@ -203,28 +177,26 @@ impl Stream {
         }
     }
 
-    fn text(&mut self, text: &str) -> Option<String> {
-        if text.is_empty() {
-            return None;
-        }
-        self.reply.text.push_str(text);
-        Some(text.to_owned())
+    fn is_complete(&self) -> bool {
+        self.done
     }
 
     fn finish(mut self) -> Reply {
         if self.reply.usage.is_none() {
             self.reply.usage = usage(self.input_tokens, None);
         }
-        self.reply.tool_calls = self
-            .calls
-            .into_values()
-            .map(|(id, name, input)| ToolCall {
-                id,
-                name,
-                arguments: tool_arguments(&input),
-            })
-            .collect();
+        self.reply.tool_calls = self.calls.into_values().map(PartialCall::finish).collect();
         self.reply
+    }
+}
+
+impl Stream {
+    fn text(&mut self, text: &str) -> Option<String> {
+        if text.is_empty() {
+            return None;
+        }
+        self.reply.text.push_str(text);
+        Some(text.to_owned())
     }
 }
 

@@ -30,7 +30,10 @@ mod openai;
 mod provider;
 mod reply;
 mod sse;
+mod stream;
 
 pub use error::{ChatError, ConnectError};
-pub use provider::{Api, ApiKey, DEFAULT_TIMEOUT, PreparedRequest, Provider, ProviderSpec};
+pub use provider::{
+    Api, ApiKey, DEFAULT_TIMEOUT, MAX_TIMEOUT, PreparedRequest, Provider, ProviderSpec,
+};
 pub use reply::{ChatRequest, Reply};

@@ -6,7 +6,6 @@
 //! `data: [DONE]`, or once a choice has a `finish_reason` (some servers close without `[DONE]`).
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
@@ -17,14 +16,16 @@ use ureq::http::Response;
 
 use crate::error::ChatError;
 use crate::history::{Speaker, WireMessage, to_json, turns};
-use crate::provider::{ApiKey, invalid};
-use crate::reply::{ChatRequest, Reply, text_at, tool_arguments, usage};
-use crate::sse::Events;
+use crate::provider::ApiKey;
+use crate::reply::{ChatRequest, PartialCall, Reply, text_at, tool_arguments, usage};
+use crate::stream::Fold;
 
 /// The request: path under the base URL, headers, JSON body.
+/// `official` is OpenAI itself, which wants the token limit as `max_completion_tokens`.
 pub(crate) fn request(
     request: &ChatRequest<'_>,
     key: Option<&ApiKey>,
+    official: bool,
 ) -> (&'static str, Vec<(&'static str, String)>, Vec<u8>) {
     let messages: Vec<WireMessage<'_>> = turns(request.messages)
         .into_iter()
@@ -44,7 +45,8 @@ pub(crate) fn request(
         stream_options: request.stream.then_some(StreamOptions {
             include_usage: true,
         }),
-        max_tokens: request.max_tokens,
+        max_tokens: request.max_tokens.filter(|_| !official),
+        max_completion_tokens: request.max_tokens.filter(|_| official),
     };
     let headers = key
         .map(|key| vec![("authorization", format!("Bearer {}", key.expose()))])
@@ -61,6 +63,8 @@ struct Body<'a> {
     stream_options: Option<StreamOptions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -107,47 +111,18 @@ pub(crate) fn read_stream(
     timeout: Duration,
     on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
 ) -> Result<Reply, ChatError> {
-    let mut events = Events::new(BufReader::new(response.into_body().into_reader()));
-    let mut stream = Stream::default();
-    loop {
-        let event = events
-            .next_event()
-            .map_err(|error| crate::http::classify_io(url, error, timeout))?;
-        let Some(event) = event else { break };
-        if event.data.trim() == "[DONE]" {
-            stream.done = true;
-            break;
-        }
-        let chunk: Value = serde_json::from_str(&event.data)
-            .map_err(|error| invalid(url, format!("a streamed chunk is not JSON ({error})")))?;
-        if let Some(message) = crate::http::provider_error(&chunk) {
-            return Err(ChatError::Provider { message });
-        }
-        if let Some(text) = stream.add(&chunk)
-            && on_text(&text).is_break()
-        {
-            return Err(ChatError::Cancelled);
-        }
-    }
-    if !stream.done && stream.reply.stop_reason.is_none() {
-        return Err(ChatError::Truncated {
-            url: url.to_owned(),
-        });
-    }
-    Ok(stream.finish())
+    crate::stream::read(response, url, timeout, Stream::default(), on_text)
 }
 
 /// An answer being put together from chunks.
 #[derive(Default)]
 struct Stream {
     reply: Reply,
-    /// Tool calls by their index in the stream: id, name, arguments so far.
-    calls: BTreeMap<u64, (String, String, String)>,
-    done: bool,
+    /// Tool calls by their `index` in the stream.
+    calls: BTreeMap<u64, PartialCall>,
 }
 
-impl Stream {
-    /// Takes in one chunk; returns its text, if it has any.
+impl Fold for Stream {
     fn add(&mut self, chunk: &Value) -> Option<String> {
         if let Some(model) = chunk.get("model").and_then(Value::as_str) {
             self.reply.model = Some(model.to_owned());
@@ -166,17 +141,7 @@ impl Stream {
             .into_iter()
             .flatten()
         {
-            let index = call.get("index").and_then(Value::as_u64).unwrap_or(0);
-            let entry = self.calls.entry(index).or_default();
-            if let Some(id) = call.get("id").and_then(Value::as_str) {
-                entry.0 = id.to_owned();
-            }
-            if let Some(name) = call.pointer("/function/name").and_then(Value::as_str) {
-                entry.1.push_str(name);
-            }
-            if let Some(arguments) = call.pointer("/function/arguments").and_then(Value::as_str) {
-                entry.2.push_str(arguments);
-            }
+            self.add_call(call);
         }
         let text = delta.get("content").and_then(Value::as_str)?;
         if text.is_empty() {
@@ -186,17 +151,46 @@ impl Stream {
         Some(text.to_owned())
     }
 
+    /// Complete at a finish reason, for servers that close without `[DONE]`.
+    fn is_complete(&self) -> bool {
+        self.reply.stop_reason.is_some()
+    }
+
     fn finish(mut self) -> Reply {
-        self.reply.tool_calls = self
-            .calls
-            .into_values()
-            .map(|(id, name, arguments)| ToolCall {
-                id,
-                name,
-                arguments: tool_arguments(&arguments),
-            })
-            .collect();
+        self.reply.tool_calls = self.calls.into_values().map(PartialCall::finish).collect();
         self.reply
+    }
+}
+
+impl Stream {
+    /// One tool-call delta. OpenAI sends the id and name once, then the arguments in pieces, all
+    /// under one `index`; some compatible servers send each call whole and leave the index out,
+    /// so a new id without an index starts a new call.
+    fn add_call(&mut self, call: &Value) {
+        let id = call
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty());
+        let index = match call.get("index").and_then(Value::as_u64) {
+            Some(index) => index,
+            None => match (id, self.calls.last_key_value()) {
+                (Some(id), Some((last, partial))) if partial.id != id => last + 1,
+                (_, Some((last, _))) => *last,
+                (_, None) => 0,
+            },
+        };
+        let partial = self.calls.entry(index).or_default();
+        if let Some(id) = id {
+            partial.id = id.to_owned();
+        }
+        if let Some(name) = call.pointer("/function/name").and_then(Value::as_str)
+            && !name.is_empty()
+        {
+            partial.name = name.to_owned();
+        }
+        if let Some(arguments) = call.pointer("/function/arguments").and_then(Value::as_str) {
+            partial.arguments.push_str(arguments);
+        }
     }
 }
 
@@ -229,7 +223,7 @@ mod tests {
             stream: true,
         };
         let key = ApiKey::for_tests("sk-test");
-        let (path, headers, body) = request(&chat, Some(&key));
+        let (path, headers, body) = request(&chat, Some(&key), false);
         assert_eq!(path, "/chat/completions");
         assert_eq!(headers, [("authorization", "Bearer sk-test".to_owned())]);
         let body: Value = serde_json::from_slice(&body).expect("json");
@@ -247,6 +241,50 @@ mod tests {
                 "stream_options": {"include_usage": true},
                 "max_tokens": 100,
             })
+        );
+    }
+
+    #[test]
+    fn openai_itself_gets_the_token_limit_as_max_completion_tokens() {
+        let messages = [Message::new(Role::User, "Hi")];
+        let chat = ChatRequest {
+            model: "o3",
+            messages: &messages,
+            max_tokens: Some(50),
+            stream: false,
+        };
+        let (_, _, body) = request(&chat, None, true);
+        let body: Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(body["max_completion_tokens"], json!(50));
+        assert_eq!(body.get("max_tokens"), None);
+    }
+
+    #[test]
+    fn tool_calls_sent_whole_or_with_repeated_names_stay_apart_and_whole() {
+        let mut stream = Stream::default();
+        // No index, each call whole (as some compatible servers send them).
+        stream.add(&json!({"choices": [{"delta": {"tool_calls": [
+            {"id": "a", "function": {"name": "f", "arguments": "{}"}}]}}]}));
+        stream.add(&json!({"choices": [{"delta": {"tool_calls": [
+            {"id": "b", "function": {"name": "g", "arguments": "{\"x\":1}"}}]}}]}));
+        // An index, and the name repeated in every delta.
+        stream.add(&json!({"choices": [{"delta": {"tool_calls": [
+            {"index": 7, "id": "c", "function": {"name": "h", "arguments": "[1,"}}]}}]}));
+        stream.add(&json!({"choices": [{"delta": {"tool_calls": [
+            {"index": 7, "function": {"name": "h", "arguments": "2]"}}]}}]}));
+        let calls: Vec<(String, String, Value)> = stream
+            .finish()
+            .tool_calls
+            .into_iter()
+            .map(|call| (call.id, call.name, call.arguments))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("a".into(), "f".into(), json!({})),
+                ("b".into(), "g".into(), json!({"x": 1})),
+                ("c".into(), "h".into(), json!([1, 2])),
+            ]
         );
     }
 

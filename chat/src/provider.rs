@@ -12,6 +12,10 @@ use crate::{anthropic, openai};
 /// of a streamed answer. Local models can take minutes to load, hence generous.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The longest wait a provider's settings can ask for; longer ones are cut to it (a wait beyond
+/// what a clock can add to "now" would otherwise be an overflow).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The wire protocol a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
@@ -123,14 +127,17 @@ impl ProviderSpec {
                 }
             },
         };
+        let timeout = self.timeout.clamp(Duration::from_secs(1), MAX_TIMEOUT);
         Ok(Provider {
             name: self.name.clone(),
             api: self.api,
             base_url: base_url.to_owned(),
             key,
             max_tokens: self.max_tokens,
-            timeout: self.timeout,
-            agent: crate::http::agent(self.timeout),
+            timeout,
+            agent: crate::http::agent(timeout),
+            official_openai: self.api == Api::OpenAi
+                && base_url.starts_with("https://api.openai.com/"),
         })
     }
 }
@@ -167,6 +174,9 @@ pub struct Provider {
     max_tokens: Option<u32>,
     timeout: Duration,
     agent: ureq::Agent,
+    /// OpenAI itself, which takes the token limit as `max_completion_tokens` (its reasoning
+    /// models refuse `max_tokens`); compatible servers know only `max_tokens`.
+    official_openai: bool,
 }
 
 impl Provider {
@@ -184,7 +194,7 @@ impl Provider {
     /// another thread while this one stays free to notice Ctrl-C.
     pub fn prepare(&self, request: &ChatRequest<'_>) -> PreparedRequest {
         let (path, headers, body) = match self.api {
-            Api::OpenAi => openai::request(request, self.key.as_ref()),
+            Api::OpenAi => openai::request(request, self.key.as_ref(), self.official_openai),
             Api::Anthropic => anthropic::request(request, self.key.as_ref()),
         };
         PreparedRequest {
@@ -197,19 +207,9 @@ impl Provider {
             agent: self.agent.clone(),
         }
     }
-
-    /// Sends `request` and waits for the whole answer; see [`PreparedRequest::send`].
-    pub fn send(
-        &self,
-        request: &ChatRequest<'_>,
-        on_text: impl FnMut(&str) -> ControlFlow<()>,
-    ) -> Result<Reply, ChatError> {
-        self.prepare(request).send(on_text)
-    }
 }
 
-/// A request ready to send.
-#[derive(Debug)]
+/// A request ready to send. Its `Debug` shows header names only: two of them carry the key.
 pub struct PreparedRequest {
     api: Api,
     url: String,
@@ -218,6 +218,20 @@ pub struct PreparedRequest {
     stream: bool,
     timeout: Duration,
     agent: ureq::Agent,
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("PreparedRequest")
+            .field("api", &self.api)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body_bytes", &self.body.len())
+            .field("stream", &self.stream)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PreparedRequest {
@@ -245,22 +259,26 @@ impl PreparedRequest {
         // A server that cannot stream answers a streaming request with the whole answer as
         // JSON; take it as such rather than report a stream that never began.
         let streamed = self.stream && is_event_stream(&response);
-        match (self.api, streamed) {
-            (Api::OpenAi, false) => {
-                let reply = openai::reply(&crate::http::read_json(response, url, self.timeout)?)
-                    .map_err(|reason| invalid(url, reason))?;
-                emit_whole(reply, &mut on_text)
-            }
-            (Api::Anthropic, false) => {
-                let reply = anthropic::reply(&crate::http::read_json(response, url, self.timeout)?)
-                    .map_err(|reason| invalid(url, reason))?;
-                emit_whole(reply, &mut on_text)
-            }
-            (Api::OpenAi, true) => openai::read_stream(response, url, self.timeout, &mut on_text),
-            (Api::Anthropic, true) => {
-                anthropic::read_stream(response, url, self.timeout, &mut on_text)
-            }
+        if streamed {
+            return match self.api {
+                Api::OpenAi => openai::read_stream(response, url, self.timeout, &mut on_text),
+                Api::Anthropic => anthropic::read_stream(response, url, self.timeout, &mut on_text),
+            };
         }
+        let body = crate::http::read_json(response, url, self.timeout)?;
+        // Some servers report an error with a success status.
+        if let Some(message) = crate::http::provider_error(&body) {
+            return Err(ChatError::Provider { message });
+        }
+        let reply = match self.api {
+            Api::OpenAi => openai::reply(&body),
+            Api::Anthropic => anthropic::reply(&body),
+        }
+        .map_err(|reason| invalid(url, reason))?;
+        if !reply.text.is_empty() && on_text(&reply.text).is_break() {
+            return Err(ChatError::Cancelled);
+        }
+        Ok(reply)
     }
 }
 
@@ -272,16 +290,6 @@ fn is_event_stream(response: &ureq::http::Response<ureq::Body>) -> bool {
         .get("content-type")
         .and_then(|value| value.to_str().ok())
         .is_none_or(|value| value.trim_start().starts_with("text/event-stream"))
-}
-
-fn emit_whole(
-    reply: Reply,
-    on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
-) -> Result<Reply, ChatError> {
-    if !reply.text.is_empty() && on_text(&reply.text).is_break() {
-        return Err(ChatError::Cancelled);
-    }
-    Ok(reply)
 }
 
 pub(crate) fn invalid(url: &str, reason: String) -> ChatError {
@@ -319,6 +327,14 @@ mod tests {
             .connect(|name| (name == "OPENAI_API_KEY").then(|| "sk-secret".to_owned()))
             .expect("connects");
         assert!(!format!("{provider:?}").contains("sk-secret"));
+        let messages = [confab_core::Message::new(confab_core::Role::User, "Hi")];
+        let request = provider.prepare(&ChatRequest {
+            model: "gpt-4o",
+            messages: &messages,
+            max_tokens: None,
+            stream: true,
+        });
+        assert!(!format!("{request:?}").contains("sk-secret"));
         let ollama = ProviderSpec::builtin("ollama").expect("builtin");
         assert!(ollama.connect(|_| None).is_ok());
     }

@@ -68,6 +68,25 @@ pub(crate) fn tool_arguments(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
 }
 
+/// A tool call whose pieces are still arriving in a stream.
+#[derive(Debug, Default)]
+pub(crate) struct PartialCall {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// The arguments' JSON text so far.
+    pub(crate) arguments: String,
+}
+
+impl PartialCall {
+    pub(crate) fn finish(self) -> ToolCall {
+        ToolCall {
+            id: self.id,
+            name: self.name,
+            arguments: tool_arguments(&self.arguments),
+        }
+    }
+}
+
 /// The string at `pointer` in a provider's JSON, empty when absent (`content: null` included).
 pub(crate) fn text_at(value: &serde_json::Value, pointer: &str) -> String {
     value

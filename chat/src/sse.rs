@@ -23,6 +23,7 @@ pub(crate) struct Event {
 pub(crate) struct Events<R> {
     reader: R,
     line: String,
+    first_line: bool,
 }
 
 impl<R: BufRead> Events<R> {
@@ -30,6 +31,7 @@ impl<R: BufRead> Events<R> {
         Events {
             reader,
             line: String::new(),
+            first_line: true,
         }
     }
 
@@ -52,11 +54,19 @@ impl<R: BufRead> Events<R> {
                     "an event line is longer than 16 MiB",
                 ));
             }
-            let line = self.line.trim_end_matches(['\n', '\r']);
+            let mut line = self.line.trim_end_matches(['\n', '\r']);
+            if self.first_line {
+                // A byte order mark may start the stream; it is not part of the first field.
+                line = line.strip_prefix('\u{feff}').unwrap_or(line);
+                self.first_line = false;
+            }
             if line.is_empty() {
-                if has_data || event.name.is_some() {
+                // An event with no data (a named keep-alive, `data:` alone) is not dispatched.
+                if has_data && !event.data.is_empty() {
                     return Ok(Some(event));
                 }
+                event = Event::default();
+                has_data = false;
                 continue;
             }
             if line.starts_with(':') {
@@ -113,6 +123,12 @@ mod tests {
                 event(None, "x\ny"),
             ]
         );
+    }
+
+    #[test]
+    fn events_without_data_are_not_dispatched_and_a_bom_is_skipped() {
+        let text = "\u{feff}data: first\n\nevent: keepalive\n\ndata:\n\n: comment\ndata: last\n\n";
+        assert_eq!(all(text), [event(None, "first"), event(None, "last")]);
     }
 
     #[test]

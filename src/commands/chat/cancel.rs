@@ -63,6 +63,11 @@ pub(crate) fn send(
     let mut write_error = None;
     let mut open_line = false;
     let result = loop {
+        // Checked on every pass, not only when the channel is quiet: a provider streaming
+        // steadily keeps it busy for the whole answer.
+        if interrupted() {
+            break Err(ChatError::Cancelled);
+        }
         match receiver.recv_timeout(POLL) {
             Ok(Piece::Text(text)) => {
                 if write_error.is_none() {
@@ -74,11 +79,11 @@ pub(crate) fn send(
                 }
             }
             Ok(Piece::Done(result)) => break result,
-            Err(RecvTimeoutError::Timeout) if interrupted() => break Err(ChatError::Cancelled),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 break Err(ChatError::Provider {
-                    message: "the request thread stopped unexpectedly".to_owned(),
+                    message: "internal error: confab's request thread stopped without an answer"
+                        .to_owned(),
                 });
             }
         }

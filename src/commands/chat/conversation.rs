@@ -171,6 +171,7 @@ impl Conversation {
             }
         };
         let hit_limit = reply.hit_token_limit();
+        let stop_reason = reply.stop_reason.clone();
         let answered_text = !reply.text.is_empty();
         let ends_line = reply.text.ends_with('\n');
         let tools: Vec<String> = reply
@@ -193,6 +194,12 @@ impl Conversation {
         let mut write_error = write_error;
         if answered_text && !ends_line && write_error.is_none() {
             write_error = out.write_all(b"\n").and_then(|()| out.flush()).err();
+        }
+        if !answered_text && tools.is_empty() {
+            note(&format!(
+                "note: the answer is empty (the provider's stop reason: {})",
+                stop_reason.as_deref().unwrap_or("none given")
+            ));
         }
         if !tools.is_empty() {
             note(&format!(
