@@ -1083,3 +1083,37 @@ fn an_enormous_timeout_setting_is_cut_to_a_day_not_a_crash() {
         "Fine.\n"
     );
 }
+
+#[test]
+fn a_session_deleted_while_the_answer_streams_keeps_the_users_text_on_screen() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    provider.push(openai_stream("gpt-test", &["First."], (1, 1)));
+    chat_ok(&project, &["--session", "s", "--message", "One"]);
+
+    provider.push(crate::fake_provider::openai_drip(
+        "gpt-test",
+        10,
+        std::time::Duration::from_millis(100),
+    ));
+    let mut running = chat(&project);
+    running
+        .args(["--session", "s", "--message", "Two, while s goes away"])
+        .timeout(std::time::Duration::from_secs(30));
+    let child = std::thread::spawn(move || running.output().expect("runs"));
+    while provider.requests().len() < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    project
+        .confab()
+        .args(["sessions", "delete", "s"])
+        .assert()
+        .success();
+    let output = child.join().expect("the chat finishes");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no session named \"s\""), "{stderr}");
+    assert!(stderr.contains("was not saved"), "{stderr}");
+    assert!(stderr.contains("Two, while s goes away"), "{stderr}");
+    assert!(project.session_names().is_empty(), "nothing came back");
+}

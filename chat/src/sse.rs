@@ -6,8 +6,8 @@
 
 use std::io::{self, BufRead, Read};
 
-/// The longest line accepted. Events carry a few words each; a longer line means the server is
-/// not speaking SSE, and reading it whole would let it use any amount of memory.
+/// The longest line, and event, accepted. Events carry a few words each; a longer one means the
+/// server is not speaking SSE, and reading it whole would let it use any amount of memory.
 const MAX_LINE: u64 = 16 << 20;
 
 /// One event.
@@ -83,6 +83,12 @@ impl<R: BufRead> Events<R> {
                     }
                     event.data.push_str(value);
                     has_data = true;
+                    if event.data.len() as u64 > MAX_LINE {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "an event is longer than 16 MiB",
+                        ));
+                    }
                 }
                 "event" => event.name = Some(value.to_owned()),
                 _ => {}
