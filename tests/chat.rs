@@ -104,6 +104,14 @@ fn export_text(project: &Project, name: &str, format: &str) -> String {
         .collect()
 }
 
+/// The session's recorded provider and model changes.
+fn model_changes(session: &Value) -> Vec<Value> {
+    session["session"]["metadata"]["model_changes"]
+        .as_array()
+        .expect("model_changes")
+        .clone()
+}
+
 /// The text of a message's `content`: a string, or (Anthropic) a list of text blocks.
 fn text_of(content: &Value) -> String {
     match content {
@@ -677,9 +685,7 @@ fn switching_provider_or_model_is_recorded_and_then_kept() {
     let session = export(&project, "s");
     assert_eq!(session["session"]["provider"], "anthropic");
     assert_eq!(session["session"]["model"], "claude-test");
-    let changes = session["session"]["metadata"]["model_changes"]
-        .as_array()
-        .expect("model_changes");
+    let changes = model_changes(&session);
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert_eq!(
         changes[0]["from"],
@@ -715,9 +721,7 @@ fn switching_provider_or_model_is_recorded_and_then_kept() {
     let session = export(&project, "s");
     assert_eq!(session["session"]["provider"], "anthropic");
     assert_eq!(session["session"]["model"], "claude-other");
-    let changes = session["session"]["metadata"]["model_changes"]
-        .as_array()
-        .expect("model_changes");
+    let changes = model_changes(&session);
     assert_eq!(changes.len(), 2, "a resume without flags is no change");
     assert_eq!(
         changes[1]["from"],

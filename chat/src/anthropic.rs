@@ -7,15 +7,11 @@
 //! complete. An `error` event mid-stream (an overloaded server, say) fails the request.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
-use std::time::Duration;
 
 use confab_core::ToolCall;
 use serde::Serialize;
 use serde_json::Value;
-use ureq::http::Response;
 
-use crate::error::ChatError;
 use crate::history::{Speaker, WireMessage, split_system, to_json, turns};
 use crate::provider::ApiKey;
 use crate::reply::{ChatRequest, PartialCall, Reply, text_at, usage};
@@ -97,19 +93,9 @@ pub(crate) fn reply(body: &Value) -> Result<Reply, String> {
     Ok(reply)
 }
 
-/// A streamed answer, `on_text` called with each piece of text.
-pub(crate) fn read_stream(
-    response: Response<ureq::Body>,
-    url: &str,
-    timeout: Duration,
-    on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
-) -> Result<Reply, ChatError> {
-    crate::stream::read(response, url, timeout, Stream::default(), on_text)
-}
-
 /// An answer being put together from events.
 #[derive(Default)]
-struct Stream {
+pub(crate) struct Stream {
     reply: Reply,
     input_tokens: Option<u64>,
     /// Tool-use blocks by their content block index.

@@ -6,15 +6,11 @@
 //! `data: [DONE]`, or once a choice has a `finish_reason` (some servers close without `[DONE]`).
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
-use std::time::Duration;
 
 use confab_core::ToolCall;
 use serde::Serialize;
 use serde_json::Value;
-use ureq::http::Response;
 
-use crate::error::ChatError;
 use crate::history::{Speaker, WireMessage, to_json, turns};
 use crate::provider::ApiKey;
 use crate::reply::{ChatRequest, PartialCall, Reply, text_at, tool_arguments, usage};
@@ -104,19 +100,9 @@ pub(crate) fn reply(body: &Value) -> Result<Reply, String> {
     })
 }
 
-/// A streamed answer, `on_text` called with each piece of text.
-pub(crate) fn read_stream(
-    response: Response<ureq::Body>,
-    url: &str,
-    timeout: Duration,
-    on_text: &mut impl FnMut(&str) -> ControlFlow<()>,
-) -> Result<Reply, ChatError> {
-    crate::stream::read(response, url, timeout, Stream::default(), on_text)
-}
-
 /// An answer being put together from chunks.
 #[derive(Default)]
-struct Stream {
+pub(crate) struct Stream {
     reply: Reply,
     /// Tool calls by their `index` in the stream.
     calls: BTreeMap<u64, PartialCall>,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::error::{ChatError, ConnectError};
 use crate::reply::{ChatRequest, Reply};
-use crate::{anthropic, openai};
+use crate::{anthropic, openai, stream};
 
 /// How long to wait for a provider: to connect, for an answer to start, and between two pieces
 /// of a streamed answer. Local models can take minutes to load, hence generous.
@@ -261,8 +261,20 @@ impl PreparedRequest {
         let streamed = self.stream && is_event_stream(&response);
         if streamed {
             return match self.api {
-                Api::OpenAi => openai::read_stream(response, url, self.timeout, &mut on_text),
-                Api::Anthropic => anthropic::read_stream(response, url, self.timeout, &mut on_text),
+                Api::OpenAi => stream::read(
+                    response,
+                    url,
+                    self.timeout,
+                    openai::Stream::default(),
+                    &mut on_text,
+                ),
+                Api::Anthropic => stream::read(
+                    response,
+                    url,
+                    self.timeout,
+                    anthropic::Stream::default(),
+                    &mut on_text,
+                ),
             };
         }
         let body = crate::http::read_json(response, url, self.timeout)?;
