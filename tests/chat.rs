@@ -104,6 +104,15 @@ fn export_text(project: &Project, name: &str, format: &str) -> String {
         .collect()
 }
 
+/// A project whose session `s` has had one turn, and `s` exported as JSON then.
+fn one_turn_in_s(provider: &FakeProvider) -> (Project, String) {
+    let project = project(provider);
+    provider.push(openai_stream("gpt-test", &["Fine."], (4, 1)));
+    chat_ok(&project, &["--session", "s", "--message", "How are you?"]);
+    let before = export_text(&project, "s", "json");
+    (project, before)
+}
+
 /// The session's recorded provider and model changes.
 fn model_changes(session: &Value) -> Vec<Value> {
     session["session"]["metadata"]["model_changes"]
@@ -423,10 +432,7 @@ fn anthropic_gets_its_headers_and_body_streamed_or_not() {
 #[test]
 fn a_provider_error_fails_the_turn_and_leaves_the_session_as_it_was() {
     let provider = FakeProvider::start();
-    let project = project(&provider);
-    provider.push(openai_stream("gpt-test", &["Fine."], (4, 1)));
-    chat_ok(&project, &["--session", "s", "--message", "How are you?"]);
-    let before = export_text(&project, "s", "json");
+    let (project, before) = one_turn_in_s(&provider);
 
     for (reply, message) in [
         (
@@ -500,10 +506,7 @@ fn a_failed_first_request_creates_no_session() {
 #[test]
 fn a_stream_cut_off_in_the_middle_is_an_error_and_records_nothing() {
     let provider = FakeProvider::start();
-    let project = project(&provider);
-    provider.push(openai_stream("gpt-test", &["Fine."], (4, 1)));
-    chat_ok(&project, &["--session", "s", "--message", "How are you?"]);
-    let before = export_text(&project, "s", "json");
+    let (project, before) = one_turn_in_s(&provider);
 
     provider.push(openai_truncated_stream("gpt-test", &["The answer ", "is"]));
     let output = chat(&project)
