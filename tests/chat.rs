@@ -234,6 +234,12 @@ fn a_streamed_openai_answer_is_printed_and_both_messages_are_recorded() {
         assistant["model"], "gpt-test-2026-01-01",
         "the model the provider reports, not the one asked for"
     );
+    assert_eq!(assistant["provider"], "openai");
+    assert_eq!(
+        user.get("provider"),
+        None,
+        "users are served by no provider"
+    );
     assert_eq!(
         assistant["usage"],
         json!({"input_tokens": 12, "output_tokens": 3})
@@ -726,6 +732,18 @@ fn switching_provider_or_model_is_recorded_and_then_kept() {
     assert_eq!(session["session"]["model"], "claude-other");
     let changes = model_changes(&session);
     assert_eq!(changes.len(), 2, "a resume without flags is no change");
+    let providers: Vec<&str> = session["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|message| message["role"] == "assistant")
+        .map(|message| message["provider"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        providers,
+        ["openai", "anthropic", "anthropic", "anthropic"],
+        "each answer names the provider that served it"
+    );
     assert_eq!(
         changes[1]["from"],
         json!({"provider": "anthropic", "model": "claude-test"})

@@ -125,27 +125,31 @@ fn message() -> impl Strategy<Value = Message> {
         )),
         prop::collection::vec((text(), "[a-z_]{1,12}", json_value()), 0..3),
         prop::option::of(text()),
+        prop::option::of(text()),
     )
         .prop_map(
-            |(role, content, created_at, archived, model, usage, calls, call_id)| Message {
-                role,
-                content,
-                created_at,
-                archived,
-                model,
-                usage: usage.map(|(input, output)| TokenUsage {
-                    input_tokens: input.map(u64::from),
-                    output_tokens: output.map(u64::from),
-                }),
-                tool_calls: calls
-                    .into_iter()
-                    .map(|(id, name, arguments)| ToolCall {
-                        id,
-                        name,
-                        arguments,
-                    })
-                    .collect(),
-                tool_call_id: call_id,
+            |(role, content, created_at, archived, model, usage, calls, call_id, provider)| {
+                Message {
+                    role,
+                    content,
+                    created_at,
+                    archived,
+                    model,
+                    provider,
+                    usage: usage.map(|(input, output)| TokenUsage {
+                        input_tokens: input.map(u64::from),
+                        output_tokens: output.map(u64::from),
+                    }),
+                    tool_calls: calls
+                        .into_iter()
+                        .map(|(id, name, arguments)| ToolCall {
+                            id,
+                            name,
+                            arguments,
+                        })
+                        .collect(),
+                    tool_call_id: call_id,
+                }
             },
         )
 }

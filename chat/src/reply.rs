@@ -34,11 +34,12 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The assistant message to record: the text, the model (the one that answered, else the one
-    /// asked), the usage and the tool calls.
-    pub fn into_message(self, asked_model: &str, at: Timestamp) -> Message {
+    /// The assistant message to record: the text, the provider, the model (the one that
+    /// answered, else the one asked), the usage and the tool calls.
+    pub fn into_message(self, provider: &str, asked_model: &str, at: Timestamp) -> Message {
         let mut message = Message::new(Role::Assistant, self.text);
         message.created_at = Some(at);
+        message.provider = Some(provider.to_owned());
         message.model = Some(self.model.unwrap_or_else(|| asked_model.to_owned()));
         message.usage = self.usage;
         message.tool_calls = self.tool_calls;
@@ -109,12 +110,13 @@ mod tests {
             usage: usage(Some(3), Some(1)),
             ..Reply::default()
         };
-        let message = reply.into_message("gpt-4o", at);
+        let message = reply.into_message("openai", "gpt-4o", at);
         assert_eq!(message.role, Role::Assistant);
+        assert_eq!(message.provider.as_deref(), Some("openai"));
         assert_eq!(message.model.as_deref(), Some("gpt-4o-2024-08-06"));
         assert_eq!(message.usage.map(|usage| usage.total()), Some(4));
         assert_eq!(message.created_at, Some(at));
-        let message = Reply::default().into_message("llama3.2", at);
+        let message = Reply::default().into_message("ollama", "llama3.2", at);
         assert_eq!(message.model.as_deref(), Some("llama3.2"));
         assert_eq!(message.usage, None);
     }

@@ -130,6 +130,9 @@ pub struct Message {
     /// confab extension: the model that wrote this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// confab extension: the provider that served the model (`openai`, `ollama`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     /// confab extension: token usage the provider reported for this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TokenUsage>,
@@ -150,6 +153,7 @@ impl Message {
             created_at: None,
             archived: false,
             model: None,
+            provider: None,
             usage: None,
             tool_calls: Vec::new(),
             tool_call_id: None,

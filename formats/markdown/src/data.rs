@@ -56,7 +56,7 @@ pub fn template_data(checkpoint: &Checkpoint) -> Value {
             };
             fill(
                 message,
-                &["created_at", "model", "usage", "tool_call_id"],
+                &["created_at", "model", "provider", "usage", "tool_call_id"],
                 Value::Null,
             );
             fill(message, &["archived"], Value::Bool(false));

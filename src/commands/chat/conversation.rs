@@ -180,7 +180,7 @@ impl Conversation {
             .map(|call| call.name.clone())
             .collect();
         let now = Timestamp::now();
-        let assistant = reply.into_message(&self.model, now);
+        let assistant = reply.into_message(&self.spec.name, &self.model, now);
         history.push(assistant);
         self.session.messages = history;
         if let Err(error) = self.record(store, now) {

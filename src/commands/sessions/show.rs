@@ -59,14 +59,21 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `── assistant · 2025-10-29 15:20:19 UTC · gpt-4o ──`
+/// `── assistant · 2025-10-29 15:20:19 UTC · openai/gpt-4o ──`
 fn heading(message: &Message) -> String {
     let mut parts = vec![message.role.to_string()];
     if let Some(time) = message.created_at {
         parts.push(local_second(time));
     }
-    if let Some(model) = &message.model {
-        parts.push(terminal_safe(model).into_owned());
+    match (&message.provider, &message.model) {
+        (Some(provider), Some(model)) => parts.push(format!(
+            "{}/{}",
+            terminal_safe(provider),
+            terminal_safe(model)
+        )),
+        (None, Some(model)) => parts.push(terminal_safe(model).into_owned()),
+        (Some(provider), None) => parts.push(terminal_safe(provider).into_owned()),
+        (None, None) => {}
     }
     if let Some(usage) = message.usage {
         parts.push(format!("{} tokens", usage.total()));

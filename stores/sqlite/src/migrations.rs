@@ -73,6 +73,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     END;
     INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
     ",
+    // 3: the provider that served each message's model (a chat can move between providers).
+    r"
+    ALTER TABLE messages ADD COLUMN provider TEXT;
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.

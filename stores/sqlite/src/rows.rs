@@ -118,8 +118,8 @@ pub(crate) fn insert_messages(
     let mut statement = connection
         .prepare_cached(
             "INSERT INTO messages (session_id, seq, role, content, created_at, created_at_ns,
-                 archived, model, input_tokens, output_tokens, tool_calls, tool_call_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 archived, model, input_tokens, output_tokens, tool_calls, tool_call_id, provider)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(|error| backend("cannot store messages", error))?;
     for (offset, message) in messages.iter().enumerate() {
@@ -153,6 +153,7 @@ pub(crate) fn insert_messages(
                 tokens(usage.output_tokens)?,
                 tool_calls,
                 message.tool_call_id,
+                message.provider,
             ])
             .map_err(|error| backend("cannot store messages", error))?;
     }
@@ -164,7 +165,7 @@ pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Mess
     let mut statement = connection
         .prepare_cached(
             "SELECT role, content, created_at, created_at_ns, archived, model,
-                    input_tokens, output_tokens, tool_calls, tool_call_id
+                    input_tokens, output_tokens, tool_calls, tool_call_id, provider
              FROM messages WHERE session_id = ?1 ORDER BY seq",
         )
         .map_err(|error| backend("cannot read messages", error))?;
@@ -179,11 +180,12 @@ pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Mess
                 (row.get::<_, Option<i64>>(6)?, row.get::<_, Option<i64>>(7)?),
                 row.get::<_, Option<String>>(8)?,
                 row.get::<_, Option<String>>(9)?,
+                row.get::<_, Option<String>>(10)?,
             ))
         })
         .map_err(|error| backend("cannot read messages", error))?;
     rows.map(|row| {
-        let (role, content, created, archived, model, tokens, tool_calls, tool_call_id) =
+        let (role, content, created, archived, model, tokens, tool_calls, tool_call_id, provider) =
             row.map_err(|error| backend("cannot read messages", error))?;
         let role = Role::parse(&role)
             .ok_or_else(|| StoreError::Unstorable(format!("corrupt role {role:?} in the store")))?;
@@ -200,6 +202,7 @@ pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Mess
             created_at: optional_time(created.0, created.1)?,
             archived,
             model,
+            provider,
             usage,
             tool_calls: from_json_column::<Vec<ToolCall>>(tool_calls)?.unwrap_or_default(),
             tool_call_id,

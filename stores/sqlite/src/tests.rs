@@ -467,3 +467,35 @@ mod search {
         );
     }
 }
+
+#[test]
+fn a_version_2_store_gains_message_providers_and_keeps_its_messages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = camino::Utf8PathBuf::from_path_buf(dir.path().join("v2.db")).expect("utf-8");
+    {
+        let mut connection = rusqlite::Connection::open(&path).expect("open");
+        crate::migrations::migrate(&mut connection, &crate::migrations::MIGRATIONS[..2])
+            .expect("v2");
+        connection
+            .execute_batch(
+                "INSERT INTO sessions (name, provider, model, created_at, created_at_ns, updated_at, updated_at_ns, message_count)
+                 VALUES ('old', 'openai', 'gpt-4o', 0, 0, 0, 0, 1);
+                 INSERT INTO messages (session_id, seq, role, content, model) VALUES (1, 0, 'assistant', 'hi', 'gpt-4o');",
+            )
+            .expect("v2 data");
+    }
+    let mut store = SqliteStore::open(&path).expect("upgrades");
+    let old = store.get("old").expect("kept");
+    assert_eq!(old.messages[0].provider, None);
+    let mut answer = Message::new(Role::Assistant, "from elsewhere");
+    answer.provider = Some("ollama".into());
+    store
+        .append_messages(
+            "old",
+            &[answer],
+            &SessionUpdate::at(at("2026-01-01T00:00:00Z")),
+        )
+        .expect("appended");
+    let messages = store.get("old").expect("found").messages;
+    assert_eq!(messages[1].provider.as_deref(), Some("ollama"));
+}
