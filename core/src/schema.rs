@@ -13,7 +13,10 @@ use serde_json::Value;
 use crate::error::Problem;
 
 /// The checkpoint schema (version 1.0), exactly as `schemas/checkpoint-v1.schema.json` reads.
-pub const CHECKPOINT_SCHEMA: &str = include_str!("../../schemas/checkpoint-v1.schema.json");
+///
+/// The crate keeps its own copy (`core/schemas/`) so that it packages on its own; a test keeps the
+/// copy identical to the file at the top of the repository, which is the one tools link to.
+pub const CHECKPOINT_SCHEMA: &str = include_str!("../schemas/checkpoint-v1.schema.json");
 
 /// The schema's `$id`, for `$schema` references in files (editors fetch it from there).
 pub const CHECKPOINT_SCHEMA_ID: &str =
@@ -164,7 +167,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_schema_is_the_file_in_schemas() {
+    fn embedded_schema_is_the_file_at_the_top_of_the_repository() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../schemas/checkpoint-v1.schema.json"

@@ -27,8 +27,10 @@ use confab_core::{Checkpoint, CheckpointFormat, EncodeError, EncodeOptions, Form
 pub use data::template_data;
 pub use render::Renderer;
 
-/// The default report template, as `templates/default.md.hbs` reads.
-pub const DEFAULT_TEMPLATE: &str = include_str!("../../../templates/default.md.hbs");
+/// The default report template, as `templates/default.md.hbs` at the top of the repository reads.
+///
+/// The crate keeps its own copy so that it packages on its own; a test keeps the two identical.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/default.md.hbs");
 
 /// The Markdown report format.
 #[derive(Debug, Clone, Copy)]
@@ -76,5 +78,18 @@ impl CheckpointFormat for MarkdownFormat {
     ) -> Result<(), EncodeError> {
         let renderer = Renderer::new(options.template.as_deref(), options.template_dir.as_deref())?;
         renderer.render(checkpoint, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn embedded_template_is_the_file_at_the_top_of_the_repository() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../templates/default.md.hbs"
+        );
+        let on_disk = std::fs::read_to_string(path).expect("template file readable");
+        assert_eq!(super::DEFAULT_TEMPLATE, on_disk);
     }
 }
