@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use camino::Utf8Path;
-use confab_core::CheckpointFormat;
+use confab_core::{CheckpointFormat, Decoder, Detection};
 
 use crate::error::CliError;
 
@@ -83,44 +83,41 @@ pub(crate) fn io_reason(error: &std::io::Error) -> String {
     }
 }
 
-/// The format to decode `source` with: `--format` if given, else the file's extension, else a
-/// guess from the content.
+/// The decoder for `source`: `--format` if given, else [`confab_core::detect`]'s one rule
+/// (extension and content).
 pub(crate) fn decoder_for(
     source: &Source,
     path: &Utf8Path,
     explicit: Option<&str>,
-) -> Result<&'static dyn CheckpointFormat, CliError> {
-    let by_extension = (explicit.is_none() && path != "-")
-        .then(|| confab_core::format_for_path(path))
-        .flatten();
-    let format = match (explicit, by_extension) {
-        (Some(name), _) => format_named(name)?,
-        // A report's extension: say so rather than guess at its content.
-        (None, Some(format)) if !format.can_decode() => format,
-        (None, _) => {
-            let path = (path != "-").then_some(path);
-            confab_core::choose_decoder(path, &source.bytes).ok_or_else(|| {
-                CliError::failure(format!("cannot tell the format of {}", source.name)).hint(
-                    format!(
-                        "name it with --format; formats that import: {}",
-                        confab_core::format::describe_formats(false)
-                    ),
-                )
-            })?
-        }
-    };
-    if !format.can_decode() {
-        return Err(CliError::failure(format!(
+) -> Result<Decoder, CliError> {
+    let report_only = |format: &dyn CheckpointFormat| {
+        CliError::failure(format!(
             "{} is a {} file, a report format that cannot be imported",
             source.name,
             format.name()
         ))
         .hint(format!(
             "formats that import: {}",
-            confab_core::format::describe_formats(false)
-        )));
+            confab_core::format::describe_decoders()
+        ))
+    };
+    if let Some(name) = explicit {
+        let format = format_named(name)?;
+        return Decoder::of(format).ok_or_else(|| report_only(format));
     }
-    Ok(format)
+    let path = (path != "-").then_some(path);
+    match confab_core::detect(path, &source.bytes) {
+        Detection::Decoder(decoder) => Ok(decoder),
+        Detection::Report(format) => Err(report_only(format)),
+        Detection::Unknown => Err(CliError::failure(format!(
+            "cannot tell the format of {}",
+            source.name
+        ))
+        .hint(format!(
+            "name it with --format; formats that import: {}",
+            confab_core::format::describe_decoders()
+        ))),
+    }
 }
 
 /// The registered format called `name`, or a usage error listing the formats there are.

@@ -1,8 +1,8 @@
 //! Checkpoints survive every machine format: encode → decode gives back an equal checkpoint.
 
 use confab_core::{
-    Checkpoint, CheckpointFormat, Context, EncodeOptions, Message, Role, SessionInfo, Statistics,
-    TokenUsage, ToolCall, read_checkpoint,
+    Checkpoint, CheckpointFormat, Context, Decode, Encode, EncodeOptions, Message, Role,
+    SessionInfo, Statistics, TokenUsage, ToolCall, read_checkpoint,
 };
 use jiff::Timestamp;
 use proptest::prelude::*;
@@ -10,25 +10,28 @@ use serde_json::{Map, Value};
 
 use crate::util::fixture_path;
 
-fn machine_formats() -> [&'static dyn CheckpointFormat; 2] {
+/// A format that both writes and reads checkpoints.
+trait Machine: CheckpointFormat + Encode + Decode {}
+impl<T: CheckpointFormat + Encode + Decode> Machine for T {}
+
+fn machine_formats() -> [&'static dyn Machine; 2] {
     [&confab_format_json::FORMAT, &confab_format_yaml::FORMAT]
 }
 
-fn round_trip(
-    format: &dyn CheckpointFormat,
-    checkpoint: &Checkpoint,
-) -> Result<Checkpoint, String> {
+fn round_trip(format: &dyn Machine, checkpoint: &Checkpoint) -> Result<Checkpoint, String> {
     let mut bytes = Vec::new();
     format
         .encode(checkpoint, &EncodeOptions::new(), &mut bytes)
         .map_err(|error| format!("encode: {error}"))?;
-    read_checkpoint("generated", &bytes, format).map_err(|invalid| {
-        format!(
-            "{invalid}: {:?}\n{}",
-            invalid.problems,
-            String::from_utf8_lossy(&bytes)
-        )
-    })
+    read_checkpoint("generated", &bytes, format)
+        .map(|imported| imported.checkpoint)
+        .map_err(|invalid| {
+            format!(
+                "{invalid}: {:?}\n{}",
+                invalid.problems,
+                String::from_utf8_lossy(&bytes)
+            )
+        })
 }
 
 #[test]
@@ -36,12 +39,14 @@ fn atmos_fixtures_decode_and_validate() {
     for (file, format) in [
         (
             "atmos/eks-troubleshooting.json",
-            &confab_format_json::FORMAT as &dyn CheckpointFormat,
+            &confab_format_json::FORMAT as &dyn Machine,
         ),
         ("atmos/vpc-migration.yaml", &confab_format_yaml::FORMAT),
     ] {
         let bytes = std::fs::read(fixture_path(file)).expect("fixture");
-        let checkpoint = read_checkpoint(file, &bytes, format).expect("Atmos fixture is valid");
+        let checkpoint = read_checkpoint(file, &bytes, format)
+            .expect("Atmos fixture is valid")
+            .checkpoint;
         assert!(!checkpoint.messages.is_empty());
         for format in machine_formats() {
             assert_eq!(
@@ -57,7 +62,9 @@ fn atmos_fixtures_decode_and_validate() {
 #[test]
 fn timestamps_keep_their_precision_and_are_written_in_utc() {
     let bytes = std::fs::read(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture");
-    let checkpoint = read_checkpoint("eks", &bytes, &confab_format_json::FORMAT).expect("valid");
+    let checkpoint = read_checkpoint("eks", &bytes, &confab_format_json::FORMAT)
+        .expect("valid")
+        .checkpoint;
     let mut out = Vec::new();
     confab_format_json::FORMAT
         .encode(&checkpoint, &EncodeOptions::new(), &mut out)

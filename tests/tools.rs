@@ -128,10 +128,10 @@ fn no_two_formats_are_sure_of_the_same_file() {
                 continue;
             }
             let bytes = std::fs::read(&path).expect("fixture");
-            let sure: Vec<&str> = confab_core::formats()
+            let sure: Vec<&str> = confab_core::decoders()
                 .into_iter()
-                .filter(|format| format.sniff(&bytes) == confab_core::Sniff::Yes)
-                .map(|format| format.name())
+                .filter(|decoder| decoder.decode.sniff(&bytes) == confab_core::Sniff::Yes)
+                .map(|decoder| decoder.name())
                 .collect();
             assert!(sure.len() <= 1, "{} is claimed by {sure:?}", path.display());
             checked += 1;
@@ -155,8 +155,11 @@ fn corrupted_transcripts_are_errors_not_panics() {
             bytes[index] = 0xff;
         }
         let format = confab_core::format_by_name(format).expect("registered");
+        let decoder = format.decoder().expect("a decoder");
         assert!(
-            format.decode(&bytes).is_err(),
+            decoder
+                .decode(&bytes, &mut confab_core::CollectMessages::default())
+                .is_err(),
             "{file}: invalid UTF-8 is an error"
         );
     }

@@ -632,7 +632,9 @@ fn a_session_that_cannot_be_imported_back_is_exported_with_a_warning() {
         .args(["sessions", "export", "eks-troubleshooting", "-o", "empty.json"])
         .assert()
         .success()
-        .stderr("warning: session \"eks-troubleshooting\" cannot be imported back: it has no messages\n");
+        .stderr(
+            "warning: session \"eks-troubleshooting\" cannot be imported back:\n  /messages: [] has less than 1 item [minItems]\n",
+        );
     assert!(project.path().join("empty.json").is_file());
     project
         .confab()

@@ -43,12 +43,6 @@ impl DecodeError {
 /// A format could not write a checkpoint.
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
-    /// The format only reads.
-    #[error("the {format} format cannot write checkpoints")]
-    Unsupported {
-        /// The format's name.
-        format: &'static str,
-    },
     /// Writing the output failed.
     #[error("could not write the output")]
     Io(#[from] io::Error),

@@ -1,23 +1,50 @@
-//! The format plugin engine: the [`CheckpointFormat`] trait and the registry of formats.
+//! The format plugin engine: what a format is, what it can do, and the registry that finds it.
 //!
-//! A format is a crate. It implements [`CheckpointFormat`] for a unit struct, keeps one instance in
-//! a `static`, and registers it with one line:
+//! # A format is a crate
 //!
-//! ```ignore
-//! pub static FORMAT: JsonFormat = JsonFormat;
-//! inventory::submit! { confab_core::FormatRegistration::new(&FORMAT) }
-//! ```
+//! Every format (JSON, YAML, a Markdown report, another tool's transcripts) is its own crate. It
+//! declares itself with [`declare_format!`], which writes the identity ([`CheckpointFormat`]), a
+//! `static FORMAT` and the `inventory::submit!` registration, and it implements the capabilities
+//! it has:
+//!
+//! - [`Decode`]: bytes in, a checkpoint out (for `import` and `validate`);
+//! - [`Encode`]: a checkpoint in, bytes out (for `export`).
+//!
+//! Capabilities are types, not flags: [`CheckpointFormat::decoder`] hands out the format's
+//! [`Decode`] implementation or `None`, so a report format has no decode method anybody could
+//! call, and a format that claims a capability it does not implement does not compile.
 //!
 //! [`inventory`] gathers the registrations of every crate linked into the program before `main`
 //! runs, so neither core nor the CLI names the formats they serve: adding a format is adding a
-//! crate (and the one line in the binary that links it in). The registry never hands out the
-//! formats in `inventory`'s order, which is unspecified: lists are sorted by name.
+//! crate (and one line in the binary that links it in). Formats found at run time (an executable
+//! `confab-format-NAME` on `PATH`, see `confab-format-external`) join through [`register`]. The
+//! registry never hands out formats in `inventory`'s order, which is unspecified: lists are sorted
+//! by name, and a built-in format keeps its name against any format registered later.
 //!
-//! Decoders do not produce a [`Checkpoint`](crate::Checkpoint) themselves. They turn bytes into a
-//! [`serde_json::Value`], and [`crate::read_checkpoint`] runs the same schema and consistency
-//! checks on it whatever the format was, so no format can let an invalid session into a store.
+//! # Two kinds of decoders
+//!
+//! A decoder returns [`Decoded`]: either the checkpoint's JSON data model ([`Decoded::Document`],
+//! what JSON, YAML and external plugins read), or a typed checkpoint a converter built from another
+//! tool's file, with notes on what it could not carry over ([`Decoded::Converted`]). Either way the
+//! pipeline ([`crate::pipeline`]) checks the result against the schema before anybody may store
+//! it, so no format can let an invalid session into a store.
+//!
+//! # Choosing a decoder
+//!
+//! [`detect`] is the one rule, used by `import` and `validate` alike when no `--format` is given:
+//!
+//! 1. a file whose extension belongs to a format that cannot decode (a `.md` report) is that
+//!    format's, and is refused as a report rather than guessed at;
+//! 2. a decoder *sure* of the content ([`Sniff::Yes`]) wins, preferring one that claims the
+//!    extension;
+//! 3. else the decoder of the extension;
+//! 4. else a decoder that *could* read the content ([`Sniff::Maybe`]), preferring the first name.
+//!
+//! Content beats extension because extensions are shared: `.jsonl` is both Claude Code's and
+//! Codex's, `.json` is Atmos's, OpenAI's and Gemini's.
 
 use std::io;
+use std::sync::RwLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
@@ -26,82 +53,68 @@ use crate::checkpoint::Checkpoint;
 use crate::error::{DecodeError, EncodeError};
 use crate::location::Location;
 
-/// A checkpoint file format: JSON, YAML, a Markdown report, another tool's transcripts, ...
+/// A checkpoint file format: its identity, and the capabilities it has.
 ///
-/// A format may encode, decode or both; the defaults of the optional methods say "not supported".
+/// Implemented by [`declare_format!`] for the formats of this workspace; by hand only for formats
+/// whose identity is known at run time (external plugins).
 pub trait CheckpointFormat: Send + Sync + 'static {
     /// The name users pass to `--format`, lowercase (`json`, `yaml`, `markdown`).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
 
     /// Other names `--format` accepts for this format (`yml` for `yaml`).
-    fn aliases(&self) -> &'static [&'static str] {
+    fn aliases(&self) -> &[&str] {
         &[]
     }
 
     /// File extensions, lowercase and without the dot, the first being the one to write.
-    fn extensions(&self) -> &'static [&'static str];
+    fn extensions(&self) -> &[&str];
 
     /// One line for `confab formats`.
-    fn description(&self) -> &'static str;
+    fn description(&self) -> &str;
 
-    /// Whether [`EncodeOptions::template`] means anything to this format (report formats).
-    fn uses_templates(&self) -> bool {
-        false
+    /// Where the format comes from: compiled in, or a program found at run time.
+    fn origin(&self) -> Origin {
+        Origin::BuiltIn
     }
 
-    /// Whether [`CheckpointFormat::encode`] is supported.
-    fn can_encode(&self) -> bool;
-
-    /// Whether [`CheckpointFormat::decode`] is supported.
-    fn can_decode(&self) -> bool;
-
-    /// Writes `checkpoint` to `out`.
-    fn encode(
-        &self,
-        checkpoint: &Checkpoint,
-        options: &EncodeOptions,
-        out: &mut dyn io::Write,
-    ) -> Result<(), EncodeError> {
-        let _ = (checkpoint, options, out);
-        Err(EncodeError::Unsupported {
-            format: self.name(),
-        })
+    /// The format's decoder, if it reads checkpoints.
+    fn decoder(&self) -> Option<&dyn Decode> {
+        None
     }
 
-    /// Parses `bytes` into the checkpoint's JSON data model, to be checked by the pipeline.
+    /// The format's encoder, if it writes checkpoints.
+    fn encoder(&self) -> Option<&dyn Encode> {
+        None
+    }
+}
+
+/// Where a format comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A crate linked into this program.
+    BuiltIn,
+    /// An executable found at run time, speaking the external format protocol.
+    External {
+        /// The executable.
+        path: Utf8PathBuf,
+    },
+}
+
+/// Reading checkpoints: the capability `import` and `validate` need.
+pub trait Decode: Send + Sync {
+    /// Reads `bytes`.
+    ///
+    /// A decoder of checkpoint documents may hand each element of the top-level `messages` array
+    /// to `sink` as soon as it is parsed and return the rest with `messages` empty: this keeps
+    /// memory at the size of one message for a checkpoint of any size. Messages it leaves in the
+    /// document are checked just the same. Converters ignore `sink`.
     ///
     /// Syntax errors carry the line and column where the format knows them.
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
-        let _ = bytes;
-        Err(DecodeError::new(format!(
-            "the {} format is for reports and cannot be imported",
-            self.name()
-        )))
-    }
-
-    /// Decodes `bytes` like [`CheckpointFormat::decode`], but hands each element of the top-level
-    /// `messages` array to `sink` as soon as it is parsed, and returns the rest of the document
-    /// with `messages` left as an empty array.
-    ///
-    /// This keeps memory at the size of one message for any size of checkpoint. The default
-    /// decodes the whole document first, which is right for small inputs; formats that can
-    /// stream (JSON does) override it.
-    fn decode_streaming(
-        &self,
-        bytes: &[u8],
-        sink: &mut dyn MessageSink,
-    ) -> Result<Value, DecodeError> {
-        let mut value = self.decode(bytes)?;
-        if let Some(Value::Array(messages)) = value.get_mut("messages") {
-            for (index, message) in std::mem::take(messages).into_iter().enumerate() {
-                sink.message(index, message);
-            }
-        }
-        Ok(value)
-    }
+    fn decode(&self, bytes: &[u8], sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError>;
 
     /// Finds where the value at the JSON `pointer` starts in `bytes`, which this format decoded
-    /// without error. Used only to point at problems, so it may be slow; `None` if unknown.
+    /// as a [`Decoded::Document`] without error. Used only to point at problems, so it may be
+    /// slow; `None` if unknown.
     fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
         let _ = (bytes, pointer);
         None
@@ -114,10 +127,56 @@ pub trait CheckpointFormat: Send + Sync + 'static {
     }
 }
 
-/// Receives the messages of a checkpoint one at a time, in order, while it is decoded.
+/// Writing checkpoints: the capability `export` needs.
+pub trait Encode: Send + Sync {
+    /// Writes `checkpoint` to `out`.
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        options: &EncodeOptions,
+        out: &mut dyn io::Write,
+    ) -> Result<(), EncodeError>;
+
+    /// Whether [`EncodeOptions::template`] means anything to this format (report formats).
+    fn uses_templates(&self) -> bool {
+        false
+    }
+}
+
+/// What a decoder read.
+#[derive(Debug)]
+pub enum Decoded {
+    /// A checkpoint document in the checkpoint's JSON data model, as JSON and YAML files hold it.
+    /// Messages may have been handed to the [`MessageSink`] already.
+    Document(Value),
+    /// A checkpoint a converter built from another tool's file (boxed: a checkpoint's envelope
+    /// is large beside a `Value`).
+    Converted(Box<DecodeOutcome>),
+}
+
+/// A checkpoint converted from another tool's file, and what the conversion could not carry over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeOutcome {
+    /// The session, as far as the source could tell it.
+    pub checkpoint: Checkpoint,
+    /// What could not be mapped, in words (`import` prints each as a `note:` line).
+    pub notes: Vec<String>,
+}
+
+/// Receives the messages of a checkpoint document one at a time, in order, while it is decoded.
 pub trait MessageSink {
     /// Message number `index` (from 0), as decoded, not yet checked.
     fn message(&mut self, index: usize, message: Value);
+}
+
+/// A sink that keeps every message, in order, for callers that want the whole document.
+#[derive(Debug, Default)]
+pub struct CollectMessages(pub Vec<Value>);
+
+impl MessageSink for CollectMessages {
+    fn message(&mut self, _index: usize, message: Value) {
+        self.0.push(message);
+    }
 }
 
 /// A format's guess at whether content is written in it; the registry picks the surest.
@@ -138,7 +197,7 @@ pub struct EncodeOptions {
     /// The template file to render with, for formats that [use templates]; `None` for the
     /// format's built-in default.
     ///
-    /// [use templates]: CheckpointFormat::uses_templates
+    /// [use templates]: Encode::uses_templates
     pub template: Option<Utf8PathBuf>,
     /// A folder whose templates are available to the template as partials (`{{> name}}`).
     pub template_dir: Option<Utf8PathBuf>,
@@ -151,7 +210,61 @@ impl EncodeOptions {
     }
 }
 
-/// A format's entry in the registry, created by the format crate's `inventory::submit!`.
+/// A format with its decoder: what [`detect`] and [`decoder_named`] hand out.
+#[derive(Clone, Copy)]
+pub struct Decoder {
+    /// The format.
+    pub format: &'static dyn CheckpointFormat,
+    /// Its decoder.
+    pub decode: &'static dyn Decode,
+}
+
+impl Decoder {
+    /// `format`'s decoder, if it has one.
+    pub fn of(format: &'static dyn CheckpointFormat) -> Option<Decoder> {
+        format.decoder().map(|decode| Decoder { format, decode })
+    }
+
+    /// The format's name.
+    pub fn name(&self) -> &'static str {
+        self.format.name()
+    }
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Decoder").field(&self.format.name()).finish()
+    }
+}
+
+/// A format with its encoder.
+#[derive(Clone, Copy)]
+pub struct Encoder {
+    /// The format.
+    pub format: &'static dyn CheckpointFormat,
+    /// Its encoder.
+    pub encode: &'static dyn Encode,
+}
+
+impl Encoder {
+    /// `format`'s encoder, if it has one.
+    pub fn of(format: &'static dyn CheckpointFormat) -> Option<Encoder> {
+        format.encoder().map(|encode| Encoder { format, encode })
+    }
+
+    /// The format's name.
+    pub fn name(&self) -> &'static str {
+        self.format.name()
+    }
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Encoder").field(&self.format.name()).finish()
+    }
+}
+
+/// A format's entry in the registry, created by [`declare_format!`]'s `inventory::submit!`.
 pub struct FormatRegistration {
     format: &'static dyn CheckpointFormat,
 }
@@ -165,6 +278,36 @@ impl FormatRegistration {
 
 inventory::collect!(FormatRegistration);
 
+/// Formats registered at run time, after the built-in ones.
+static RUNTIME: RwLock<Vec<&'static dyn CheckpointFormat>> = RwLock::new(Vec::new());
+
+/// Why [`register`] refused a format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a format named {name:?} exists already")]
+pub struct NameTaken {
+    /// The name, or the alias, that clashed.
+    pub name: String,
+}
+
+/// Adds a format found at run time. Refused when its name or an alias is already a format's
+/// name or alias: a program on `PATH` must not take over `json`.
+pub fn register(format: &'static dyn CheckpointFormat) -> Result<(), NameTaken> {
+    let known = formats();
+    let names = std::iter::once(format.name()).chain(format.aliases().iter().copied());
+    for name in names {
+        if known.iter().any(|existing| answers_to(*existing, name)) {
+            return Err(NameTaken {
+                name: name.to_owned(),
+            });
+        }
+    }
+    RUNTIME
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(format);
+    Ok(())
+}
+
 /// Every registered format, sorted by name.
 pub fn formats() -> Vec<&'static dyn CheckpointFormat> {
     let mut formats: Vec<&'static dyn CheckpointFormat> = inventory::iter::<FormatRegistration>
@@ -173,24 +316,34 @@ pub fn formats() -> Vec<&'static dyn CheckpointFormat> {
         .collect();
     formats.sort_by_key(|format| format.name());
     formats.dedup_by_key(|format| format.name());
+    let runtime = RUNTIME
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    formats.extend(runtime.iter().copied());
+    formats.sort_by_key(|format| format.name());
     formats
 }
 
-/// The format called `name` or one of its aliases, ignoring case.
-pub fn format_by_name(name: &str) -> Option<&'static dyn CheckpointFormat> {
-    formats().into_iter().find(|format| {
-        format.name().eq_ignore_ascii_case(name)
-            || format
-                .aliases()
-                .iter()
-                .any(|alias| alias.eq_ignore_ascii_case(name))
-    })
+/// Every format that decodes, sorted by name.
+pub fn decoders() -> Vec<Decoder> {
+    formats().into_iter().filter_map(Decoder::of).collect()
 }
 
-/// The format whose extensions include `path`'s extension, ignoring case.
-pub fn format_for_path(path: &Utf8Path) -> Option<&'static dyn CheckpointFormat> {
-    let extension = path.extension()?;
-    formats().into_iter().find(|format| {
+/// Every format that encodes, sorted by name.
+pub fn encoders() -> Vec<Encoder> {
+    formats().into_iter().filter_map(Encoder::of).collect()
+}
+
+fn answers_to(format: &dyn CheckpointFormat, name: &str) -> bool {
+    format.name().eq_ignore_ascii_case(name)
+        || format
+            .aliases()
+            .iter()
+            .any(|alias| alias.eq_ignore_ascii_case(name))
+}
+
+fn claims_extension(format: &dyn CheckpointFormat, path: &Utf8Path) -> bool {
+    path.extension().is_some_and(|extension| {
         format
             .extensions()
             .iter()
@@ -198,77 +351,76 @@ pub fn format_for_path(path: &Utf8Path) -> Option<&'static dyn CheckpointFormat>
     })
 }
 
-/// The format to decode `bytes` with, when no format was named: a format sure of the content
-/// (`Sniff::Yes`) wins, preferring one that claims the path's extension; else the format of the
-/// extension; else a format that could read the content (`Sniff::Maybe`).
-///
-/// Content beats extension because extensions are shared: `.jsonl` is both Claude Code's and
-/// Codex's, `.json` is Atmos's, OpenAI's and Gemini's.
-pub fn choose_decoder(
-    path: Option<&Utf8Path>,
-    bytes: &[u8],
-) -> Option<&'static dyn CheckpointFormat> {
-    let decoders: Vec<&'static dyn CheckpointFormat> = formats()
+/// The format called `name` or one of its aliases, ignoring case.
+pub fn format_by_name(name: &str) -> Option<&'static dyn CheckpointFormat> {
+    formats()
         .into_iter()
-        .filter(|format| format.can_decode())
-        .collect();
-    let claims_extension = |format: &&'static dyn CheckpointFormat| {
-        path.and_then(Utf8Path::extension).is_some_and(|extension| {
-            format
-                .extensions()
-                .iter()
-                .any(|known| known.eq_ignore_ascii_case(extension))
-        })
-    };
-    let sniffs: Vec<(Sniff, &'static dyn CheckpointFormat)> = decoders
-        .iter()
-        .map(|format| (format.sniff(bytes), *format))
-        .collect();
-    let sure: Vec<&'static dyn CheckpointFormat> = sniffs
-        .iter()
-        .filter(|(sniff, _)| *sniff == Sniff::Yes)
-        .map(|(_, format)| *format)
-        .collect();
-    if let Some(format) = sure
-        .iter()
-        .find(|format| claims_extension(format))
-        .or(sure.first())
-    {
-        return Some(*format);
+        .find(|format| answers_to(*format, name))
+}
+
+/// The format whose extensions include `path`'s extension, ignoring case. Where formats share an
+/// extension, the first by name.
+pub fn format_for_path(path: &Utf8Path) -> Option<&'static dyn CheckpointFormat> {
+    formats()
+        .into_iter()
+        .find(|format| claims_extension(*format, path))
+}
+
+/// What [`detect`] decided about some input.
+#[derive(Debug, Clone, Copy)]
+pub enum Detection {
+    /// Decode it with this.
+    Decoder(Decoder),
+    /// Its extension is a report format's, which cannot be read back (`report.md`).
+    Report(&'static dyn CheckpointFormat),
+    /// No format recognises it.
+    Unknown,
+}
+
+impl std::fmt::Debug for dyn CheckpointFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
-    if let Some(format) = decoders.iter().find(|format| claims_extension(format)) {
-        return Some(*format);
+}
+
+/// The one detection rule (see the module documentation): which decoder reads `bytes`, whose
+/// file is `path` when there is one, when no format was named.
+pub fn detect(path: Option<&Utf8Path>, bytes: &[u8]) -> Detection {
+    let by_extension = path.and_then(format_for_path);
+    if let Some(format) = by_extension
+        && format.decoder().is_none()
+    {
+        return Detection::Report(format);
+    }
+    let decoders = decoders();
+    let claims =
+        |decoder: &Decoder| path.is_some_and(|path| claims_extension(decoder.format, path));
+    let sniffs: Vec<(Sniff, Decoder)> = decoders
+        .iter()
+        .map(|decoder| (decoder.decode.sniff(bytes), *decoder))
+        .collect();
+    let sure = || sniffs.iter().filter(|(sniff, _)| *sniff == Sniff::Yes);
+    if let Some((_, decoder)) = sure()
+        .find(|(_, decoder)| claims(decoder))
+        .or(sure().next())
+    {
+        return Detection::Decoder(*decoder);
+    }
+    if let Some(decoder) = decoders.iter().find(|decoder| claims(decoder)) {
+        return Detection::Decoder(*decoder);
     }
     sniffs
         .iter()
         .find(|(sniff, _)| *sniff == Sniff::Maybe)
-        .map(|(_, format)| *format)
-}
-
-/// The decoding format surest that `bytes` are written in it, if any is.
-pub fn detect_format(bytes: &[u8]) -> Option<&'static dyn CheckpointFormat> {
-    formats()
-        .into_iter()
-        .filter(|format| format.can_decode())
-        .map(|format| (format.sniff(bytes), format))
-        .filter(|(sniff, _)| *sniff != Sniff::No)
-        // `max_by_key` keeps the last maximum; iterate in reverse so ties go to the first name.
-        .rev()
-        .max_by_key(|(sniff, _)| *sniff)
-        .map(|(_, format)| format)
-}
-
-/// `name (ext, ext)` for each format that can `encode` (or decode), for error messages and hints.
-pub fn describe_formats(encoding: bool) -> String {
-    formats()
-        .into_iter()
-        .filter(|format| {
-            if encoding {
-                format.can_encode()
-            } else {
-                format.can_decode()
-            }
+        .map_or(Detection::Unknown, |(_, decoder)| {
+            Detection::Decoder(*decoder)
         })
+}
+
+/// `name (.ext, .ext)` for each of `formats`, for error messages and hints.
+pub fn describe<'a>(formats: impl IntoIterator<Item = &'a dyn CheckpointFormat>) -> String {
+    formats
+        .into_iter()
         .map(|format| {
             let extensions: Vec<String> = format
                 .extensions()
@@ -281,31 +433,110 @@ pub fn describe_formats(encoding: bool) -> String {
         .join(", ")
 }
 
+/// [`describe`] of every format that decodes.
+pub fn describe_decoders() -> String {
+    describe(decoders().iter().map(|decoder| decoder.format))
+}
+
+/// [`describe`] of every format that encodes.
+pub fn describe_encoders() -> String {
+    describe(encoders().iter().map(|encoder| encoder.format))
+}
+
+/// Declares a format crate's format: its identity, its `static FORMAT`, and its registration.
+///
+/// ```ignore
+/// confab_core::declare_format! {
+///     /// The JSON checkpoint format.
+///     JsonFormat {
+///         name: "json",
+///         aliases: ["jsn"],           // optional
+///         extensions: ["json"],
+///         description: "JSON checkpoint, as `atmos ai sessions export` writes it",
+///         capabilities: [decode, encode],
+///     }
+/// }
+/// impl confab_core::Decode for JsonFormat { /* ... */ }
+/// impl confab_core::Encode for JsonFormat { /* ... */ }
+/// ```
+///
+/// `capabilities` lists `decode`, `encode` or both, and the crate implements [`Decode`] and
+/// [`Encode`] for the type accordingly (the compiler checks it). The binary that ships the format
+/// refers to `FORMAT` once, which keeps the linker from dropping the registration.
+#[macro_export]
+macro_rules! declare_format {
+    (
+        $(#[$meta:meta])*
+        $ty:ident {
+            name: $name:expr,
+            $(aliases: [$($alias:expr),* $(,)?],)?
+            extensions: [$($extension:expr),+ $(,)?],
+            description: $description:expr,
+            capabilities: [$($capability:ident),+ $(,)?] $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $ty;
+
+        /// The registered instance; the binary refers to it so that the linker keeps the
+        /// registration.
+        pub static FORMAT: $ty = $ty;
+
+        $crate::inventory::submit! { $crate::FormatRegistration::new(&FORMAT) }
+
+        impl $crate::CheckpointFormat for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+            fn aliases(&self) -> &[&str] {
+                &[$($($alias),*)?]
+            }
+            fn extensions(&self) -> &[&str] {
+                &[$($extension),+]
+            }
+            fn description(&self) -> &str {
+                $description
+            }
+            $($crate::declare_format!(@capability $capability);)+
+        }
+    };
+    (@capability decode) => {
+        fn decoder(&self) -> ::core::option::Option<&dyn $crate::Decode> {
+            ::core::option::Option::Some(self)
+        }
+    };
+    (@capability encode) => {
+        fn encoder(&self) -> ::core::option::Option<&dyn $crate::Encode> {
+            ::core::option::Option::Some(self)
+        }
+    };
+}
+
 #[cfg(test)]
+// The test formats are declared as format crates declare theirs, `pub` included.
+#[allow(unreachable_pub)]
 mod tests {
     use super::*;
 
-    /// A format that exists only in this test binary, registered the way every format crate is.
-    struct ProbeFormat;
+    crate::declare_format! {
+        /// A format that exists only in this test binary, declared the way every format crate is.
+        ProbeFormat {
+            name: "probe",
+            aliases: ["prb"],
+            extensions: ["probe", "prb"],
+            description: "test format",
+            capabilities: [decode],
+        }
+    }
 
-    impl CheckpointFormat for ProbeFormat {
-        fn name(&self) -> &'static str {
-            "probe"
-        }
-        fn aliases(&self) -> &'static [&'static str] {
-            &["prb"]
-        }
-        fn extensions(&self) -> &'static [&'static str] {
-            &["probe", "prb"]
-        }
-        fn description(&self) -> &'static str {
-            "test format"
-        }
-        fn can_encode(&self) -> bool {
-            false
-        }
-        fn can_decode(&self) -> bool {
-            true
+    impl Decode for ProbeFormat {
+        fn decode(
+            &self,
+            _bytes: &[u8],
+            _sink: &mut dyn MessageSink,
+        ) -> Result<Decoded, DecodeError> {
+            Err(DecodeError::new("probe decodes nothing"))
         }
         fn sniff(&self, bytes: &[u8]) -> Sniff {
             if bytes.starts_with(b"PROBE") {
@@ -316,8 +547,32 @@ mod tests {
         }
     }
 
-    static PROBE: ProbeFormat = ProbeFormat;
-    inventory::submit! { FormatRegistration::new(&PROBE) }
+    mod report {
+        use super::*;
+
+        crate::declare_format! {
+            /// A report-only test format.
+            ReportProbe {
+                name: "reportprobe",
+                extensions: ["rprobe"],
+                description: "test report",
+                capabilities: [encode],
+            }
+        }
+
+        impl Encode for ReportProbe {
+            fn encode(
+                &self,
+                _checkpoint: &Checkpoint,
+                _options: &EncodeOptions,
+                out: &mut dyn io::Write,
+            ) -> Result<(), EncodeError> {
+                out.write_all(b"report")?;
+                Ok(())
+            }
+        }
+    }
+    use report::ReportProbe;
 
     #[test]
     fn registry_finds_formats_by_name_alias_and_extension_ignoring_case() {
@@ -330,37 +585,66 @@ mod tests {
     }
 
     #[test]
-    fn detection_uses_sniffing() {
-        assert_eq!(detect_format(b"PROBE 1").map(|f| f.name()), Some("probe"));
-        assert!(detect_format(b"something else").is_none());
+    fn capabilities_are_what_the_format_implements() {
+        assert!(FORMAT.decoder().is_some());
+        assert!(FORMAT.encoder().is_none());
+        assert!(ReportProbe.decoder().is_none());
+        assert!(ReportProbe.encoder().is_some());
+        assert_eq!(describe_decoders(), "probe (.probe, .prb)");
+        assert_eq!(describe_encoders(), "reportprobe (.rprobe)");
+    }
+
+    fn detected(path: Option<&str>, bytes: &[u8]) -> String {
+        match detect(path.map(Utf8Path::new), bytes) {
+            Detection::Decoder(decoder) => decoder.name().to_owned(),
+            Detection::Report(format) => format!("report {}", format.name()),
+            Detection::Unknown => "unknown".to_owned(),
+        }
     }
 
     #[test]
-    fn content_beats_a_shared_extension() {
+    fn content_beats_a_shared_extension_and_the_extension_decides_otherwise() {
         // PROBE content in a .json file: no other registered format is sure of it.
-        let chosen = choose_decoder(Some(Utf8Path::new("x.json")), b"PROBE 1").map(|f| f.name());
-        assert_eq!(chosen, Some("probe"));
-        let chosen =
-            choose_decoder(Some(Utf8Path::new("x.prb")), b"nothing known").map(|f| f.name());
+        assert_eq!(detected(Some("x.json"), b"PROBE 1"), "probe");
+        assert_eq!(detected(None, b"PROBE 1"), "probe");
         assert_eq!(
-            chosen,
-            Some("probe"),
+            detected(Some("x.prb"), b"nothing known"),
+            "probe",
             "the extension decides when no content is recognised"
         );
-        assert!(choose_decoder(None, b"nothing known").is_none());
+        assert_eq!(detected(None, b"nothing known"), "unknown");
     }
 
     #[test]
-    fn unsupported_operations_say_so() {
-        let error = PROBE
-            .encode(
-                &crate::test_support::checkpoint(),
-                &EncodeOptions::new(),
-                &mut Vec::new(),
-            )
-            .expect_err("probe cannot encode");
-        assert!(error.to_string().contains("probe"), "{error}");
-        assert_eq!(describe_formats(false), "probe (.probe, .prb)");
-        assert_eq!(describe_formats(true), "");
+    fn a_report_extension_is_refused_before_content_is_guessed() {
+        assert_eq!(detected(Some("x.rprobe"), b"PROBE 1"), "report reportprobe");
+    }
+
+    #[test]
+    fn runtime_formats_cannot_take_a_registered_name() {
+        struct Late(&'static str);
+        impl CheckpointFormat for Late {
+            fn name(&self) -> &str {
+                self.0
+            }
+            fn extensions(&self) -> &[&str] {
+                &["late"]
+            }
+            fn description(&self) -> &str {
+                "late"
+            }
+        }
+        static CLASH: Late = Late("PRB");
+        assert_eq!(
+            register(&CLASH),
+            Err(NameTaken {
+                name: "PRB".to_owned()
+            })
+        );
+        static FRESH: Late = Late("late");
+        assert_eq!(register(&FRESH), Ok(()));
+        assert_eq!(format_by_name("late").map(|f| f.name()), Some("late"));
+        let names: Vec<&str> = formats().iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["late", "probe", "reportprobe"], "sorted by name");
     }
 }

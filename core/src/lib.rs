@@ -5,8 +5,10 @@
 //!
 //! - [`checkpoint`]: the [`Checkpoint`] model, file-compatible with Atmos's `atmos ai sessions`
 //!   checkpoints (version `"1.0"`), plus optional confab extensions.
-//! - [`format`]: the [`CheckpointFormat`] trait that every format crate implements and registers
-//!   with `inventory::submit!`, and the registry that finds formats by name, extension or content.
+//! - [`format`]: what a format is ([`CheckpointFormat`], declared by each format crate with
+//!   [`declare_format!`]), its capabilities ([`Decode`], [`Encode`]), and the registry that finds
+//!   formats by name, extension or content.
+//! - [`transcript`]: what the converters of other tools' transcripts share.
 //! - [`schema`] and [`pipeline`]: the JSON Schema in `schemas/` and the one path from bytes to a
 //!   checked [`Checkpoint`] that both `import` and `validate` use.
 //! - [`session`] and [`store`]: a [`Session`] as a store keeps it, and the [`SessionStore`] trait
@@ -16,7 +18,6 @@
 //! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
 
 pub mod checkpoint;
-pub mod convert;
 pub mod error;
 pub mod format;
 pub mod location;
@@ -24,6 +25,7 @@ pub mod pipeline;
 pub mod schema;
 pub mod session;
 pub mod store;
+pub mod transcript;
 
 #[cfg(test)]
 mod test_support;
@@ -34,11 +36,12 @@ pub use checkpoint::{
 };
 pub use error::{DecodeError, EncodeError, InvalidCheckpoint, Problem};
 pub use format::{
-    CheckpointFormat, EncodeOptions, FormatRegistration, MessageSink, Sniff, choose_decoder,
-    detect_format, format_by_name, format_for_path, formats,
+    CheckpointFormat, CollectMessages, Decode, DecodeOutcome, Decoded, Decoder, Detection, Encode,
+    EncodeOptions, Encoder, FormatRegistration, MessageSink, Origin, Sniff, decoders, detect,
+    encoders, format_by_name, format_for_path, formats, register,
 };
 pub use location::Location;
-pub use pipeline::{CheckSummary, check_checkpoint, read_checkpoint};
+pub use pipeline::{CheckSummary, Imported, check_checkpoint, problems_of, read_checkpoint};
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
 pub use store::{
     HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, SearchHit, SearchQuery, SessionStore,

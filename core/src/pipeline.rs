@@ -1,32 +1,44 @@
 //! The import pipeline: the one path every checkpoint takes from bytes to a typed [`Checkpoint`].
 //!
 //! ```text
-//!            ┌─ each message ─▶ message schema ─▶ Message ─┐
-//! bytes ─ format.decode_streaming                          ├─▶ consistency ─▶ Checkpoint
-//!            └─ the rest ─▶ version ─▶ envelope schema ────┘
+//!                   ┌─ Document: each message ─▶ message schema ─▶ Message ─┐
+//! bytes ─ decode ───┤            the rest ─▶ version ─▶ envelope schema ───┼─▶ consistency ─▶ Imported
+//!                   └─ Converted: the typed checkpoint, seen as the schema sees it ─┘
 //! ```
 //!
-//! Messages are checked as the decoder produces them, so a checkpoint of any size needs memory
-//! for one message at a time (plus, for import, the typed messages kept). Each step reports *all*
-//! it finds, never just the first problem, and every problem is then located in the source
-//! (`line:column`) by the format that decoded it. `import` and `validate` both run this pipeline,
-//! so a file that validates is a file that imports: there is no second, laxer path into a store.
+//! Messages of a document are checked as the decoder produces them, so a checkpoint of any size
+//! needs memory for one message at a time (plus, for import, the typed messages kept). A
+//! converter's typed checkpoint is checked in its JSON form, the same rules, and kept as it is:
+//! nothing is parsed back. Each step reports *all* it finds, never just the first problem, and
+//! every problem of a document is then located in the source (`line:column`) by the format that
+//! decoded it. `import` and `validate` both run this pipeline, so a file that validates is a file
+//! that imports, and `export` runs [`problems_of`] on what it writes, so a file confab writes is
+//! a file confab reads: there is no second, laxer path into a store.
 
 use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, Message, Role, SUPPORTED_VERSIONS};
 use crate::error::{InvalidCheckpoint, Problem};
-use crate::format::{CheckpointFormat, MessageSink};
+use crate::format::{Decode, DecodeOutcome, Decoded, MessageSink};
 use crate::schema::{MIN_MESSAGES, envelope_problems, message_problems, too_few_messages};
 
-/// Decodes `bytes` with `format`, checks them and returns the checkpoint; `source_name` names
+/// A checked checkpoint, and the notes of the converter that built it (none for documents).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The checkpoint, valid against the schema.
+    pub checkpoint: Checkpoint,
+    /// What a converter could not carry over from the source file.
+    pub notes: Vec<String>,
+}
+
+/// Decodes `bytes` with `decoder`, checks them and returns the checkpoint; `source_name` names
 /// the file in errors.
 pub fn read_checkpoint(
     source_name: &str,
     bytes: &[u8],
-    format: &dyn CheckpointFormat,
-) -> Result<Checkpoint, InvalidCheckpoint> {
-    run(source_name, bytes, format, Keep::Messages).map(|(checkpoint, _)| checkpoint)
+    decoder: &dyn Decode,
+) -> Result<Imported, InvalidCheckpoint> {
+    run(source_name, bytes, decoder, Keep::Messages).map(|(imported, _)| imported)
 }
 
 /// What [`check_checkpoint`] found in a valid file.
@@ -42,10 +54,10 @@ pub struct CheckSummary {
 pub fn check_checkpoint(
     source_name: &str,
     bytes: &[u8],
-    format: &dyn CheckpointFormat,
+    decoder: &dyn Decode,
 ) -> Result<CheckSummary, InvalidCheckpoint> {
-    run(source_name, bytes, format, Keep::Nothing).map(|(checkpoint, count)| CheckSummary {
-        session_name: checkpoint.session.name,
+    run(source_name, bytes, decoder, Keep::Nothing).map(|(imported, count)| CheckSummary {
+        session_name: imported.checkpoint.session.name,
         message_count: count,
     })
 }
@@ -53,12 +65,17 @@ pub fn check_checkpoint(
 /// Checks a document already decoded into a `Value`; the problems carry no locations.
 pub fn check_value(mut value: Value) -> Result<Checkpoint, Vec<Problem>> {
     let mut checker = MessageChecker::new(Keep::Messages);
-    if let Some(Value::Array(messages)) = value.get_mut("messages") {
-        for (index, message) in std::mem::take(messages).into_iter().enumerate() {
-            checker.message(index, message);
-        }
+    checker.take_messages_of(&mut value);
+    finish_document(value, checker).map(|(checkpoint, _)| checkpoint)
+}
+
+/// Everything [`read_checkpoint`] would find wrong with `checkpoint`, were it written to a file
+/// and read back: `export` asks before it writes a file meant to be imported.
+pub fn problems_of(checkpoint: &Checkpoint) -> Vec<Problem> {
+    match check_typed(checkpoint) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
     }
-    finish(value, checker).map(|(checkpoint, _)| checkpoint)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,28 +87,74 @@ enum Keep {
 fn run(
     source_name: &str,
     bytes: &[u8],
-    format: &dyn CheckpointFormat,
+    decoder: &dyn Decode,
     keep: Keep,
-) -> Result<(Checkpoint, usize), InvalidCheckpoint> {
+) -> Result<(Imported, usize), InvalidCheckpoint> {
     let invalid = |problems: Vec<Problem>| InvalidCheckpoint {
         source_name: source_name.to_owned(),
         problems,
     };
     let mut checker = MessageChecker::new(keep);
-    let envelope = format
-        .decode_streaming(bytes, &mut checker)
-        .map_err(|error| {
-            let mut problem = Problem::new("", "syntax", error.message);
-            problem.location = error.location;
-            invalid(vec![problem])
-        })?;
-    finish(envelope, checker).map_err(|mut problems| {
-        for problem in &mut problems {
-            problem.location = format.locate(bytes, &problem.pointer);
+    let decoded = decoder.decode(bytes, &mut checker).map_err(|error| {
+        let mut problem = Problem::new("", "syntax", error.message);
+        problem.location = error.location;
+        invalid(vec![problem])
+    })?;
+    match decoded {
+        Decoded::Document(mut envelope) => {
+            checker.take_messages_of(&mut envelope);
+            let (checkpoint, count) =
+                finish_document(envelope, checker).map_err(|mut problems| {
+                    for problem in &mut problems {
+                        problem.location = decoder.locate(bytes, &problem.pointer);
+                    }
+                    // File order; problems the format could not place keep their order, after the
+                    // others.
+                    problems.sort_by_key(|problem| (problem.location.is_none(), problem.location));
+                    invalid(problems)
+                })?;
+            let imported = Imported {
+                checkpoint,
+                notes: Vec::new(),
+            };
+            Ok((imported, count))
         }
-        // File order; problems the format could not place keep their order, after the others.
-        problems.sort_by_key(|problem| (problem.location.is_none(), problem.location));
-        invalid(problems)
+        Decoded::Converted(outcome) => {
+            let DecodeOutcome { checkpoint, notes } = *outcome;
+            let count = check_typed(&checkpoint).map_err(invalid)?;
+            Ok((Imported { checkpoint, notes }, count))
+        }
+    }
+}
+
+/// Checks a typed checkpoint as the schema sees it: each message, then the envelope.
+fn check_typed(checkpoint: &Checkpoint) -> Result<usize, Vec<Problem>> {
+    let mut checker = MessageChecker::new(Keep::Nothing);
+    for (index, message) in checkpoint.messages.iter().enumerate() {
+        checker.message(index, json_of(message)?);
+    }
+    // The envelope without the messages, which were checked one by one: a copy of everything
+    // else is small, a second copy of the messages would not be.
+    let envelope = Checkpoint {
+        version: checkpoint.version.clone(),
+        exported_at: checkpoint.exported_at,
+        exported_by: checkpoint.exported_by.clone(),
+        session: checkpoint.session.clone(),
+        messages: Vec::new(),
+        context: checkpoint.context.clone(),
+        statistics: checkpoint.statistics,
+    };
+    check_envelope(&json_of(&envelope)?, &checker)?;
+    Ok(checker.count)
+}
+
+fn json_of(value: &impl serde::Serialize) -> Result<Value, Vec<Problem>> {
+    serde_json::to_value(value).map_err(|error| {
+        vec![Problem::new(
+            "",
+            "type",
+            format!("cannot represent the checkpoint: {error}"),
+        )]
     })
 }
 
@@ -114,6 +177,16 @@ impl MessageChecker {
             count: 0,
             users: 0,
             assistants: 0,
+        }
+    }
+
+    /// Checks the messages a decoder left in the document, and empties its array.
+    fn take_messages_of(&mut self, document: &mut Value) {
+        if let Some(Value::Array(messages)) = document.get_mut("messages") {
+            let first = self.count;
+            for (index, message) in std::mem::take(messages).into_iter().enumerate() {
+                self.message(first + index, message);
+            }
         }
     }
 }
@@ -148,29 +221,39 @@ impl MessageSink for MessageChecker {
     }
 }
 
-/// Checks the envelope against the messages seen, and assembles the checkpoint.
-fn finish(envelope: Value, checker: MessageChecker) -> Result<(Checkpoint, usize), Vec<Problem>> {
-    if let Some(problem) = version_problem(&envelope) {
+/// Checks the envelope against the messages seen; every problem found, messages' included.
+fn check_envelope(envelope: &Value, checker: &MessageChecker) -> Result<(), Vec<Problem>> {
+    if let Some(problem) = version_problem(envelope) {
         // A different version has a different shape: the schema's complaints would be noise.
         return Err(vec![problem]);
     }
-    let mut problems = envelope_problems(&envelope);
+    let mut problems = envelope_problems(envelope);
     let is_array = envelope.get("messages").is_some_and(Value::is_array);
     if is_array && checker.count < MIN_MESSAGES {
         problems.push(too_few_messages());
     }
-    problems.extend(checker.problems);
+    problems.extend(checker.problems.iter().cloned());
     if is_array {
         problems.extend(consistency_problems(
-            &envelope,
+            envelope,
             checker.count as u64,
             checker.users,
             checker.assistants,
         ));
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
+}
+
+/// Checks a document's envelope, and assembles the checkpoint from it and the typed messages.
+fn finish_document(
+    envelope: Value,
+    checker: MessageChecker,
+) -> Result<(Checkpoint, usize), Vec<Problem>> {
+    check_envelope(&envelope, &checker)?;
     let mut checkpoint: Checkpoint = serde_json::from_value(envelope).map_err(|error| {
         vec![Problem::new(
             "",

@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    confab_fuzz::decode(&confab_format_json::FORMAT, data);
+    confab_fuzz::decode(confab_core::Decoder::of(&confab_format_json::FORMAT).expect("a decoder"), data);
 });

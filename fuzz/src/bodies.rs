@@ -1,7 +1,9 @@
 // Included as a module both by the fuzz crate and by the main test suite: no crate attributes.
 
 use camino::Utf8Path;
-use confab_core::{CheckpointFormat, MessageSink, Session, SessionStore, validate_session_name};
+use confab_core::{
+    CollectMessages, Decoder, MessageSink, Session, SessionStore, validate_session_name,
+};
 use confab_store_sqlite::SqliteStore;
 
 /// Makes sure the format crates' registrations are linked into the fuzz binary.
@@ -22,17 +24,18 @@ impl MessageSink for Discard {
     }
 }
 
-/// One decoder on arbitrary bytes: decoding (whole and streamed), sniffing and locating must
-/// never panic, and the two decodings must agree.
-pub fn decode(format: &dyn CheckpointFormat, data: &[u8]) {
+/// One decoder on arbitrary bytes: decoding (messages kept or dropped), sniffing and locating
+/// must never panic, and the two decodings must agree.
+pub fn decode(decoder: Decoder, data: &[u8]) {
+    let format = decoder.decode;
     let _ = format.sniff(data);
-    let whole = format.decode(data);
-    let streamed = format.decode_streaming(data, &mut Discard);
+    let whole = format.decode(data, &mut CollectMessages::default());
+    let streamed = format.decode(data, &mut Discard);
     assert_eq!(
         whole.is_ok(),
         streamed.is_ok(),
-        "decode and decode_streaming disagree on {}",
-        format.name()
+        "decoding with and without the messages disagree on {}",
+        decoder.name()
     );
     if whole.is_ok() {
         for pointer in [
@@ -51,13 +54,12 @@ pub fn decode(format: &dyn CheckpointFormat, data: &[u8]) {
 /// The whole import pipeline on arbitrary bytes, with every format that decodes: decode,
 /// schema, consistency, and for a valid checkpoint, storing it and reading it back whole.
 pub fn import_pipeline(data: &[u8]) {
-    for format in confab_core::formats()
-        .into_iter()
-        .filter(|format| format.can_decode())
-    {
-        let Ok(checkpoint) = confab_core::read_checkpoint("fuzz", data, format) else {
+    for decoder in confab_core::decoders() {
+        let format = decoder.decode;
+        let Ok(imported) = confab_core::read_checkpoint("fuzz", data, format) else {
             continue;
         };
+        let checkpoint = imported.checkpoint;
         let checked = confab_core::check_checkpoint("fuzz", data, format)
             .expect("validate agrees with import");
         assert_eq!(checked.message_count, checkpoint.messages.len());

@@ -21,7 +21,7 @@ pub(crate) fn run(_args: &FormatsArgs) -> Result<(), CliError> {
                 .iter()
                 .map(|extension| format!(".{extension}"))
                 .collect();
-            let abilities = match (format.can_decode(), format.can_encode()) {
+            let abilities = match (format.decoder().is_some(), format.encoder().is_some()) {
                 (true, true) => "import, export",
                 (true, false) => "import",
                 (false, true) => "export",

@@ -2,10 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use confab_core::{Context, DecodeError, Message, Role, TokenUsage, ToolCall};
+use confab_core::{Context, DecodeError, DecodeOutcome, Message, Role, TokenUsage, ToolCall};
 use serde_json::{Map, Value};
 
-use confab_core::convert::{
+use confab_core::transcript::{
     Envelope, Notes, fnv1a, lines, parse_line, short_id, timestamp, without_bom,
 };
 
@@ -88,7 +88,7 @@ fn block_type(block: &Value) -> Option<&str> {
     block.get("type").and_then(Value::as_str)
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
     let mut events = Vec::new();
     for (number, line) in lines(bytes) {
@@ -199,7 +199,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
         created_at: None,
         updated_at: None,
     };
-    confab_core::convert::checkpoint(crate::NAME, envelope, &messages, notes)
+    confab_core::transcript::checkpoint(crate::NAME, envelope, messages, notes)
 }
 
 /// The string `key` of the last event of type `kind`.

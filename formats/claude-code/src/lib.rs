@@ -55,52 +55,33 @@
 
 mod decode;
 
-use confab_core::{CheckpointFormat, DecodeError, FormatRegistration, Sniff};
+use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
 use serde_json::{Map, Value};
 
-use confab_core::convert::{lines, without_bom};
+use confab_core::transcript::{lines, without_bom};
 
 /// The format's name, as `--format` takes it and `source_format` records it.
 const NAME: &str = "claude-code";
 
-/// How much of the input [`CheckpointFormat::sniff`] looks at.
+/// How much of the input [`Decode::sniff`] looks at.
 const SNIFF_WINDOW: usize = 64 * 1024;
 
-/// How many lines [`CheckpointFormat::sniff`] reads at most.
+/// How many lines [`Decode::sniff`] reads at most.
 const SNIFF_LINES: usize = 50;
 
-/// The Claude Code transcript format.
-#[derive(Debug, Clone, Copy)]
-pub struct ClaudeCodeFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: ClaudeCodeFormat = ClaudeCodeFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
-
-impl CheckpointFormat for ClaudeCodeFormat {
-    fn name(&self) -> &'static str {
-        NAME
+confab_core::declare_format! {
+    /// The Claude Code transcript format.
+    ClaudeCodeFormat {
+        name: NAME,
+        extensions: ["jsonl"],
+        description: "Claude Code session transcript, ~/.claude/projects/*/<session>.jsonl (import only)",
+        capabilities: [decode],
     }
+}
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["jsonl"]
-    }
-
-    fn description(&self) -> &'static str {
-        "Claude Code session transcript, ~/.claude/projects/*/<session>.jsonl (import only)"
-    }
-
-    fn can_encode(&self) -> bool {
-        false
-    }
-
-    fn can_decode(&self) -> bool {
-        true
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
-        decode::decode(bytes)
+impl Decode for ClaudeCodeFormat {
+    fn decode(&self, bytes: &[u8], _sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError> {
+        decode::decode(bytes).map(|outcome| Decoded::Converted(Box::new(outcome)))
     }
 
     fn sniff(&self, bytes: &[u8]) -> Sniff {

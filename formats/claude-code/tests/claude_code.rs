@@ -1,8 +1,32 @@
 //! The Claude Code format against hand-written transcripts.
 
-use confab_core::{Checkpoint, CheckpointFormat, Location, Role, TokenUsage, read_checkpoint};
+use confab_core::{Checkpoint, Decode, Location, Role, TokenUsage, read_checkpoint};
 use confab_format_claude_code::FORMAT;
 use serde_json::json;
+
+/// The decoder alone, without the pipeline's checks.
+fn decode(bytes: &[u8]) -> Result<confab_core::Decoded, confab_core::DecodeError> {
+    FORMAT.decode(bytes, &mut confab_core::CollectMessages::default())
+}
+
+/// What `confab sessions import` stores: the checked checkpoint, with the converter's notes kept
+/// under `session.metadata.import_notes`.
+fn read(name: &str, bytes: &[u8]) -> Result<Checkpoint, confab_core::InvalidCheckpoint> {
+    read_checkpoint(name, bytes, &FORMAT).map(|imported| {
+        let mut checkpoint = imported.checkpoint;
+        let notes = imported
+            .notes
+            .into_iter()
+            .map(serde_json::Value::String)
+            .collect();
+        checkpoint
+            .session
+            .metadata
+            .get_or_insert_default()
+            .insert("import_notes".into(), serde_json::Value::Array(notes));
+        checkpoint
+    })
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -10,8 +34,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn import(name: &str) -> Checkpoint {
-    read_checkpoint(name, &fixture(name), &FORMAT)
-        .unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
+    read(name, &fixture(name)).unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
 }
 
 fn notes(checkpoint: &Checkpoint) -> Vec<String> {
@@ -223,21 +246,18 @@ fn a_broken_chain_falls_back_to_file_order() {
 
 #[test]
 fn malformed_lines_are_named() {
-    let error = FORMAT
-        .decode(&fixture("malformed.jsonl"))
-        .expect_err("malformed");
+    let error = decode(&fixture("malformed.jsonl")).expect_err("malformed");
     assert_eq!(error.location.map(|l| l.line), Some(3), "{error:?}");
     assert!(
         error.message.starts_with("line 3 is not valid JSON: "),
         "{error}"
     );
-    let invalid = read_checkpoint("malformed.jsonl", &fixture("malformed.jsonl"), &FORMAT)
-        .expect_err("malformed");
+    let invalid = read("malformed.jsonl", &fixture("malformed.jsonl")).expect_err("malformed");
     assert!(matches!(
         invalid.problems[0].location,
         Some(Location { line: 3, .. })
     ));
-    let error = FORMAT.decode(b"{}\n[1]\n").expect_err("not an object");
+    let error = decode(b"{}\n[1]\n").expect_err("not an object");
     assert_eq!(error.message, "line 2 is not a JSON object");
 }
 
@@ -248,7 +268,7 @@ fn transcripts_without_messages_are_refused_clearly() {
         "\n\n",
         "{\"type\":\"summary\",\"summary\":\"x\",\"leafUuid\":\"u\"}\n",
     ] {
-        let error = FORMAT.decode(input.as_bytes()).expect_err(input);
+        let error = decode(input.as_bytes()).expect_err(input);
         assert_eq!(
             error.message, "no messages found in the transcript",
             "{input:?}"
@@ -264,7 +284,7 @@ fn events_without_links_keep_file_order() {
         r#"{"type":"assistant","sessionId":"abc","message":{"role":"assistant","content":"two","model":"claude-3-5-haiku-20241022"}}"#,
         "\n"
     );
-    let checkpoint = read_checkpoint("input", input.as_bytes(), &FORMAT).expect("imports");
+    let checkpoint = read("input", input.as_bytes()).expect("imports");
     assert_eq!(roles(&checkpoint), [Role::User, Role::Assistant]);
     assert_eq!(checkpoint.session.name, "claude-code-abc");
     assert_eq!(checkpoint.session.model, "claude-3-5-haiku-20241022");

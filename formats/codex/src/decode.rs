@@ -1,10 +1,10 @@
 //! Codex CLI rollout files (JSON Lines) to the checkpoint document.
 
-use confab_core::{Context, DecodeError, Message, Role, TokenUsage, ToolCall};
+use confab_core::{Context, DecodeError, DecodeOutcome, Message, Role, TokenUsage, ToolCall};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
-use confab_core::convert::{
+use confab_core::transcript::{
     Envelope, Notes, fnv1a, lines, parse_line, short_id, timestamp, without_bom,
 };
 
@@ -20,7 +20,7 @@ const INJECTED_MARKERS: &[&str] = &[
     "<skills_instructions>",
 ];
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
     let mut decoder = Decoder::default();
     for (number, line) in lines(bytes) {
@@ -441,7 +441,7 @@ impl Decoder {
         }
     }
 
-    fn finish(mut self, bytes: &[u8]) -> Result<Value, DecodeError> {
+    fn finish(mut self, bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
         // An assistant message that is only the anchor of nothing (no text, no calls).
         self.messages.retain(|message| {
             message.role != Role::Assistant
@@ -530,7 +530,7 @@ impl Decoder {
             created_at,
             updated_at: self.last_timestamp.filter(|_| !self.messages.is_empty()),
         };
-        confab_core::convert::checkpoint(crate::NAME, envelope, &self.messages, self.notes)
+        confab_core::transcript::checkpoint(crate::NAME, envelope, self.messages, self.notes)
     }
 }
 

@@ -70,15 +70,15 @@
 
 mod decode;
 
-use confab_core::{CheckpointFormat, DecodeError, FormatRegistration, Sniff};
+use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
 use serde_json::{Map, Value};
 
-use confab_core::convert::{lines, without_bom};
+use confab_core::transcript::{lines, without_bom};
 
 /// The format's name, as `--format` takes it and `source_format` records it.
 const NAME: &str = "codex";
 
-/// How much of the input [`CheckpointFormat::sniff`] looks at.
+/// How much of the input [`Decode::sniff`] looks at.
 const SNIFF_WINDOW: usize = 64 * 1024;
 
 /// The record types a wrapped rollout line may have.
@@ -90,38 +90,19 @@ const RECORD_TYPES: &[&str] = &[
     "compacted",
 ];
 
-/// The Codex CLI rollout format.
-#[derive(Debug, Clone, Copy)]
-pub struct CodexFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: CodexFormat = CodexFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
-
-impl CheckpointFormat for CodexFormat {
-    fn name(&self) -> &'static str {
-        NAME
+confab_core::declare_format! {
+    /// The Codex CLI rollout format.
+    CodexFormat {
+        name: NAME,
+        extensions: ["jsonl"],
+        description: "Codex CLI rollout, ~/.codex/sessions/**/rollout-*.jsonl (import only)",
+        capabilities: [decode],
     }
+}
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["jsonl"]
-    }
-
-    fn description(&self) -> &'static str {
-        "Codex CLI rollout, ~/.codex/sessions/**/rollout-*.jsonl (import only)"
-    }
-
-    fn can_encode(&self) -> bool {
-        false
-    }
-
-    fn can_decode(&self) -> bool {
-        true
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
-        decode::decode(bytes)
+impl Decode for CodexFormat {
+    fn decode(&self, bytes: &[u8], _sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError> {
+        decode::decode(bytes).map(|outcome| Decoded::Converted(Box::new(outcome)))
     }
 
     fn sniff(&self, bytes: &[u8]) -> Sniff {

@@ -1,6 +1,6 @@
 //! The Codex format against hand-written rollouts of both shapes.
 
-use confab_core::{Checkpoint, CheckpointFormat, Location, Role, TokenUsage, read_checkpoint};
+use confab_core::{Checkpoint, Decode, Location, Role, TokenUsage, read_checkpoint};
 use confab_format_codex::FORMAT;
 use serde_json::json;
 
@@ -8,14 +8,37 @@ const WRAPPED: &str = "rollout-2026-02-03T09-00-00-wrapped.jsonl";
 const LEGACY: &str = "rollout-2025-08-14T10-02-11-legacy.jsonl";
 const COMPACTED: &str = "rollout-2025-10-12T14-10-16-compacted.jsonl";
 
+/// The decoder alone, without the pipeline's checks.
+fn decode(bytes: &[u8]) -> Result<confab_core::Decoded, confab_core::DecodeError> {
+    FORMAT.decode(bytes, &mut confab_core::CollectMessages::default())
+}
+
+/// What `confab sessions import` stores: the checked checkpoint, with the converter's notes kept
+/// under `session.metadata.import_notes`.
+fn read(name: &str, bytes: &[u8]) -> Result<Checkpoint, confab_core::InvalidCheckpoint> {
+    read_checkpoint(name, bytes, &FORMAT).map(|imported| {
+        let mut checkpoint = imported.checkpoint;
+        let notes = imported
+            .notes
+            .into_iter()
+            .map(serde_json::Value::String)
+            .collect();
+        checkpoint
+            .session
+            .metadata
+            .get_or_insert_default()
+            .insert("import_notes".into(), serde_json::Value::Array(notes));
+        checkpoint
+    })
+}
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
 }
 
 fn import(name: &str) -> Checkpoint {
-    read_checkpoint(name, &fixture(name), &FORMAT)
-        .unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
+    read(name, &fixture(name)).unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
 }
 
 fn assert_notes(checkpoint: &Checkpoint, expected: &[&str]) {
@@ -266,16 +289,13 @@ fn a_compaction_archives_what_came_before() {
 
 #[test]
 fn malformed_lines_are_named() {
-    let error = FORMAT
-        .decode(&fixture("malformed.jsonl"))
-        .expect_err("malformed");
+    let error = decode(&fixture("malformed.jsonl")).expect_err("malformed");
     assert_eq!(error.location.map(|l| l.line), Some(2), "{error:?}");
     assert!(
         error.message.starts_with("line 2 is not valid JSON: "),
         "{error}"
     );
-    let invalid = read_checkpoint("malformed.jsonl", &fixture("malformed.jsonl"), &FORMAT)
-        .expect_err("malformed");
+    let invalid = read("malformed.jsonl", &fixture("malformed.jsonl")).expect_err("malformed");
     assert!(matches!(
         invalid.problems[0].location,
         Some(Location { line: 2, .. })
@@ -291,7 +311,7 @@ fn rollouts_without_messages_are_refused_clearly() {
         "\n"
     );
     for input in ["", "\n", meta_only] {
-        let error = FORMAT.decode(input.as_bytes()).expect_err(input);
+        let error = decode(input.as_bytes()).expect_err(input);
         assert_eq!(
             error.message, "no messages found in the transcript",
             "{input:?}"

@@ -1,14 +1,14 @@
 //! Gemini CLI chat history (`Content[]`) to the checkpoint document.
 
-use confab_core::{Context, DecodeError, Message, Role, ToolCall};
+use confab_core::{Context, DecodeError, DecodeOutcome, Message, Role, ToolCall};
 use serde_json::{Map, Value};
 
-use confab_core::convert::{Envelope, Notes, fnv1a, json_error, without_bom};
+use confab_core::transcript::{Envelope, Notes, fnv1a, json_error, without_bom};
 
 /// The sentence Gemini CLI opens every chat with, in the hidden first user turn.
 const SETUP_MARKER: &str = "We are setting up the context for our chat.";
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
     let document: Value = serde_json::from_slice(bytes).map_err(|error| json_error(&error))?;
     let mut metadata = Map::new();
@@ -72,7 +72,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
         created_at: None,
         updated_at: None,
     };
-    confab_core::convert::checkpoint(crate::NAME, envelope, &decoder.messages, decoder.notes)
+    confab_core::transcript::checkpoint(crate::NAME, envelope, decoder.messages, decoder.notes)
 }
 
 #[derive(Debug, Default)]

@@ -49,52 +49,33 @@
 
 mod decode;
 
-use confab_core::{CheckpointFormat, DecodeError, FormatRegistration, Sniff};
+use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
 use serde::Deserialize;
 use serde_json::Value;
 
-use confab_core::convert::without_bom;
+use confab_core::transcript::without_bom;
 
 /// The format's name, as `--format` takes it and `source_format` records it.
 const NAME: &str = "gemini";
 
-/// How much of the input [`CheckpointFormat::sniff`] looks at.
+/// How much of the input [`Decode::sniff`] looks at.
 const SNIFF_WINDOW: usize = 64 * 1024;
 
-/// The Gemini CLI chat format.
-#[derive(Debug, Clone, Copy)]
-pub struct GeminiFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: GeminiFormat = GeminiFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
-
-impl CheckpointFormat for GeminiFormat {
-    fn name(&self) -> &'static str {
-        NAME
+confab_core::declare_format! {
+    /// The Gemini CLI chat format.
+    GeminiFormat {
+        name: NAME,
+        // Gemini CLI writes `.json`, which belongs to the JSON checkpoint format: those files are
+        // found by sniffing.
+        extensions: ["gemini"],
+        description: "Gemini CLI chat history, as `/chat share file.json` and `/chat save` write it (import only)",
+        capabilities: [decode],
     }
+}
 
-    fn extensions(&self) -> &'static [&'static str] {
-        // Gemini CLI writes `.json`, which belongs to the JSON checkpoint format: those files
-        // are found by sniffing.
-        &["gemini"]
-    }
-
-    fn description(&self) -> &'static str {
-        "Gemini CLI chat history, as `/chat share file.json` and `/chat save` write it (import only)"
-    }
-
-    fn can_encode(&self) -> bool {
-        false
-    }
-
-    fn can_decode(&self) -> bool {
-        true
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
-        decode::decode(bytes)
+impl Decode for GeminiFormat {
+    fn decode(&self, bytes: &[u8], _sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError> {
+        decode::decode(bytes).map(|outcome| Decoded::Converted(Box::new(outcome)))
     }
 
     fn sniff(&self, bytes: &[u8]) -> Sniff {

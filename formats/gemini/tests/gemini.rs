@@ -1,8 +1,32 @@
 //! The Gemini format against hand-written fixtures of `/chat share` and `/chat save` files.
 
-use confab_core::{Checkpoint, CheckpointFormat, Location, Role, read_checkpoint};
+use confab_core::{Checkpoint, Decode, Location, Role, read_checkpoint};
 use confab_format_gemini::FORMAT;
 use serde_json::json;
+
+/// The decoder alone, without the pipeline's checks.
+fn decode(bytes: &[u8]) -> Result<confab_core::Decoded, confab_core::DecodeError> {
+    FORMAT.decode(bytes, &mut confab_core::CollectMessages::default())
+}
+
+/// What `confab sessions import` stores: the checked checkpoint, with the converter's notes kept
+/// under `session.metadata.import_notes`.
+fn read(name: &str, bytes: &[u8]) -> Result<Checkpoint, confab_core::InvalidCheckpoint> {
+    read_checkpoint(name, bytes, &FORMAT).map(|imported| {
+        let mut checkpoint = imported.checkpoint;
+        let notes = imported
+            .notes
+            .into_iter()
+            .map(serde_json::Value::String)
+            .collect();
+        checkpoint
+            .session
+            .metadata
+            .get_or_insert_default()
+            .insert("import_notes".into(), serde_json::Value::Array(notes));
+        checkpoint
+    })
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -10,8 +34,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn import(name: &str) -> Checkpoint {
-    read_checkpoint(name, &fixture(name), &FORMAT)
-        .unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
+    read(name, &fixture(name)).unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
 }
 
 fn notes(checkpoint: &Checkpoint) -> Vec<String> {
@@ -173,7 +196,7 @@ fn responses_without_a_call_and_calls_without_a_response_are_noted() {
         {"parts": [{"text": "no role"}]},
         {"role": "critic", "parts": [{"text": "?"}]}
     ]"#;
-    let checkpoint = read_checkpoint("input", input, &FORMAT).expect("imports");
+    let checkpoint = read("input", input).expect("imports");
     let roles: Vec<Role> = checkpoint.messages.iter().map(|m| m.role).collect();
     assert_eq!(roles, [Role::Assistant, Role::Tool, Role::Assistant]);
     assert_eq!(checkpoint.messages[1].tool_call_id, None);
@@ -193,13 +216,10 @@ fn responses_without_a_call_and_calls_without_a_response_are_noted() {
 
 #[test]
 fn malformed_json_names_the_line() {
-    let error = FORMAT
-        .decode(&fixture("malformed.json"))
-        .expect_err("malformed");
+    let error = decode(&fixture("malformed.json")).expect_err("malformed");
     assert_eq!(error.location.map(|l| l.line), Some(5), "{error:?}");
     assert!(!error.message.is_empty(), "{error}");
-    let invalid = read_checkpoint("malformed.json", &fixture("malformed.json"), &FORMAT)
-        .expect_err("malformed");
+    let invalid = read("malformed.json", &fixture("malformed.json")).expect_err("malformed");
     assert!(matches!(
         invalid.problems[0].location,
         Some(Location { line: 5, .. })
@@ -213,21 +233,18 @@ fn inputs_without_messages_are_refused_clearly() {
         r#"{"history": []}"#,
         r#"[{"role": "model", "parts": [{"text": "thinking", "thought": true}]}]"#,
     ] {
-        let error = FORMAT.decode(input.as_bytes()).expect_err(input);
+        let error = decode(input.as_bytes()).expect_err(input);
         assert_eq!(
             error.message, "no messages found in the transcript",
             "{input}"
         );
     }
-    let error = FORMAT
-        .decode(b"{\"messages\": []}")
-        .expect_err("not Gemini");
+    let error = decode(b"{\"messages\": []}").expect_err("not Gemini");
     assert!(error.message.contains("`history` array"), "{error}");
-    let error = FORMAT
-        .decode(br#"{"sessionId": "abc", "messages": []}"#)
-        .expect_err("a session recording");
+    let error =
+        decode(br#"{"sessionId": "abc", "messages": []}"#).expect_err("a session recording");
     assert!(error.message.contains("/chat share"), "{error}");
-    let error = FORMAT.decode(b"[3]").expect_err("not an object");
+    let error = decode(b"[3]").expect_err("not an object");
     assert!(
         error
             .message

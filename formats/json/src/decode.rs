@@ -28,7 +28,7 @@ fn decode_with(bytes: &[u8], seed: StrictValue<'_>) -> Result<Value, DecodeError
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     seed.deserialize(&mut deserializer)
         .and_then(|value| deserializer.end().map(|()| value))
-        .map_err(|error| confab_core::convert::json_error(&error))
+        .map_err(|error| confab_core::transcript::json_error(&error))
 }
 
 /// Where in the document a value is, which decides whether messages are streamed.

@@ -13,19 +13,20 @@ mod locate;
 use std::io::{self, Write};
 
 use confab_core::{
-    Checkpoint, CheckpointFormat, DecodeError, EncodeError, EncodeOptions, FormatRegistration,
-    Location, MessageSink, Sniff,
+    Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, Location,
+    MessageSink, Sniff,
 };
 use serde_json::Value;
 
-/// The JSON format.
-#[derive(Debug, Clone, Copy)]
-pub struct JsonFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: JsonFormat = JsonFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
+confab_core::declare_format! {
+    /// The JSON format.
+    JsonFormat {
+        name: "json",
+        extensions: ["json"],
+        description: "JSON checkpoint, as `atmos ai sessions export` writes it",
+        capabilities: [decode, encode],
+    }
+}
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -37,55 +38,17 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
-impl CheckpointFormat for JsonFormat {
-    fn name(&self) -> &'static str {
-        "json"
-    }
-
-    fn extensions(&self) -> &'static [&'static str] {
-        &["json"]
-    }
-
-    fn description(&self) -> &'static str {
-        "JSON checkpoint, as `atmos ai sessions export` writes it"
-    }
-
-    fn can_encode(&self) -> bool {
-        true
-    }
-
-    fn can_decode(&self) -> bool {
-        true
-    }
-
-    fn encode(
-        &self,
-        checkpoint: &Checkpoint,
-        _options: &EncodeOptions,
-        out: &mut dyn Write,
-    ) -> Result<(), EncodeError> {
-        let mut out = io::BufWriter::new(out);
-        serde_json::to_writer_pretty(&mut out, checkpoint).map_err(|error| {
-            match error.io_error_kind() {
-                Some(kind) => EncodeError::Io(io::Error::new(kind, error)),
-                None => EncodeError::Format(error.to_string()),
-            }
-        })?;
-        out.write_all(b"\n")?;
-        out.flush()?;
-        Ok(())
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
+impl JsonFormat {
+    /// Reads a whole JSON document (with the same strictness: no repeated keys, a BOM allowed),
+    /// for callers that want the value rather than a checked checkpoint.
+    pub fn read_value(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
         decode::decode(without_bom(bytes))
     }
+}
 
-    fn decode_streaming(
-        &self,
-        bytes: &[u8],
-        sink: &mut dyn MessageSink,
-    ) -> Result<Value, DecodeError> {
-        decode::decode_streaming(without_bom(bytes), sink)
+impl Decode for JsonFormat {
+    fn decode(&self, bytes: &[u8], sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError> {
+        decode::decode_streaming(without_bom(bytes), sink).map(Decoded::Document)
     }
 
     fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
@@ -111,6 +74,26 @@ impl CheckpointFormat for JsonFormat {
     }
 }
 
+impl Encode for JsonFormat {
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let mut out = io::BufWriter::new(out);
+        serde_json::to_writer_pretty(&mut out, checkpoint).map_err(|error| {
+            match error.io_error_kind() {
+                Some(kind) => EncodeError::Io(io::Error::new(kind, error)),
+                None => EncodeError::Format(error.to_string()),
+            }
+        })?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,7 +115,7 @@ mod tests {
     #[test]
     fn a_bom_is_accepted_and_locations_ignore_it() {
         let text = b"\xEF\xBB\xBF{\n  \"a\": 1\n}";
-        assert_eq!(FORMAT.decode(text).expect("decodes")["a"], 1);
+        assert_eq!(FORMAT.read_value(text).expect("decodes")["a"], 1);
         assert_eq!(
             FORMAT.locate(text, "/a"),
             Some(Location { line: 2, column: 8 })

@@ -22,7 +22,7 @@ mod render;
 
 use std::io::Write;
 
-use confab_core::{Checkpoint, CheckpointFormat, EncodeError, EncodeOptions, FormatRegistration};
+use confab_core::{Checkpoint, Encode, EncodeError, EncodeOptions};
 
 pub use data::template_data;
 pub use render::Renderer;
@@ -32,44 +32,18 @@ pub use render::Renderer;
 /// The crate keeps its own copy so that it packages on its own; a test keeps the two identical.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/default.md.hbs");
 
-/// The Markdown report format.
-#[derive(Debug, Clone, Copy)]
-pub struct MarkdownFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: MarkdownFormat = MarkdownFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
-
-impl CheckpointFormat for MarkdownFormat {
-    fn name(&self) -> &'static str {
-        "markdown"
+confab_core::declare_format! {
+    /// The Markdown report format.
+    MarkdownFormat {
+        name: "markdown",
+        aliases: ["md"],
+        extensions: ["md", "markdown"],
+        description: "Markdown report through a Handlebars template (export only)",
+        capabilities: [encode],
     }
+}
 
-    fn aliases(&self) -> &'static [&'static str] {
-        &["md"]
-    }
-
-    fn extensions(&self) -> &'static [&'static str] {
-        &["md", "markdown"]
-    }
-
-    fn description(&self) -> &'static str {
-        "Markdown report through a Handlebars template (export only)"
-    }
-
-    fn uses_templates(&self) -> bool {
-        true
-    }
-
-    fn can_encode(&self) -> bool {
-        true
-    }
-
-    fn can_decode(&self) -> bool {
-        false
-    }
-
+impl Encode for MarkdownFormat {
     fn encode(
         &self,
         checkpoint: &Checkpoint,
@@ -78,6 +52,10 @@ impl CheckpointFormat for MarkdownFormat {
     ) -> Result<(), EncodeError> {
         let renderer = Renderer::new(options.template.as_deref(), options.template_dir.as_deref())?;
         renderer.render(checkpoint, out)
+    }
+
+    fn uses_templates(&self) -> bool {
+        true
     }
 }
 

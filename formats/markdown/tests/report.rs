@@ -2,7 +2,7 @@
 //! templates and their errors, and the documented data model.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use confab_core::{Checkpoint, CheckpointFormat, EncodeOptions, Message, Role};
+use confab_core::{Checkpoint, Encode, EncodeOptions, Message, Role};
 use confab_format_markdown::{FORMAT, Renderer, template_data};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
@@ -16,7 +16,10 @@ fn checkpoint(relative: &str) -> Checkpoint {
     let path = workspace(relative);
     let bytes = std::fs::read(&path).expect("fixture");
     let format = confab_core::format_for_path(&path).expect("format");
-    confab_core::read_checkpoint(relative, &bytes, format).expect("valid checkpoint")
+    let decode = format.decoder().expect("a checkpoint format");
+    confab_core::read_checkpoint(relative, &bytes, decode)
+        .expect("valid checkpoint")
+        .checkpoint
 }
 
 // Linking the formats used above.

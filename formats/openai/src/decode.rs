@@ -1,11 +1,11 @@
 //! OpenAI Chat Completions `messages` to the checkpoint document.
 
-use confab_core::{Context, DecodeError, Message, Role, ToolCall};
+use confab_core::{Context, DecodeError, DecodeOutcome, Message, Role, ToolCall};
 use serde_json::{Map, Value};
 
-use confab_core::convert::{Envelope, Notes, fnv1a, json_error, without_bom};
+use confab_core::transcript::{Envelope, Notes, fnv1a, json_error, without_bom};
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
     let document: Value = serde_json::from_slice(bytes).map_err(|error| json_error(&error))?;
     let mut decoder = Decoder::default();
@@ -61,7 +61,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
         created_at: None,
         updated_at: None,
     };
-    confab_core::convert::checkpoint(crate::NAME, envelope, &decoder.messages, decoder.notes)
+    confab_core::transcript::checkpoint(crate::NAME, envelope, decoder.messages, decoder.notes)
 }
 
 #[derive(Debug, Default)]

@@ -51,52 +51,52 @@ mod encode;
 use std::io::{self, Write};
 
 use confab_core::{
-    Checkpoint, CheckpointFormat, DecodeError, EncodeError, EncodeOptions, FormatRegistration,
+    Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, MessageSink,
     Sniff,
 };
 use serde::Deserialize;
 use serde_json::Value;
 
-use confab_core::convert::without_bom;
+use confab_core::transcript::without_bom;
 
 /// The format's name, as `--format` takes it and `source_format` records it.
 const NAME: &str = "openai";
 
-/// How much of the input [`CheckpointFormat::sniff`] looks at.
+/// How much of the input [`Decode::sniff`] looks at.
 const SNIFF_WINDOW: usize = 64 * 1024;
 
-/// The OpenAI Chat Completions format.
-#[derive(Debug, Clone, Copy)]
-pub struct OpenAiFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: OpenAiFormat = OpenAiFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
-
-impl CheckpointFormat for OpenAiFormat {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn extensions(&self) -> &'static [&'static str] {
+confab_core::declare_format! {
+    /// The OpenAI Chat Completions format.
+    OpenAiFormat {
+        name: NAME,
         // `.json` belongs to the JSON checkpoint format; a `.json` file in this format is found
         // by sniffing.
-        &["openai"]
+        extensions: ["openai"],
+        description: "OpenAI Chat Completions messages (a request body or a bare messages array)",
+        capabilities: [decode, encode],
+    }
+}
+
+impl Decode for OpenAiFormat {
+    fn decode(&self, bytes: &[u8], _sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError> {
+        decode::decode(bytes).map(|outcome| Decoded::Converted(Box::new(outcome)))
     }
 
-    fn description(&self) -> &'static str {
-        "OpenAI Chat Completions messages (a request body or a bare messages array)"
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        let bytes = without_bom(bytes);
+        let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
+        let Some(start) = window.iter().position(|byte| !byte.is_ascii_whitespace()) else {
+            return Sniff::No;
+        };
+        match window[start] {
+            b'[' => sniff_first_element(&window[start + 1..]),
+            b'{' => sniff_body(&window[start..]),
+            _ => Sniff::No,
+        }
     }
+}
 
-    fn can_encode(&self) -> bool {
-        true
-    }
-
-    fn can_decode(&self) -> bool {
-        true
-    }
-
+impl Encode for OpenAiFormat {
     fn encode(
         &self,
         checkpoint: &Checkpoint,
@@ -114,23 +114,6 @@ impl CheckpointFormat for OpenAiFormat {
         out.write_all(b"\n")?;
         out.flush()?;
         Ok(())
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
-        decode::decode(bytes)
-    }
-
-    fn sniff(&self, bytes: &[u8]) -> Sniff {
-        let bytes = without_bom(bytes);
-        let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
-        let Some(start) = window.iter().position(|byte| !byte.is_ascii_whitespace()) else {
-            return Sniff::No;
-        };
-        match window[start] {
-            b'[' => sniff_first_element(&window[start + 1..]),
-            b'{' => sniff_body(&window[start..]),
-            _ => Sniff::No,
-        }
     }
 }
 

@@ -1,8 +1,32 @@
 //! The OpenAI format against hand-written fixtures: import, export and the round trip.
 
-use confab_core::{Checkpoint, CheckpointFormat, EncodeOptions, Location, Role, read_checkpoint};
+use confab_core::{Checkpoint, Decode, Encode, EncodeOptions, Location, Role, read_checkpoint};
 use confab_format_openai::FORMAT;
 use serde_json::{Value, json};
+
+/// The decoder alone, without the pipeline's checks.
+fn decode(bytes: &[u8]) -> Result<confab_core::Decoded, confab_core::DecodeError> {
+    FORMAT.decode(bytes, &mut confab_core::CollectMessages::default())
+}
+
+/// What `confab sessions import` stores: the checked checkpoint, with the converter's notes kept
+/// under `session.metadata.import_notes`.
+fn read(name: &str, bytes: &[u8]) -> Result<Checkpoint, confab_core::InvalidCheckpoint> {
+    read_checkpoint(name, bytes, &FORMAT).map(|imported| {
+        let mut checkpoint = imported.checkpoint;
+        let notes = imported
+            .notes
+            .into_iter()
+            .map(serde_json::Value::String)
+            .collect();
+        checkpoint
+            .session
+            .metadata
+            .get_or_insert_default()
+            .insert("import_notes".into(), serde_json::Value::Array(notes));
+        checkpoint
+    })
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -10,8 +34,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn import(name: &str) -> Checkpoint {
-    read_checkpoint(name, &fixture(name), &FORMAT)
-        .unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
+    read(name, &fixture(name)).unwrap_or_else(|error| panic!("{name} does not import: {error:?}"))
 }
 
 fn notes(checkpoint: &Checkpoint) -> Vec<String> {
@@ -194,7 +217,7 @@ fn export_then_import_keeps_roles_contents_and_tool_calls() {
         FORMAT
             .encode(&original, &EncodeOptions::new(), &mut out)
             .expect("encodes");
-        let again = read_checkpoint("exported", &out, &FORMAT).expect("the export imports");
+        let again = read("exported", &out).expect("the export imports");
         assert_eq!(again.session.model, original.session.model, "{name}");
         assert_eq!(again.messages.len(), original.messages.len(), "{name}");
         for (before, after) in original.messages.iter().zip(&again.messages) {
@@ -208,17 +231,14 @@ fn export_then_import_keeps_roles_contents_and_tool_calls() {
 
 #[test]
 fn malformed_json_names_the_line() {
-    let error = FORMAT
-        .decode(&fixture("malformed.json"))
-        .expect_err("malformed");
+    let error = decode(&fixture("malformed.json")).expect_err("malformed");
     assert_eq!(
         error.location,
         Some(Location { line: 5, column: 5 }),
         "{error:?}"
     );
     assert!(!error.message.is_empty(), "{error}");
-    let invalid = read_checkpoint("malformed.json", &fixture("malformed.json"), &FORMAT)
-        .expect_err("malformed");
+    let invalid = read("malformed.json", &fixture("malformed.json")).expect_err("malformed");
     assert_eq!(invalid.problems[0].location.map(|l| l.line), Some(5));
 }
 
@@ -229,26 +249,23 @@ fn inputs_without_messages_are_refused_clearly() {
         "{\"messages\": []}",
         "[{\"role\": \"critic\", \"content\": \"x\"}]",
     ] {
-        let error = FORMAT.decode(input.as_bytes()).expect_err(input);
+        let error = decode(input.as_bytes()).expect_err(input);
         assert_eq!(
             error.message, "no messages found in the transcript",
             "{input}"
         );
     }
-    let error = FORMAT
-        .decode(b"{\"model\": \"gpt-4o\"}")
-        .expect_err("no messages key");
+    let error = decode(b"{\"model\": \"gpt-4o\"}").expect_err("no messages key");
     assert!(error.message.contains("`messages` array"), "{error}");
-    let error = FORMAT.decode(b"[\"hello\"]").expect_err("not an object");
+    let error = decode(b"[\"hello\"]").expect_err("not an object");
     assert!(
         error.message.contains("message 1 is not a JSON object"),
         "{error}"
     );
-    let error = FORMAT
-        .decode(br#"{"version": "1.0", "session": {}, "messages": []}"#)
+    let error = decode(br#"{"version": "1.0", "session": {}, "messages": []}"#)
         .expect_err("a confab checkpoint");
     assert!(error.message.contains("--format json"), "{error}");
-    let error = FORMAT.decode(b"").expect_err("empty");
+    let error = decode(b"").expect_err("empty");
     assert!(!error.message.is_empty(), "{error}");
 }
 

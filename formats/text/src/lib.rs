@@ -1,46 +1,24 @@
 //! Plain-text transcripts: `confab sessions export NAME -o chat.txt`.
 //!
 //! The smallest useful format, and the worked example of `docs/writing-a-format.md`: it only
-//! encodes, so it implements the required methods and `encode`, and registers itself.
+//! encodes, so it declares itself with the one capability `encode` and implements [`Encode`].
 
 use std::io::Write;
 
-use confab_core::{Checkpoint, CheckpointFormat, EncodeError, EncodeOptions, FormatRegistration};
+use confab_core::{Checkpoint, Encode, EncodeError, EncodeOptions};
 
-/// The plain-text transcript format.
-#[derive(Debug, Clone, Copy)]
-pub struct TextFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: TextFormat = TextFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
-
-impl CheckpointFormat for TextFormat {
-    fn name(&self) -> &'static str {
-        "text"
+confab_core::declare_format! {
+    /// The plain-text transcript format.
+    TextFormat {
+        name: "text",
+        aliases: ["txt"],
+        extensions: ["txt"],
+        description: "Plain-text transcript, for pasting into a ticket or an email (export only)",
+        capabilities: [encode],
     }
+}
 
-    fn aliases(&self) -> &'static [&'static str] {
-        &["txt"]
-    }
-
-    fn extensions(&self) -> &'static [&'static str] {
-        &["txt"]
-    }
-
-    fn description(&self) -> &'static str {
-        "Plain-text transcript, for pasting into a ticket or an email (export only)"
-    }
-
-    fn can_encode(&self) -> bool {
-        true
-    }
-
-    fn can_decode(&self) -> bool {
-        false
-    }
-
+impl Encode for TextFormat {
     fn encode(
         &self,
         checkpoint: &Checkpoint,

@@ -16,19 +16,21 @@ use std::io::{self, Write};
 
 use confab_core::schema::CHECKPOINT_SCHEMA_ID;
 use confab_core::{
-    Checkpoint, CheckpointFormat, DecodeError, EncodeError, EncodeOptions, FormatRegistration,
-    Location, Sniff,
+    Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, Location,
+    MessageSink, Sniff,
 };
 use serde_json::Value;
 
-/// The YAML format.
-#[derive(Debug, Clone, Copy)]
-pub struct YamlFormat;
-
-/// The registered instance; the binary references it so the linker keeps the registration.
-pub static FORMAT: YamlFormat = YamlFormat;
-
-confab_core::inventory::submit! { FormatRegistration::new(&FORMAT) }
+confab_core::declare_format! {
+    /// The YAML format.
+    YamlFormat {
+        name: "yaml",
+        aliases: ["yml"],
+        extensions: ["yaml", "yml"],
+        description: "YAML checkpoint, readable and reviewable by hand",
+        capabilities: [decode, encode],
+    }
+}
 
 /// Deepest nesting accepted. Real checkpoints nest six or seven levels (tool-call arguments and
 /// metadata a few more); the bound keeps the recursive deserializer far from the stack's end.
@@ -37,57 +39,23 @@ const MAX_DEPTH: usize = 64;
 /// Most parser events that aliases may replay in one file.
 const MAX_ALIAS_REPLAYS: usize = 100_000;
 
-impl CheckpointFormat for YamlFormat {
-    fn name(&self) -> &'static str {
-        "yaml"
+impl Decode for YamlFormat {
+    fn decode(&self, bytes: &[u8], _sink: &mut dyn MessageSink) -> Result<Decoded, DecodeError> {
+        self.read_value(bytes).map(Decoded::Document)
     }
 
-    fn aliases(&self) -> &'static [&'static str] {
-        &["yml"]
+    fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
+        locate::locate(std::str::from_utf8(bytes).ok()?, pointer)
     }
 
-    fn extensions(&self) -> &'static [&'static str] {
-        &["yaml", "yml"]
+    fn sniff(&self, bytes: &[u8]) -> Sniff {
+        sniff(bytes)
     }
+}
 
-    fn description(&self) -> &'static str {
-        "YAML checkpoint, readable and reviewable by hand"
-    }
-
-    fn can_encode(&self) -> bool {
-        true
-    }
-
-    fn can_decode(&self) -> bool {
-        true
-    }
-
-    fn encode(
-        &self,
-        checkpoint: &Checkpoint,
-        _options: &EncodeOptions,
-        out: &mut dyn Write,
-    ) -> Result<(), EncodeError> {
-        let options = serde_saphyr::ser_options! {
-            folded_wrap_chars: usize::MAX,
-        };
-        let text = serde_saphyr::to_string_with_options(checkpoint, options)
-            .map_err(|error| EncodeError::Format(error.to_string()))?;
-        let mut out = io::BufWriter::new(out);
-        // Editors with the YAML language server validate and complete against the schema.
-        writeln!(
-            out,
-            "# yaml-language-server: $schema={CHECKPOINT_SCHEMA_ID}"
-        )?;
-        out.write_all(text.as_bytes())?;
-        if !text.ends_with('\n') {
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        Ok(())
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
+impl YamlFormat {
+    /// Reads a whole YAML document into the JSON data model, with the budgets above.
+    pub fn read_value(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
         let text = utf8(bytes)?;
         let options = serde_saphyr::options! {
             with_snippet: false,
@@ -114,26 +82,50 @@ impl CheckpointFormat for YamlFormat {
             DecodeError::at(clean_message(&error.to_string()), location)
         })
     }
+}
 
-    fn locate(&self, bytes: &[u8], pointer: &str) -> Option<Location> {
-        locate::locate(std::str::from_utf8(bytes).ok()?, pointer)
+/// `Yes` for a document that starts like a checkpoint, `Maybe` for other text YAML could read.
+fn sniff(bytes: &[u8]) -> Sniff {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Sniff::No;
+    };
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'));
+    match first {
+        Some(line) if line == "---" || line.starts_with("version:") => Sniff::Yes,
+        Some(line) if line.starts_with('{') || line.starts_with('[') => Sniff::No,
+        Some(_) => Sniff::Maybe,
+        None => Sniff::No,
     }
+}
 
-    fn sniff(&self, bytes: &[u8]) -> Sniff {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return Sniff::No;
+impl Encode for YamlFormat {
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let options = serde_saphyr::ser_options! {
+            folded_wrap_chars: usize::MAX,
         };
-        let first = text
-            .trim_start_matches('\u{feff}')
-            .lines()
-            .map(str::trim)
-            .find(|line| !line.is_empty() && !line.starts_with('#'));
-        match first {
-            Some(line) if line == "---" || line.starts_with("version:") => Sniff::Yes,
-            Some(line) if line.starts_with('{') || line.starts_with('[') => Sniff::No,
-            Some(_) => Sniff::Maybe,
-            None => Sniff::No,
+        let text = serde_saphyr::to_string_with_options(checkpoint, options)
+            .map_err(|error| EncodeError::Format(error.to_string()))?;
+        let mut out = io::BufWriter::new(out);
+        // Editors with the YAML language server validate and complete against the schema.
+        writeln!(
+            out,
+            "# yaml-language-server: $schema={CHECKPOINT_SCHEMA_ID}"
+        )?;
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
         }
+        out.flush()?;
+        Ok(())
     }
 }
 
@@ -175,7 +167,7 @@ mod tests {
     use super::*;
 
     fn decode(text: &str) -> Result<Value, DecodeError> {
-        FORMAT.decode(text.as_bytes())
+        FORMAT.read_value(text.as_bytes())
     }
 
     #[test]
@@ -226,7 +218,7 @@ mod tests {
     #[test]
     fn invalid_utf8_names_the_place() {
         let error = FORMAT
-            .decode(b"a: 1\nb: \"\xff\"\n")
+            .read_value(b"a: 1\nb: \"\xff\"\n")
             .expect_err("invalid UTF-8");
         assert_eq!(error.location, Some(Location { line: 2, column: 5 }));
     }

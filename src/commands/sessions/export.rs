@@ -9,8 +9,8 @@ use std::io::Write;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::{ArgAction, Args};
 use confab_core::{
-    CheckpointFormat, Context, EncodeOptions, ExportMetadata, ExportSettings, Session,
-    SessionStore, StoreError,
+    Context, EncodeOptions, Encoder, ExportMetadata, ExportSettings, Session, SessionStore,
+    StoreError,
 };
 use jiff::Timestamp;
 
@@ -90,20 +90,30 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
         // Kinds and counts only: the secrets themselves are never printed.
         writeln!(stderr(), "redact: {report}")?;
     }
-    let blockers = checkpoint.import_blockers();
-    if !blockers.is_empty() && format.can_decode() {
-        writeln!(
-            stderr(),
-            "warning: session {:?} cannot be imported back: {}",
-            session_name,
-            blockers.join(", ")
-        )?;
+    if format.format.decoder().is_some() {
+        // The import pipeline's own check, on what is about to be written.
+        let problems = confab_core::problems_of(&checkpoint);
+        if !problems.is_empty() {
+            let mut err = stderr();
+            writeln!(
+                err,
+                "warning: session {session_name:?} cannot be imported back:"
+            )?;
+            for problem in &problems {
+                writeln!(
+                    err,
+                    "  {}",
+                    crate::display::terminal_safe(&problem.to_string())
+                )?;
+            }
+        }
     }
 
     let options = encode_options(args, &project, format)?;
     if args.output == "-" {
         let mut out = stdout();
         format
+            .encode
             .encode(&checkpoint, &options, &mut out)
             .map_err(encode_error)?;
         out.flush()?;
@@ -111,6 +121,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     }
     write_atomically(&args.output, |file| {
         format
+            .encode
             .encode(&checkpoint, &options, file)
             .map_err(encode_error)
     })?;
@@ -125,7 +136,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn choose_format(args: &ExportArgs) -> Result<&'static dyn CheckpointFormat, CliError> {
+fn choose_format(args: &ExportArgs) -> Result<Encoder, CliError> {
     let format = match &args.format {
         Some(name) => format_named(name)?,
         None if args.output == "-" => format_named("json")?,
@@ -140,31 +151,30 @@ fn choose_format(args: &ExportArgs) -> Result<&'static dyn CheckpointFormat, Cli
             ))
             .hint(format!(
                 "pass --format; formats that export: {}",
-                confab_core::format::describe_formats(true)
+                confab_core::format::describe_encoders()
             ))
         })?,
     };
-    if !format.can_encode() {
-        return Err(CliError::usage(format!(
+    Encoder::of(format).ok_or_else(|| {
+        CliError::usage(format!(
             "the {} format cannot write checkpoints",
             format.name()
         ))
         .hint(format!(
             "formats that export: {}",
-            confab_core::format::describe_formats(true)
-        )));
-    }
-    Ok(format)
+            confab_core::format::describe_encoders()
+        ))
+    })
 }
 
 /// The template settings for `format`: `--template`, else `templates.default`, else none.
 fn encode_options(
     args: &ExportArgs,
     project: &Project,
-    format: &dyn CheckpointFormat,
+    format: Encoder,
 ) -> Result<EncodeOptions, CliError> {
     let mut options = EncodeOptions::new();
-    if !format.uses_templates() {
+    if !format.encode.uses_templates() {
         if args.template.is_some() {
             return Err(CliError::usage(format!(
                 "--template applies to report formats; {} does not use templates",

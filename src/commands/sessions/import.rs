@@ -45,9 +45,12 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
     let source = read_source(&args.file, project.config.max_import_size)?;
     let format = decoder_for(&source, &args.file, args.format.as_deref())?;
-    let checkpoint = confab_core::read_checkpoint(&source.name, &source.bytes, format)?;
+    let confab_core::Imported {
+        mut checkpoint,
+        notes,
+    } = confab_core::read_checkpoint(&source.name, &source.bytes, format.decode)?;
+    record_notes(&mut checkpoint, &notes);
 
-    let notes = import_notes(&checkpoint);
     let secrets = crate::redaction::redactor(&project, false)?.scan_checkpoint(&checkpoint);
     let mut session = Session::from_checkpoint(checkpoint, Timestamp::now());
     if let Some(name) = &args.name {
@@ -118,19 +121,19 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// What the format could not map, as it recorded in `session.metadata.import_notes`.
-fn import_notes(checkpoint: &confab_core::Checkpoint) -> Vec<String> {
-    checkpoint
-        .session
-        .metadata
-        .as_ref()
-        .and_then(|metadata| metadata.get(confab_core::IMPORT_NOTES_KEY))
-        .and_then(serde_json::Value::as_array)
-        .map(|notes| {
-            notes
-                .iter()
-                .filter_map(|note| note.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Keeps a converter's notes with the session, under `session.metadata.import_notes`: what the
+/// import could not carry over stays on record, and travels with later exports.
+fn record_notes(checkpoint: &mut confab_core::Checkpoint, notes: &[String]) {
+    if notes.is_empty() {
+        return;
+    }
+    let notes = notes
+        .iter()
+        .cloned()
+        .map(serde_json::Value::String)
+        .collect();
+    checkpoint.session.metadata.get_or_insert_default().insert(
+        confab_core::IMPORT_NOTES_KEY.to_owned(),
+        serde_json::Value::Array(notes),
+    );
 }

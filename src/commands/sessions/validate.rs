@@ -189,7 +189,7 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
         }
     };
     report.format = Some(format.name());
-    match confab_core::check_checkpoint(&source.name, &source.bytes, format) {
+    match confab_core::check_checkpoint(&source.name, &source.bytes, format.decode) {
         Ok(CheckSummary {
             session_name,
             message_count,
@@ -277,10 +277,9 @@ fn escape_property(text: &str) -> String {
 /// The files `paths` name: files as given, folders searched recursively, patterns expanded.
 /// Sorted within each argument, in argument order, without duplicates.
 fn expand(paths: &[String]) -> Result<Vec<Utf8PathBuf>, CliError> {
-    let extensions: Vec<&str> = confab_core::formats()
+    let extensions: Vec<&str> = confab_core::decoders()
         .into_iter()
-        .filter(|format| format.can_decode())
-        .flat_map(|format| format.extensions().iter().copied())
+        .flat_map(|decoder| decoder.format.extensions().iter().copied())
         .collect();
     let mut files: Vec<Utf8PathBuf> = Vec::new();
     for argument in paths {

@@ -1,15 +1,21 @@
-//! Building blocks for formats that convert other tools' files (Claude Code, Codex, Gemini,
-//! OpenAI): notes on what could not be mapped, JSON Lines reading with line numbers, names
-//! derived from ids or content, and the checkpoint document handed to the pipeline.
+//! Building blocks of the formats that convert other tools' transcripts (Claude Code, Codex,
+//! Gemini, OpenAI) into checkpoints: notes on what could not be mapped, JSON Lines reading with
+//! line numbers, session names derived from ids or content, the `unknown` model, and the typed
+//! [`DecodeOutcome`] handed to the pipeline.
 //!
 //! Converters differ in what they read, not in how they report it; keeping these here means
 //! every converter words its notes, errors and names the same way.
 
-use crate::checkpoint::{CURRENT_VERSION, Context, Message, Statistics};
-use crate::error::DecodeError;
-use crate::location::Location;
 use jiff::Timestamp;
 use serde_json::{Map, Value};
+
+use crate::checkpoint::{CURRENT_VERSION, Checkpoint, Context, Message, SessionInfo, Statistics};
+use crate::error::DecodeError;
+use crate::format::DecodeOutcome;
+use crate::location::Location;
+
+/// The model of a session whose source does not name one.
+pub const UNKNOWN_MODEL: &str = "unknown";
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -18,7 +24,7 @@ pub fn without_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
-/// What the import could not carry over, in words, for `session.metadata.import_notes`.
+/// What the import could not carry over, in words: [`DecodeOutcome::notes`].
 ///
 /// One-off facts are kept as they are; things that happen many times (a skipped image part in
 /// every other message) are counted and reported once, so a long session gives a short list.
@@ -43,7 +49,8 @@ impl Notes {
         }
     }
 
-    fn into_values(self) -> Vec<Value> {
+    /// The notes, then each tally as `what: N`.
+    pub fn into_vec(self) -> Vec<String> {
         self.notes
             .into_iter()
             .chain(
@@ -51,7 +58,6 @@ impl Notes {
                     .into_iter()
                     .map(|(what, count)| format!("{what}: {count}")),
             )
-            .map(Value::String)
             .collect()
     }
 }
@@ -132,6 +138,38 @@ pub fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
+/// The session name `PREFIX-ID8` from the first eight letters and digits of the source's
+/// session id; without a usable id, `PREFIX-HASH` of the file's bytes, with a note saying so
+/// (`source` names the file in it: "the rollout", "the transcript").
+pub fn session_name(
+    prefix: &str,
+    id: Option<&str>,
+    bytes: &[u8],
+    source: &str,
+    notes: &mut Notes,
+) -> String {
+    match id.and_then(short_id) {
+        Some(short) => format!("{prefix}-{short}"),
+        None => {
+            notes.add(format!(
+                "{source} names no session id; the session is named by a hash of the file"
+            ));
+            format!("{prefix}-{:08x}", fnv1a(bytes))
+        }
+    }
+}
+
+/// `model`, or [`UNKNOWN_MODEL`] with a note saying that `source` names none ("no turn_context
+/// names the model").
+pub fn model_or_unknown(model: Option<String>, source: &str, notes: &mut Notes) -> String {
+    model.unwrap_or_else(|| {
+        notes.add(format!(
+            "{source}; the session's model is \"{UNKNOWN_MODEL}\""
+        ));
+        UNKNOWN_MODEL.to_owned()
+    })
+}
+
 /// Everything the checkpoint envelope needs besides the messages.
 #[derive(Debug)]
 pub struct Envelope {
@@ -139,11 +177,11 @@ pub struct Envelope {
     pub name: String,
     /// The provider, e.g. `openai`.
     pub provider: &'static str,
-    /// The model, `unknown` when the source does not say.
+    /// The model, [`UNKNOWN_MODEL`] when the source does not say.
     pub model: String,
     /// The project context.
     pub context: Context,
-    /// Extra `session.metadata` keys besides `source_format` and `import_notes`.
+    /// Extra `session.metadata` keys besides `source_format`.
     pub metadata: Map<String, Value>,
     /// When the session started; the first message's time when `None`.
     pub created_at: Option<Timestamp>,
@@ -151,53 +189,49 @@ pub struct Envelope {
     pub updated_at: Option<Timestamp>,
 }
 
-/// The checkpoint document for `messages`, ready for the pipeline's checks.
+/// The checkpoint of `messages`, ready for the pipeline's checks; `format` is recorded as
+/// `session.metadata.source_format`.
 pub fn checkpoint(
     format: &'static str,
     envelope: Envelope,
-    messages: &[Message],
+    messages: Vec<Message>,
     notes: Notes,
-) -> Result<Value, DecodeError> {
+) -> Result<DecodeOutcome, DecodeError> {
     if messages.is_empty() {
         return Err(DecodeError::new("no messages found in the transcript"));
     }
     let mut metadata = Map::new();
     metadata.insert("source_format".into(), Value::from(format));
-    metadata.insert("import_notes".into(), Value::Array(notes.into_values()));
     metadata.extend(envelope.metadata);
-
-    let mut session = Map::new();
-    session.insert("name".into(), Value::String(envelope.name));
-    session.insert("provider".into(), Value::from(envelope.provider));
-    session.insert("model".into(), Value::String(envelope.model));
     let created_at = envelope
         .created_at
         .or_else(|| messages.iter().find_map(|message| message.created_at));
     let updated_at = envelope
         .updated_at
         .or_else(|| messages.iter().rev().find_map(|message| message.created_at));
-    if let Some(created_at) = created_at {
-        session.insert("created_at".into(), Value::String(created_at.to_string()));
-    }
-    if let Some(updated_at) = updated_at {
-        session.insert("updated_at".into(), Value::String(updated_at.to_string()));
-    }
-    session.insert("metadata".into(), Value::Object(metadata));
-
-    let mut document = Map::new();
-    document.insert("version".into(), Value::from(CURRENT_VERSION));
-    document.insert("session".into(), Value::Object(session));
-    document.insert("messages".into(), to_value(messages)?);
-    if !envelope.context.is_empty() {
-        document.insert("context".into(), to_value(&envelope.context)?);
-    }
-    document.insert("statistics".into(), to_value(Statistics::of(messages))?);
-    Ok(Value::Object(document))
-}
-
-fn to_value(value: impl serde::Serialize) -> Result<Value, DecodeError> {
-    serde_json::to_value(value)
-        .map_err(|error| DecodeError::new(format!("cannot build the checkpoint: {error}")))
+    let statistics = Statistics::of(&messages);
+    let checkpoint = Checkpoint {
+        version: CURRENT_VERSION.to_owned(),
+        exported_at: None,
+        exported_by: None,
+        session: SessionInfo {
+            name: envelope.name,
+            provider: envelope.provider.to_owned(),
+            model: envelope.model,
+            skill: None,
+            project_path: None,
+            created_at,
+            updated_at,
+            metadata: Some(metadata),
+        },
+        messages,
+        context: (!envelope.context.is_empty()).then_some(envelope.context),
+        statistics: Some(statistics),
+    };
+    Ok(DecodeOutcome {
+        checkpoint,
+        notes: notes.into_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -237,8 +271,8 @@ mod tests {
         assert!(timestamp(Some(&Value::from("yesterday")), &mut notes).is_none());
         assert!(timestamp(None, &mut notes).is_none());
         assert_eq!(
-            notes.into_values(),
-            [Value::from("timestamps that are not RFC 3339 dropped: 1")]
+            notes.into_vec(),
+            ["timestamps that are not RFC 3339 dropped: 1"]
         );
     }
 
@@ -255,12 +289,74 @@ mod tests {
         notes.add("one-off");
         notes.tally("image parts omitted");
         notes.tally("image parts omitted");
+        assert_eq!(notes.into_vec(), ["one-off", "image parts omitted: 2"]);
+    }
+
+    #[test]
+    fn names_come_from_ids_else_from_a_hash_with_a_note() {
+        let mut notes = Notes::default();
         assert_eq!(
-            notes.into_values(),
-            [
-                Value::from("one-off"),
-                Value::from("image parts omitted: 2")
-            ]
+            session_name(
+                "codex",
+                Some("0199d8c1-ffeb"),
+                b"x",
+                "the rollout",
+                &mut notes
+            ),
+            "codex-0199d8c1"
         );
+        assert!(notes.into_vec().is_empty());
+        let mut notes = Notes::default();
+        let name = session_name("codex", None, b"x", "the rollout", &mut notes);
+        assert_eq!(name, format!("codex-{:08x}", fnv1a(b"x")));
+        assert_eq!(
+            notes.into_vec(),
+            ["the rollout names no session id; the session is named by a hash of the file"]
+        );
+    }
+
+    #[test]
+    fn a_missing_model_is_unknown_with_a_note() {
+        let mut notes = Notes::default();
+        assert_eq!(
+            model_or_unknown(None, "the file names no model", &mut notes),
+            "unknown"
+        );
+        assert_eq!(
+            notes.into_vec(),
+            ["the file names no model; the session's model is \"unknown\""]
+        );
+    }
+
+    #[test]
+    fn an_empty_transcript_is_an_error_and_a_full_one_a_checkpoint() {
+        let envelope = || Envelope {
+            name: "x-1".to_owned(),
+            provider: "openai",
+            model: "m".to_owned(),
+            context: Context::default(),
+            metadata: Map::new(),
+            created_at: None,
+            updated_at: None,
+        };
+        let error = checkpoint("x", envelope(), Vec::new(), Notes::default()).expect_err("empty");
+        assert_eq!(error.message, "no messages found in the transcript");
+        let mut notes = Notes::default();
+        notes.add("lost");
+        let outcome = checkpoint(
+            "x",
+            envelope(),
+            vec![Message::new(crate::Role::User, "hi")],
+            notes,
+        )
+        .expect("one message");
+        assert_eq!(outcome.notes, ["lost"]);
+        assert_eq!(
+            outcome.checkpoint.statistics.map(|s| s.message_count),
+            Some(1)
+        );
+        assert!(outcome.checkpoint.context.is_none());
+        let metadata = outcome.checkpoint.session.metadata.expect("metadata");
+        assert_eq!(metadata["source_format"], "x");
     }
 }
