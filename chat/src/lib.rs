@@ -1,11 +1,14 @@
-//! Talking to AI providers: the network half of `confab chat`.
+//! Talking to AI providers, and keeping the conversation: the engine of `confab chat`.
 //!
-//! A chat turn sends the whole conversation to a provider and records its answer. This crate does
-//! the sending and nothing else: it turns a session's [`Message`](confab_core::Message)s into a
-//! provider's request, streams the answer back through a callback as it arrives, and returns a
-//! [`Reply`] with the text, the model that wrote it, token usage and tool calls. It never touches
-//! a store, a terminal or a file; the `confab` binary owns those, so a failed or cancelled request
-//! cannot leave anything half-written.
+//! A chat turn sends the whole conversation to a provider and records its answer. The network
+//! half turns a session's [`Message`](confab_core::Message)s into a provider's request, streams
+//! the answer back through a callback as it arrives, and returns a [`Reply`] with the text, the
+//! model that wrote it, token usage and tool calls. The recording half, [`Conversation`], runs
+//! turns against any [`SessionStore`](confab_core::SessionStore): a turn is recorded whole or not
+//! at all, a switch of provider or model is recorded with the first answer it applies to, and a
+//! cancelled turn returns at once. Neither half touches a terminal or a file, and nothing here
+//! prints: answer text goes to callbacks, what to tell the user comes back as data ([`Note`],
+//! [`TurnError`]), and the `confab` binary owns the words.
 //!
 //! Two wire protocols cover the providers people use:
 //!
@@ -23,6 +26,7 @@
 //! headers: nothing here can write them anywhere, and [`ApiKey`]'s `Debug` does not show them.
 
 mod anthropic;
+mod conversation;
 mod error;
 mod history;
 mod http;
@@ -32,6 +36,10 @@ mod reply;
 mod sse;
 mod stream;
 
+pub use conversation::{
+    Conversation, FreshNameError, MODEL_CHANGES_KEY, Note, ProviderModel, Target, TurnError,
+    TurnOptions, TurnOutcome, choose_model, fresh_name,
+};
 pub use error::{ChatError, ConnectError};
 pub use provider::{
     Api, ApiKey, DEFAULT_TIMEOUT, MAX_TIMEOUT, PreparedRequest, Provider, ProviderSpec,

@@ -63,6 +63,10 @@ pub trait SessionStore {
     /// The whole session called `name`, messages included.
     fn get(&self, name: &str) -> Result<Session, StoreError>;
 
+    /// Whether a session called `name` exists. Reads no messages: cheap enough to test many
+    /// names, as choosing a fresh default name does.
+    fn exists(&self, name: &str) -> Result<bool, StoreError>;
+
     /// Summaries of every session, sorted by name. Reads no message content.
     fn list(&self) -> Result<Vec<SessionSummary>, StoreError>;
 

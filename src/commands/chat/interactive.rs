@@ -7,14 +7,15 @@
 use std::io::Write;
 
 use clap::Parser;
+use confab_chat::Conversation;
 use confab_core::SessionStore;
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use super::conversation::{Conversation, TurnError};
+use super::turn::{self, Failure};
 use crate::commands::sessions::export::{self, ExportArgs};
 use crate::error::CliError;
-use crate::output::{stderr, stdout};
+use crate::output::stderr;
 use crate::project::{Project, STATE_DIR};
 
 const PROMPT: &str = "you> ";
@@ -100,13 +101,13 @@ pub(crate) fn run(
             Input::Help => writeln!(stderr(), "{HELP}")?,
             Input::Invalid(message) => writeln!(stderr(), "{message}")?,
             Input::Export(arguments) => export_session(conversation, arguments)?,
-            Input::Message(text) => match conversation.turn(store, &text, &mut stdout()) {
-                Ok(()) => {}
-                Err(TurnError::Cancelled) => writeln!(
+            Input::Message(text) => match turn::run(conversation, store, &text) {
+                Ok(_) => {}
+                Err(Failure::Cancelled) => writeln!(
                     stderr(),
                     "\n(cancelled: nothing of this turn was saved; Up brings your message back)"
                 )?,
-                Err(TurnError::Failed(error)) => {
+                Err(Failure::Failed(error)) => {
                     error.report();
                 }
             },
@@ -158,14 +159,14 @@ fn banner(conversation: &Conversation) -> Result<(), CliError> {
             "Session {} ({} messages) with {}",
             conversation.name(),
             conversation.message_count(),
-            conversation.target()
+            conversation.next_provider_model()
         )?;
     } else {
         write!(
             err,
             "New session {} with {} (saved with the first answer)",
             conversation.name(),
-            conversation.target()
+            conversation.next_provider_model()
         )?;
     }
     if let Some(from) = conversation.switched_from() {

@@ -5,23 +5,28 @@
 //! they left it. With a message (`--message`, or text piped on stdin) the command answers once
 //! and exits, for scripts; otherwise it opens an interactive prompt.
 //!
-//! The parts: [`provider`] resolves settings into a provider, [`conversation`] runs and records
-//! turns, [`cancel`] makes Ctrl-C stop an answer, [`interactive`] is the prompt. The network
-//! itself is the `confab-chat` crate's.
+//! The turns themselves (what is sent, what is recorded and when, switches of provider or model)
+//! are the `confab-chat` crate's `Conversation`, which prints nothing. Here are the parts that
+//! face the user: [`open`] settles the session, provider and model from the command line and
+//! `confab.yaml` (with [`provider`]), [`turn`] prints an answer, its notes and its errors,
+//! [`cancel`] makes Ctrl-C stop an answer, [`interactive`] is the prompt.
 
 mod cancel;
-mod conversation;
 mod interactive;
+mod open;
 mod provider;
+mod turn;
 
 use std::io::{IsTerminal, Read, Write};
 
 use clap::Args;
+use confab_chat::Conversation;
 
 use crate::error::CliError;
-use crate::output::{stderr, stdout};
+use crate::output::stderr;
 use crate::project::Project;
-use conversation::{Choice, Conversation, TurnError};
+use open::Choice;
+use turn::Failure;
 
 /// Arguments of `confab chat`.
 #[derive(Debug, Args)]
@@ -65,7 +70,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
         max_tokens: args.max_tokens,
         stream: !args.no_stream,
     };
-    let mut conversation = Conversation::open(&project, &store, &choice)?;
+    let mut conversation = open::open(&project, &store, &choice)?;
     cancel::install_handler();
     match message {
         Some(text) => one_shot(&mut conversation, &mut store, &text),
@@ -103,32 +108,30 @@ fn one_shot_message(args: &ChatArgs) -> Result<Option<String>, CliError> {
 /// Sends one message; the answer goes to stdout, notes to stderr.
 fn one_shot(
     conversation: &mut Conversation,
-    store: &mut impl confab_core::SessionStore,
+    store: &mut dyn confab_core::SessionStore,
     text: &str,
 ) -> Result<(), CliError> {
-    let was_stored = conversation.is_stored();
-    let switched_from = conversation.switched_from();
-    match conversation.turn(store, text, &mut stdout()) {
-        Ok(()) => {}
-        Err(TurnError::Cancelled) => {
+    let outcome = match turn::run(conversation, store, text) {
+        Ok(outcome) => outcome,
+        Err(Failure::Cancelled) => {
             return Err(CliError::failure("cancelled: nothing was saved"));
         }
-        Err(TurnError::Failed(error)) => return Err(error),
-    }
+        Err(Failure::Failed(error)) => return Err(error),
+    };
     let mut err = stderr();
-    if !was_stored {
+    if outcome.created {
         writeln!(
             err,
             "Saved in new session {} ({})",
             conversation.name(),
-            conversation.target()
+            conversation.next_provider_model()
         )?;
-    } else if let Some(from) = switched_from {
+    } else if let Some(from) = outcome.switched_from {
         writeln!(
             err,
             "Session {} moved from {from} to {}",
             conversation.name(),
-            conversation.target()
+            conversation.next_provider_model()
         )?;
     }
     Ok(())

@@ -152,6 +152,13 @@ impl SessionStore for SqliteStore {
         row.into_session(messages)
     }
 
+    fn exists(&self, name: &str) -> Result<bool, StoreError> {
+        self.connection
+            .prepare_cached("SELECT 1 FROM sessions WHERE name = ?1 LIMIT 1")
+            .and_then(|mut statement| statement.exists([name]))
+            .map_err(|error| backend("cannot read the session", error))
+    }
+
     fn list(&self) -> Result<Vec<SessionSummary>, StoreError> {
         let mut statement = self
             .connection

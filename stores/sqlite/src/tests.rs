@@ -83,6 +83,25 @@ fn names_are_unique_and_checked() {
 }
 
 #[test]
+fn exists_tells_a_name_taken_from_a_free_one() {
+    let (_dir, mut store) = temp_store();
+    assert!(!store.exists("s1").expect("reads"));
+    store.create(&session("s1")).expect("created");
+    assert!(store.exists("s1").expect("reads"));
+    assert!(!store.exists("s2").expect("reads"), "only that exact name");
+    assert!(
+        !store.exists("S1").expect("reads"),
+        "names are case-sensitive"
+    );
+    assert!(
+        !store.exists("../x").expect("reads"),
+        "an invalid name is simply absent"
+    );
+    store.delete(&["s1".to_owned()]).expect("deleted");
+    assert!(!store.exists("s1").expect("reads"));
+}
+
+#[test]
 fn list_shows_summaries_by_name() {
     let (_dir, mut store) = temp_store();
     let mut old = session("old");

@@ -1,0 +1,86 @@
+//! Opening a chat: which session, provider and model, from the command line, the session itself
+//! and `confab.yaml`.
+//!
+//! Everything here is about settings; what a turn does with them (record it whole, move the
+//! session to another provider with its next answer) is `confab_chat::Conversation`'s.
+
+use confab_chat::{Conversation, FreshNameError, ProviderSpec, Target, TurnOptions};
+use confab_core::{SessionStore, StoreError};
+
+use super::provider;
+use crate::error::CliError;
+use crate::project::Project;
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Choice {
+    pub(crate) session: Option<String>,
+    pub(crate) provider: Option<String>,
+    pub(crate) model: Option<String>,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) stream: bool,
+}
+
+/// Resumes the session `choice` names, or prepares a new one (stored with its first turn).
+pub(crate) fn open(
+    project: &Project,
+    store: &impl SessionStore,
+    choice: &Choice,
+) -> Result<Conversation, CliError> {
+    let name = match &choice.session {
+        Some(name) => name.clone(),
+        None => {
+            confab_chat::fresh_name(store, &jiff::ZonedDateTime::now()).map_err(
+                |error| match error {
+                    FreshNameError::Store(error) => CliError::from(error),
+                    error => CliError::failure(error).hint("name the session with --session"),
+                },
+            )?
+        }
+    };
+    confab_core::validate_session_name(&name)
+        .map_err(|error| CliError::usage(error).hint("choose another --session name"))?;
+    let session = match store.get(&name) {
+        Ok(session) => Some(session),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let provider_name = match (&choice.provider, &session) {
+        (Some(provider), _) => provider.clone(),
+        (None, Some(session)) => session.provider.clone(),
+        (None, None) => provider::default_name(&project.config).to_owned(),
+    };
+    let spec = provider::spec(&project.config, &provider_name).map_err(|error| {
+        if session.is_some() && choice.provider.is_none() {
+            error.hint(format!(
+                "session {name:?} was made with {provider_name:?}; pass --provider (and --model) to continue it with another provider"
+            ))
+        } else {
+            error
+        }
+    })?;
+    let model = confab_chat::choose_model(choice.model.as_deref(), session.as_ref(), &spec)
+        .ok_or_else(|| no_model(&spec))?;
+    let provider = provider::connect(&spec)?;
+    let target = Target {
+        spec,
+        provider,
+        model,
+    };
+    let options = TurnOptions {
+        max_tokens: choice.max_tokens,
+        stream: choice.stream,
+    };
+    match session {
+        Some(session) => Ok(Conversation::resume(session, target, options)),
+        None => Conversation::start(&name, Some(project.root.to_string()), target, options)
+            .map_err(|error| CliError::usage(error).hint("choose another --session name")),
+    }
+}
+
+fn no_model(spec: &ProviderSpec) -> CliError {
+    CliError::failure(format!("no model is set for the provider {}", spec.name)).hint(format!(
+        "pass --model, or set providers.{}.model in confab.yaml",
+        spec.name
+    ))
+}
