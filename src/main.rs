@@ -1,27 +1,5 @@
-//! The `confab` command: a thin layer that parses arguments, runs a command from
-//! [`commands`] and turns its outcome into output and an exit code.
+//! The `confab` binary: the command line of the `confab` library, with the formats it ships.
 
-mod age;
-mod cli;
-mod commands;
-mod config;
-mod display;
-mod error;
-mod input;
-mod linked_formats;
-mod output;
-mod project;
-mod redaction;
-
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    linked_formats::ensure_linked();
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => error.report(),
-    }
+fn main() -> std::process::ExitCode {
+    confab::main()
 }
