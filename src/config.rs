@@ -149,14 +149,12 @@ impl Config {
         let path = root.join(CONFIG_FILE);
         let file = match std::fs::read_to_string(&path) {
             Ok(text) if text.trim().is_empty() => ConfigFile::default(),
-            Ok(text) => serde_saphyr::from_str::<ConfigFile>(&text).map_err(|error| {
+            Ok(text) => confab_format_yaml::deserialize::<ConfigFile>(&text).map_err(|error| {
                 let at = error
-                    .location()
-                    .map(|location| format!(":{}:{}", location.line(), location.column()))
+                    .location
+                    .map(|location| format!(":{location}"))
                     .unwrap_or_default();
-                let message = error.to_string();
-                let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-                CliError::failure(format!("invalid settings in {path}{at}: {message}"))
+                CliError::failure(format!("invalid settings in {path}{at}: {}", error.message))
                     .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider and providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),

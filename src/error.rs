@@ -1,15 +1,29 @@
 //! What a failed command tells the user, and the exit code it ends with.
 //!
-//! Libraries return typed errors; this is the one place they become words on a terminal:
+//! Libraries return typed errors. A command wraps one in a [`CliError`] with the words that say
+//! what it was doing ("could not write report.md") and, where it helps, a hint; the library error
+//! stays attached as the cause, with its own `source()` chain, until [`CliError::report`], the one
+//! place that prints and picks the exit code:
 //!
 //! ```text
-//! error: no session named "incident-42"
+//! error: could not write /dev/full: No space left on device
 //!   details, one per line (every problem of an invalid file, say)
 //! hint: the closest names are: incident-41, incident-24
 //! ```
 //!
-//! Exit codes: 0 success, 1 the command failed, 2 the command line was wrong (clap uses 2 as well).
+//! The causes are printed after the message, each after a colon, with Rust's `(os error N)`
+//! suffix dropped. A broken pipe anywhere in the chain (`confab ... | head -1`) is not an error
+//! for the user: the command ends quietly with exit 0, as other Unix tools do.
+//!
+//! Exit codes, the same for every command (the README has this table):
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success (and a closed output pipe) |
+//! | 1 | the work failed, or found problems (an invalid checkpoint, an unknown session) |
+//! | 2 | a usage error, or an input that could not be read (a missing file, clap's errors) |
 
+use std::error::Error;
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -21,8 +35,8 @@ pub(crate) enum ErrorKind {
     Failure,
     /// The arguments make no sense together or name something that cannot exist: exit 2.
     Usage,
-    /// The reader of our output went away; not an error for the user: exit 0.
-    BrokenPipe,
+    /// An input named on the command line could not be read (missing, too large, a folder): exit 2.
+    Input,
 }
 
 /// An error on its way to the user.
@@ -30,27 +44,42 @@ pub(crate) enum ErrorKind {
 pub(crate) struct CliError {
     kind: ErrorKind,
     message: String,
+    cause: Option<Box<dyn Error + Send + Sync>>,
     details: Vec<String>,
     hints: Vec<String>,
 }
 
 impl CliError {
-    /// A failure of the command itself (exit 1).
-    pub(crate) fn failure(message: impl fmt::Display) -> CliError {
+    fn new(kind: ErrorKind, message: impl fmt::Display) -> CliError {
         CliError {
-            kind: ErrorKind::Failure,
+            kind,
             message: message.to_string(),
+            cause: None,
             details: Vec::new(),
             hints: Vec::new(),
         }
     }
 
+    /// A failure of the command itself (exit 1).
+    pub(crate) fn failure(message: impl fmt::Display) -> CliError {
+        CliError::new(ErrorKind::Failure, message)
+    }
+
     /// A usage error (exit 2).
     pub(crate) fn usage(message: impl fmt::Display) -> CliError {
-        CliError {
-            kind: ErrorKind::Usage,
-            ..CliError::failure(message)
-        }
+        CliError::new(ErrorKind::Usage, message)
+    }
+
+    /// An input that cannot be read (exit 2).
+    pub(crate) fn input(message: impl fmt::Display) -> CliError {
+        CliError::new(ErrorKind::Input, message)
+    }
+
+    /// Attaches the error that caused this one; it is printed after the message, with its own
+    /// causes.
+    pub(crate) fn caused_by(mut self, cause: impl Into<Box<dyn Error + Send + Sync>>) -> CliError {
+        self.cause = Some(cause.into());
+        self
     }
 
     /// Adds an indented detail line under the message.
@@ -65,19 +94,57 @@ impl CliError {
         self
     }
 
-    /// The main message, without details or hints.
+    /// The message and its causes, on one line, as `report` prints it after `error: `.
     pub(crate) fn message(&self) -> String {
-        self.message.clone()
+        let mut text = self.message.clone();
+        let mut cause: Option<&(dyn Error + 'static)> = self
+            .cause
+            .as_deref()
+            .map(|cause| cause as &(dyn Error + 'static));
+        while let Some(error) = cause {
+            let words = without_os_error(&error.to_string());
+            // thiserror's `#[error(transparent)]` and wrappers that repeat their cause's words
+            // would print the same text twice.
+            if !words.is_empty() && !text.ends_with(&words) {
+                text.push_str(": ");
+                text.push_str(&words);
+            }
+            cause = error.source();
+        }
+        text
+    }
+
+    /// The hints, in order.
+    pub(crate) fn hints(&self) -> &[String] {
+        &self.hints
+    }
+
+    /// Whether a closed pipe is the reason, anywhere in the chain of causes.
+    fn is_broken_pipe(&self) -> bool {
+        let mut cause: Option<&(dyn Error + 'static)> = self
+            .cause
+            .as_deref()
+            .map(|cause| cause as &(dyn Error + 'static));
+        while let Some(error) = cause {
+            if error
+                .downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return true;
+            }
+            cause = error.source();
+        }
+        false
     }
 
     /// Prints the error to stderr and returns the exit code for it.
     pub(crate) fn report(&self) -> ExitCode {
-        if self.kind == ErrorKind::BrokenPipe {
+        if self.is_broken_pipe() {
             return ExitCode::SUCCESS;
         }
         let mut err = io::stderr().lock();
         // Nothing sensible remains to be done if stderr itself cannot be written.
-        let _ = writeln!(err, "error: {}", self.message);
+        let _ = writeln!(err, "error: {}", self.message());
         for detail in &self.details {
             let _ = writeln!(err, "  {detail}");
         }
@@ -86,23 +153,23 @@ impl CliError {
         }
         ExitCode::from(match self.kind {
             ErrorKind::Failure => 1,
-            ErrorKind::Usage => 2,
-            ErrorKind::BrokenPipe => 0,
+            ErrorKind::Usage | ErrorKind::Input => 2,
         })
+    }
+}
+
+/// An error's words without Rust's ` (os error N)` suffix: the OS reason is the useful part.
+fn without_os_error(text: &str) -> String {
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text.to_owned(),
     }
 }
 
 impl From<io::Error> for CliError {
     /// Errors writing our own output; reading a user's file has its own, named message.
     fn from(error: io::Error) -> CliError {
-        if error.kind() == io::ErrorKind::BrokenPipe {
-            CliError {
-                kind: ErrorKind::BrokenPipe,
-                ..CliError::failure("broken pipe")
-            }
-        } else {
-            CliError::failure(format!("could not write the output: {error}"))
-        }
+        CliError::failure("could not write the output").caused_by(error)
     }
 }
 
@@ -144,6 +211,13 @@ impl From<confab_core::StoreError> for CliError {
             }
         };
         let cli = CliError::failure(&error);
+        let cli = match error {
+            StoreError::Backend {
+                source: Some(source),
+                ..
+            } => cli.caused_by(source),
+            _ => cli,
+        };
         match hint {
             Some(hint) => cli.hint(hint),
             None => cli,

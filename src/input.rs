@@ -19,7 +19,7 @@ pub(crate) struct Source {
 /// stranger may be anything); it is checked before reading a file, and while reading stdin.
 pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliError> {
     let too_large = |name: &str| {
-        CliError::failure(format!("{name} is larger than the import limit of {}", format_size(limit)))
+        CliError::input(format!("{name} is larger than the import limit of {}", format_size(limit)))
             .hint("raise import.max_size in confab.yaml (or CONFAB_IMPORT_MAX_SIZE) if you trust the file")
     };
     if path == "-" {
@@ -28,9 +28,7 @@ pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliErro
             .lock()
             .take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(|error| {
-                CliError::failure(format!("could not read standard input: {error}"))
-            })?;
+            .map_err(|error| CliError::input("could not read standard input").caused_by(error))?;
         if bytes.len() as u64 > limit {
             return Err(too_large("standard input"));
         }
@@ -43,7 +41,7 @@ pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliErro
         return Err(too_large(path.as_str()));
     }
     let bytes = std::fs::read(path).map_err(|error| {
-        let error = CliError::failure(format!("could not read {path}: {}", io_reason(&error)));
+        let error = CliError::input(format!("could not read {path}: {}", io_reason(&error)));
         if path.is_dir() {
             error.hint("name a checkpoint file, not a folder")
         } else {
@@ -91,7 +89,7 @@ pub(crate) fn decoder_for(
     explicit: Option<&str>,
 ) -> Result<Decoder, CliError> {
     let report_only = |format: &dyn CheckpointFormat| {
-        CliError::failure(format!(
+        CliError::input(format!(
             "{} is a {} file, a report format that cannot be imported",
             source.name,
             format.name()

@@ -15,6 +15,11 @@ fn valid() -> Value {
 
 /// Imports `file` and expects a failure whose stderr contains `expected`; the store stays as it was.
 fn refused(project: &Project, file: &str, expected: &str) {
+    refused_with(project, file, expected, 1);
+}
+
+/// [`refused`], with the exit code expected: 2 for an input that cannot be read at all.
+fn refused_with(project: &Project, file: &str, expected: &str, code: i32) {
     let before = project.session_names();
     let output = project
         .confab()
@@ -22,7 +27,7 @@ fn refused(project: &Project, file: &str, expected: &str) {
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{file}: {stderr}");
+    assert_eq!(output.status.code(), Some(code), "{file}: {stderr}");
     assert!(
         stderr.contains(expected),
         "{file}: expected {expected:?} in:\n{stderr}"
@@ -36,17 +41,19 @@ fn files_over_the_size_limit_are_refused_before_reading() {
     let project = Project::new();
     project.write("confab.yaml", "import:\n  max_size: 1KiB\n");
     project.write("big.json", valid().to_string());
-    refused(
+    // An input that cannot be read is exit 2, as in `validate`.
+    refused_with(
         &project,
         "big.json",
         "big.json is larger than the import limit of 1 KiB",
+        2,
     );
     project
         .confab()
         .args(["sessions", "import", "-"])
         .write_stdin(valid().to_string())
         .assert()
-        .code(1)
+        .code(2)
         .stderr(contains(
             "standard input is larger than the import limit of 1 KiB",
         ));

@@ -31,6 +31,10 @@ fn seed(project: &Project) {
     let dir = fixture_path("readme");
     for entry in std::fs::read_dir(&dir).expect("readme fixtures") {
         let path = entry.expect("entry").path();
+        if path.is_dir() {
+            // examples/custom-confab, a crate, is no README material.
+            continue;
+        }
         let name = path
             .file_name()
             .expect("name")
@@ -56,6 +60,10 @@ fn the_main_job_runs() {
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     for entry in std::fs::read_dir(examples).expect("examples/") {
         let path = entry.expect("entry").path();
+        if path.is_dir() {
+            // examples/custom-confab, a crate, is no README material.
+            continue;
+        }
         let name = path
             .file_name()
             .expect("name")

@@ -257,7 +257,7 @@ fn reports_cannot_be_imported() {
         .confab()
         .args(["sessions", "import", "report.md", "--name", "again"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(contains(
             "report.md is a markdown file, a report format that cannot be imported",
         ))

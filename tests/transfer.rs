@@ -518,7 +518,7 @@ fn import_errors_are_clear() {
         .confab()
         .args(["sessions", "import", "nope.json"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(contains("could not read nope.json: no such file"));
     let mut bad_name: Value = serde_json::from_str(
         &std::fs::read_to_string(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture"),

@@ -159,7 +159,16 @@ fn render_error(error: RenderError) -> EncodeError {
         (Some(line), Some(column)) => format!("{name}:{line}:{column}"),
         _ => name.to_owned(),
     };
-    let reason = error.reason().to_string();
+    let reason = match error.reason() {
+        // handlebars words this with the `Option` around the name: `Some("session.nmae")`.
+        handlebars::RenderErrorReason::MissingVariable(Some(name)) => {
+            format!("{name:?} is not in the template data")
+        }
+        handlebars::RenderErrorReason::MissingVariable(None) => {
+            "a name the template uses is not in the template data".to_owned()
+        }
+        other => other.to_string(),
+    };
     let hint = match error.reason() {
         handlebars::RenderErrorReason::MissingVariable(_) => {
             "; the names a template can use are in docs/templates.md"

@@ -56,32 +56,38 @@ impl Decode for YamlFormat {
 impl YamlFormat {
     /// Reads a whole YAML document into the JSON data model, with the budgets above.
     pub fn read_value(&self, bytes: &[u8]) -> Result<Value, DecodeError> {
-        let text = utf8(bytes)?;
-        let options = serde_saphyr::options! {
-            with_snippet: false,
-            strict_booleans: true,
-            budget: serde_saphyr::budget! {
-                max_depth: MAX_DEPTH,
-                // Room for very large checkpoints; aliases keep their own, tighter limits.
-                max_events: 100_000_000,
-                max_nodes: 100_000_000,
-            },
-            // Checkpoints have no use for aliases beyond a little sharing in metadata; a file
-            // that expands them more than this is an attack ("billion laughs"), not a session.
-            alias_limits: serde_saphyr::alias_limits! {
-                max_total_replayed_events: MAX_ALIAS_REPLAYS,
-            },
-        };
-        serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|error| {
-            let location = error.location().and_then(|location| {
-                Some(Location {
-                    line: usize::try_from(location.line()).ok()?,
-                    column: usize::try_from(location.column()).ok()?.max(1),
-                })
-            });
-            DecodeError::at(clean_message(&error.to_string()), location)
-        })
+        deserialize(utf8(bytes)?)
     }
+}
+
+/// Reads one YAML document into `T` the way checkpoints are read: YAML 1.2 scalars, the same
+/// depth and alias budgets, and errors in cleaned words with their line and column. Settings
+/// files (`confab.yaml`) are read with it too, so every YAML error confab prints reads the same.
+pub fn deserialize<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            // Room for very large checkpoints; aliases keep their own, tighter limits.
+            max_events: 100_000_000,
+            max_nodes: 100_000_000,
+        },
+        // Checkpoints have no use for aliases beyond a little sharing in metadata; a file
+        // that expands them more than this is an attack ("billion laughs"), not a session.
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_REPLAYS,
+        },
+    };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|error| {
+        let location = error.location().and_then(|location| {
+            Some(Location {
+                line: usize::try_from(location.line()).ok()?,
+                column: usize::try_from(location.column()).ok()?.max(1),
+            })
+        });
+        DecodeError::at(clean_message(&error.to_string()), location)
+    })
 }
 
 /// `Yes` for a document that starts like a checkpoint, `Maybe` for other text YAML could read.
@@ -144,6 +150,11 @@ fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
 fn clean_message(message: &str) -> String {
     let message = match message.rfind(" at line ") {
         Some(at) => &message[..at],
+        None => message,
+    };
+    // `error: line L column C: ` in front says again what the location says.
+    let message = match message.strip_prefix("error: line ") {
+        Some(rest) => rest.split_once(": ").map_or(message, |(_, words)| words),
         None => message,
     };
     if let Some(key) = message.strip_prefix("duplicate mapping key: ") {

@@ -115,15 +115,17 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
         format
             .encode
             .encode(&checkpoint, &options, &mut out)
-            .map_err(encode_error)?;
-        out.flush()?;
+            .map_err(|error| encode_error("standard output", error))?;
+        out.flush().map_err(|error| {
+            CliError::failure("could not write standard output").caused_by(error)
+        })?;
         return Ok(());
     }
     write_atomically(&args.output, |file| {
         format
             .encode
             .encode(&checkpoint, &options, file)
-            .map_err(encode_error)
+            .map_err(|error| encode_error(args.output.as_str(), error))
     })?;
     writeln!(
         stdout(),
@@ -202,8 +204,14 @@ fn encode_options(
     Ok(options)
 }
 
-fn encode_error(error: confab_core::EncodeError) -> CliError {
-    CliError::failure(format!("could not encode the checkpoint: {error}"))
+/// An encoder's error: the OS reason when writing `target` failed, else what the format said.
+fn encode_error(target: &str, error: confab_core::EncodeError) -> CliError {
+    match error {
+        confab_core::EncodeError::Io(io) => {
+            CliError::failure(format!("could not write {target}")).caused_by(io)
+        }
+        other => CliError::failure("could not encode the checkpoint").caused_by(other),
+    }
 }
 
 /// The project context for `--context`: the project's instructions file (else what the session
@@ -287,10 +295,7 @@ fn write_atomically(
         )));
     }
     let fail = |error: std::io::Error| {
-        CliError::failure(format!(
-            "cannot write {path}: {}",
-            crate::input::io_reason(&error)
-        ))
+        CliError::failure(format!("could not write {path}")).caused_by(error)
     };
     remove_stale_temporaries(folder);
     let mut temporary = tempfile::Builder::new()

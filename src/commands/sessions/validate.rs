@@ -173,18 +173,15 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
         Ok(source) => source,
         Err(error) => {
             report.unreadable = true;
-            report
-                .problems
-                .push(Problem::new("", "read", error.message()));
+            report.problems.push(problem("read", &error));
             return report;
         }
     };
     let format = match decoder_for(&source, path, input_format) {
         Ok(format) => format,
         Err(error) => {
-            report
-                .problems
-                .push(Problem::new("", "format", error.message()));
+            report.unreadable = true;
+            report.problems.push(problem("format", &error));
             return report;
         }
     };
@@ -203,6 +200,15 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
     report
 }
 
+/// A file-level problem from the error `import` would have stopped with, its hints kept.
+fn problem(rule: &str, error: &CliError) -> Problem {
+    let problem = Problem::new("", rule, error.message());
+    match error.hints() {
+        [] => problem,
+        hints => problem.with_hint(hints.join("; ")),
+    }
+}
+
 fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {
     for report in reports {
         if report.valid {
@@ -219,6 +225,9 @@ fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()
         if report.unreadable || report.format.is_none() {
             for problem in &report.problems {
                 writeln!(out, "unreadable: {}", problem.message)?;
+                if let Some(hint) = &problem.hint {
+                    writeln!(out, "  hint: {hint}")?;
+                }
             }
             continue;
         }
