@@ -9,6 +9,7 @@ mod chat;
 mod chat_prompt;
 mod durability;
 mod errors;
+mod export_targets;
 mod fake_provider;
 mod formats;
 mod fuzz_smoke;

@@ -277,12 +277,46 @@ fn remove_stale_temporaries(folder: &Utf8Path) {
     }
 }
 
-/// Writes through `write` into a temporary file beside `path`, then renames it onto `path`.
+/// Writes through `write` to the output `path`, never leaving half a file and never replacing
+/// what is not a file:
+///
+/// - a target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
+///   written into directly: renaming over it would put a regular file in its place;
+/// - a symlink is followed: the file it points to is replaced, the link stays;
+/// - a regular file is replaced atomically (a temporary file beside it, then a rename) and keeps
+///   its permission bits; a new file gets the usual `0666` less the umask, since checkpoints are
+///   meant to be shared (a temporary file alone would be `0600`);
+/// - a folder is refused.
 fn write_atomically(
     path: &Utf8Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let folder = match path.parent() {
+    let fail = |error: std::io::Error| {
+        CliError::failure(format!("could not write {path}")).caused_by(error)
+    };
+    let target = follow_symlinks(path).map_err(fail)?;
+    let existing = match std::fs::metadata(&target) {
+        Ok(metadata) => Some(metadata),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(fail(error)),
+    };
+    if let Some(metadata) = &existing {
+        if metadata.is_dir() {
+            return Err(
+                CliError::usage(format!("cannot write {path}: it is a folder"))
+                    .hint("name a file to write, e.g. -o folder/session.json"),
+            );
+        }
+        if !metadata.is_file() {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(fail)?;
+            write(&mut file)?;
+            return file.flush().map_err(fail);
+        }
+    }
+    let folder = match target.parent() {
         Some(parent) if !parent.as_str().is_empty() => parent,
         _ => Utf8Path::new("."),
     };
@@ -294,16 +328,48 @@ fn write_atomically(
             "create it first (mkdir -p {folder}) or choose another --output"
         )));
     }
-    let fail = |error: std::io::Error| {
-        CliError::failure(format!("could not write {path}")).caused_by(error)
-    };
     remove_stale_temporaries(folder);
-    let mut temporary = tempfile::Builder::new()
-        .prefix(&format!("{TEMPORARY_PREFIX}{}-", std::process::id()))
-        .tempfile_in(folder)
-        .map_err(fail)?;
+    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The umask applies, as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder.tempfile_in(folder).map_err(fail)?;
     write(temporary.as_file_mut())?;
+    if let Some(metadata) = &existing {
+        temporary
+            .as_file()
+            .set_permissions(metadata.permissions())
+            .map_err(fail)?;
+    }
     temporary.as_file().sync_all().map_err(fail)?;
-    temporary.persist(path).map_err(|error| fail(error.error))?;
+    temporary
+        .persist(&target)
+        .map_err(|error| fail(error.error))?;
     Ok(())
+}
+
+/// Where `path` leads once every symlink on it is followed; a dangling link leads to the file it
+/// names, which the export creates. Paths without symlinks are returned as they are.
+fn follow_symlinks(path: &Utf8Path) -> std::io::Result<Utf8PathBuf> {
+    let mut current = path.to_owned();
+    // A loop of links ends in an error from the OS at the next step; forty hops is the limit
+    // Linux itself uses.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = current.read_link_utf8()?;
+                current = match current.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
