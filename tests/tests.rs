@@ -8,6 +8,7 @@ mod util;
 mod chat;
 mod chat_prompt;
 mod durability;
+mod external_formats;
 mod fake_provider;
 mod formats;
 mod fuzz_smoke;
