@@ -10,6 +10,7 @@ mod chat_prompt;
 mod durability;
 mod errors;
 mod export_targets;
+mod external_formats;
 mod fake_provider;
 mod formats;
 mod fuzz_smoke;

@@ -1,16 +1,26 @@
 //! `confab formats`: which formats exist, their extensions, and whether they import and export.
+//!
+//! Formats served by an executable on `PATH` say so after their description, and plugins that
+//! were skipped (a failing `describe`, a taken name) are reported here as warnings, once.
+
+use std::io::Write;
 
 use clap::Args;
 
 use crate::display::write_table;
 use crate::error::CliError;
-use crate::output::stdout;
+use crate::output::{stderr, stdout};
 
 /// Arguments of `confab formats`.
 #[derive(Debug, Args)]
 pub(crate) struct FormatsArgs {}
 
 pub(crate) fn run(_args: &FormatsArgs) -> Result<(), CliError> {
+    let mut warnings = stderr();
+    for problem in confab_format_external::init() {
+        writeln!(warnings, "warning: {problem}")?;
+    }
+    drop(warnings);
     let rows: Vec<Vec<String>> = confab_core::formats()
         .iter()
         .map(|format| {
@@ -27,11 +37,17 @@ pub(crate) fn run(_args: &FormatsArgs) -> Result<(), CliError> {
                 (false, true) => "export",
                 (false, false) => "-",
             };
+            let description = match format.origin() {
+                confab_core::Origin::BuiltIn => format.description().to_owned(),
+                confab_core::Origin::External { path } => {
+                    format!("{} (external: {path})", format.description())
+                }
+            };
             vec![
                 names.join(", "),
                 extensions.join(" "),
                 abilities.to_owned(),
-                format.description().to_owned(),
+                description,
             ]
         })
         .collect();
