@@ -61,3 +61,15 @@ fn the_example_format_exports() {
         "{text}"
     );
 }
+
+#[test]
+fn the_guide_shows_the_downstream_binary_as_it_is() {
+    let fence = "### Rust: your own binary";
+    let section = &GUIDE[GUIDE.find(fence).expect("the Rust section")..];
+    let start = section.find("```rust\n").expect("a Rust block") + "```rust\n".len();
+    let end = start + section[start..].find("```\n").expect("closed block");
+    assert_eq!(
+        &section[start..end],
+        include_str!("../examples/custom-confab/src/main.rs")
+    );
+}
