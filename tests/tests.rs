@@ -7,7 +7,6 @@ mod util;
 
 mod chat;
 mod chat_prompt;
-mod durability;
 mod fake_provider;
 mod formats;
 mod fuzz_smoke;

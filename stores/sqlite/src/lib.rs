@@ -15,6 +15,8 @@
 mod migrations;
 mod rows;
 mod search;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 use std::time::Duration;
 
