@@ -26,6 +26,8 @@ pub mod session;
 pub mod store;
 
 #[cfg(test)]
+mod schema_shape;
+#[cfg(test)]
 mod test_support;
 
 pub use checkpoint::{
