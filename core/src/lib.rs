@@ -15,6 +15,8 @@
 //! Formats live in their own crates (`confab-format-json`, `confab-format-yaml`, ...); stores in
 //! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
 
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
 pub mod checkpoint;
 pub mod convert;
 pub mod error;

@@ -190,3 +190,22 @@ fn a_field_missing_on_either_side_is_found() {
         ]
     );
 }
+
+/// Compiled once for the property test below.
+static VALIDATOR: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
+    jsonschema::validator_for(&serde_json::from_str(CHECKPOINT_SCHEMA).expect("the schema is JSON"))
+        .expect("the schema compiles")
+});
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// The generators the format crates' round-trip tests use make only valid checkpoints, and
+    /// never a field the schema does not know.
+    #[test]
+    fn generated_checkpoints_are_valid(checkpoint in crate::arbitrary::checkpoint()) {
+        let value = serde_json::to_value(&checkpoint).expect("serializes");
+        let errors: Vec<String> = VALIDATOR.iter_errors(&value).map(|error| error.to_string()).collect();
+        proptest::prop_assert_eq!(errors, Vec::<String>::new());
+    }
+}
