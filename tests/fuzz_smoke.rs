@@ -24,6 +24,8 @@ fn seeds() -> Vec<Vec<u8>> {
         }
     }
     seeds
+        .push(std::fs::read(fixture_path("../../examples/incident-review.json")).expect("example"));
+    seeds
 }
 
 fn mutations(seed: &[u8], state: &mut u64) -> Vec<Vec<u8>> {

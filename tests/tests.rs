@@ -7,6 +7,7 @@ mod util;
 
 mod chat;
 mod chat_prompt;
+mod cli_cases;
 mod fake_provider;
 mod formats;
 mod fuzz_smoke;
