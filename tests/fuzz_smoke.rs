@@ -11,11 +11,20 @@ use crate::util::fixture_path;
 
 fn seeds() -> Vec<Vec<u8>> {
     let mut seeds = Vec::new();
-    for folder in ["atmos", "tools", "readme"] {
+    for folder in [
+        "atmos",
+        "readme",
+        "../../formats/claude-code/tests/fixtures",
+        "../../formats/codex/tests/fixtures",
+        "../../formats/gemini/tests/fixtures",
+        "../../formats/openai/tests/fixtures",
+    ] {
         for entry in std::fs::read_dir(fixture_path(folder)).expect("fixtures") {
             seeds.push(std::fs::read(entry.expect("entry").path()).expect("fixture"));
         }
     }
+    seeds
+        .push(std::fs::read(fixture_path("../../examples/incident-review.json")).expect("example"));
     seeds
 }
 

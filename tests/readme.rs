@@ -5,9 +5,7 @@
 //! - The `confab.yaml` example is a valid settings file.
 //! - The chat examples (`sh` blocks that run `confab chat`, and the providers' `confab.yaml`) run
 //!   against a fake provider on 127.0.0.1 standing in for Ollama, OpenAI and a vLLM server.
-//! - Each `console` block is a transcript: `$ confab ...` lines are run, in order, in one temporary
-//!   project seeded with `tests/fixtures/readme/`, and the lines after each command must equal its
-//!   output (stdout, then stderr).
+//! - The `console` blocks are trycmd transcripts, run by `cli_cases::readme_console_examples`.
 
 use crate::fake_provider::{FakeProvider, openai_answer};
 use crate::util::{Project, fixture_path};
@@ -25,23 +23,6 @@ fn blocks(language: &str) -> Vec<String> {
         rest = &body[end..];
     }
     blocks
-}
-
-fn seed(project: &Project) {
-    let dir = fixture_path("readme");
-    for entry in std::fs::read_dir(&dir).expect("readme fixtures") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            // examples/custom-confab, a crate, is no README material.
-            continue;
-        }
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        project.write(&name, std::fs::read(&path).expect("fixture"));
-    }
 }
 
 fn split_args(line: &str) -> Vec<String> {
@@ -125,37 +106,6 @@ fn the_checkpoint_example_is_valid() {
         .args(["sessions", "validate", "example.yaml"])
         .assert()
         .success();
-}
-
-#[test]
-fn console_examples_print_what_the_readme_says() {
-    let transcripts = blocks("console");
-    assert!(!transcripts.is_empty(), "README has console examples");
-    for transcript in transcripts {
-        let project = Project::new();
-        seed(&project);
-        let mut steps: Vec<(String, String)> = Vec::new();
-        for line in transcript.lines() {
-            match line.strip_prefix("$ ") {
-                Some(command) => steps.push((command.to_owned(), String::new())),
-                None => {
-                    let (_, expected) = steps.last_mut().expect("output follows a command");
-                    expected.push_str(line);
-                    expected.push('\n');
-                }
-            }
-        }
-        for (command, expected) in steps {
-            let args = split_args(command.strip_prefix("confab ").expect("a confab command"));
-            let output = project.confab().args(&args).output().expect("runs");
-            let actual = format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-            assert_eq!(actual, expected, "README example `{command}`");
-        }
-    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod util;
 
 mod chat;
 mod chat_prompt;
-mod durability;
+mod cli_cases;
 mod errors;
 mod export_targets;
 mod external_formats;

@@ -1,5 +1,6 @@
 //! Importing other AI tools' histories: the format is found from the content when the
-//! extension does not decide, `--format` overrides, and what could not be mapped is said.
+//! extension does not decide, `--format` overrides, and what could not be mapped is said. The
+//! tools' files are the format crates' own fixtures (`formats/<tool>/tests/fixtures/`).
 
 use predicates::str::contains;
 
@@ -9,13 +10,25 @@ use crate::util::{Project, fixture_path};
 fn each_tool_is_recognised_by_its_content() {
     for (file, format, name) in [
         (
-            "tools/claude-code.jsonl",
+            "../../formats/claude-code/tests/fixtures/session.jsonl",
             "claude-code",
             "claude-code-7f3c2a1e",
         ),
-        ("tools/codex-rollout.jsonl", "codex", "codex-5973b6c0"),
-        ("tools/gemini-chat.json", "gemini", "gemini-a8b96bf3"),
-        ("tools/openai-request.json", "openai", "openai-171f820c"),
+        (
+            "../../formats/codex/tests/fixtures/rollout-2025-08-14T10-02-11-legacy.jsonl",
+            "codex",
+            "codex-5973b6c0",
+        ),
+        (
+            "../../formats/gemini/tests/fixtures/shared-chat.json",
+            "gemini",
+            "gemini-a8b96bf3",
+        ),
+        (
+            "../../formats/openai/tests/fixtures/request-body.json",
+            "openai",
+            "openai-171f820c",
+        ),
     ] {
         let project = Project::new();
         let path = project.fixture(file);
@@ -50,7 +63,7 @@ fn each_tool_is_recognised_by_its_content() {
 #[test]
 fn what_could_not_be_mapped_is_said() {
     let project = Project::new();
-    let path = project.fixture("tools/claude-code.jsonl");
+    let path = project.fixture("../../formats/claude-code/tests/fixtures/session.jsonl");
     let output = project
         .confab()
         .args(["sessions", "import"])
@@ -68,7 +81,7 @@ fn what_could_not_be_mapped_is_said() {
 #[test]
 fn format_overrides_detection() {
     let project = Project::new();
-    let path = project.fixture("tools/openai-request.json");
+    let path = project.fixture("../../formats/openai/tests/fixtures/request-body.json");
     project
         .confab()
         .args(["sessions", "import", "--format", "json"])
@@ -84,7 +97,11 @@ fn format_overrides_detection() {
         .success();
     // A file renamed to something no format claims is still found by its content.
     let renamed = project.path().join("history.log");
-    std::fs::copy(fixture_path("tools/codex-rollout.jsonl"), &renamed).expect("copy");
+    std::fs::copy(
+        fixture_path("../../formats/codex/tests/fixtures/rollout-2025-08-14T10-02-11-legacy.jsonl"),
+        &renamed,
+    )
+    .expect("copy");
     project
         .confab()
         .args(["sessions", "import"])
@@ -97,14 +114,14 @@ fn format_overrides_detection() {
 #[test]
 fn malformed_transcripts_name_the_line() {
     let project = Project::new();
-    let path = project.fixture("tools/claude-code-malformed.jsonl");
+    let path = project.fixture("../../formats/claude-code/tests/fixtures/malformed.jsonl");
     project
         .confab()
         .args(["sessions", "import", "--format", "claude-code"])
         .arg(&path)
         .assert()
         .code(1)
-        .stderr(contains("claude-code-malformed.jsonl:"))
+        .stderr(contains("malformed.jsonl:"))
         .stderr(contains("line"));
     assert!(project.session_names().is_empty());
 }
@@ -145,10 +162,22 @@ fn corrupted_transcripts_are_errors_not_panics() {
     // Truncations and mutations of every fixture run through every decoder in fuzz_smoke.rs;
     // here: invalid UTF-8 inside a tool's own file is an error from that tool's format.
     for (file, format) in [
-        ("tools/claude-code.jsonl", "claude-code"),
-        ("tools/codex-rollout.jsonl", "codex"),
-        ("tools/gemini-chat.json", "gemini"),
-        ("tools/openai-request.json", "openai"),
+        (
+            "../../formats/claude-code/tests/fixtures/session.jsonl",
+            "claude-code",
+        ),
+        (
+            "../../formats/codex/tests/fixtures/rollout-2025-08-14T10-02-11-legacy.jsonl",
+            "codex",
+        ),
+        (
+            "../../formats/gemini/tests/fixtures/shared-chat.json",
+            "gemini",
+        ),
+        (
+            "../../formats/openai/tests/fixtures/request-body.json",
+            "openai",
+        ),
     ] {
         let mut bytes = std::fs::read(fixture_path(file)).expect("fixture");
         for index in (0..bytes.len()).step_by(97) {

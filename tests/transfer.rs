@@ -622,11 +622,12 @@ fn exports_carry_every_field_atmos_requires() {
 fn a_session_that_cannot_be_imported_back_is_exported_with_a_warning() {
     let project = project_with(&["atmos/eks-troubleshooting.json"]);
     // A chat that never got a message, as the store allows.
-    let connection =
-        rusqlite::Connection::open(project.path().join(".confab/sessions.db")).expect("open");
-    connection
-        .execute_batch("DELETE FROM messages; UPDATE sessions SET message_count = 0;")
-        .expect("empty it");
+    let emptied = confab_store_sqlite::test_support::empty_session(
+        &project.store_path(),
+        "eks-troubleshooting",
+    )
+    .expect("store");
+    assert!(emptied, "the session exists");
     project
         .confab()
         .args(["sessions", "export", "eks-troubleshooting", "-o", "empty.json"])

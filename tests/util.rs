@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use camino::Utf8PathBuf;
+use confab_store_sqlite::test_support;
 use tempfile::TempDir;
 
 /// A fresh project folder with nothing in it, removed when dropped.
@@ -100,15 +102,13 @@ impl Project {
 
     /// Moves a session's last update and import back by `seconds`, as if time had passed.
     pub(crate) fn age_session(&self, name: &str, seconds: i64) {
-        let connection = rusqlite::Connection::open(self.path().join(".confab/sessions.db"))
-            .expect("open store");
-        let changed = connection
-            .execute(
-                "UPDATE sessions SET updated_at = unixepoch() - ?2, imported_at = unixepoch() - ?2 WHERE name = ?1",
-                rusqlite::params![name, seconds],
-            )
-            .expect("update");
-        assert_eq!(changed, 1, "session {name} exists");
+        let aged = test_support::age_session(&self.store_path(), name, seconds).expect("store");
+        assert!(aged, "session {name} exists");
+    }
+
+    /// The project's store file, for `confab_store_sqlite::test_support`.
+    pub(crate) fn store_path(&self) -> Utf8PathBuf {
+        Utf8PathBuf::from_path_buf(self.path().join(".confab/sessions.db")).expect("UTF-8 path")
     }
 }
 

@@ -17,6 +17,8 @@
 //! Formats live in their own crates (`confab-format-json`, `confab-format-yaml`, ...); stores in
 //! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
 
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
 pub mod checkpoint;
 pub mod error;
 pub mod format;
@@ -27,6 +29,8 @@ pub mod session;
 pub mod store;
 pub mod transcript;
 
+#[cfg(test)]
+mod schema_shape;
 #[cfg(test)]
 mod test_support;
 

@@ -15,6 +15,8 @@
 mod migrations;
 mod rows;
 mod search;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 use std::time::Duration;
 
@@ -136,10 +138,10 @@ impl SessionStore for SqliteStore {
             .map_err(|error| backend("cannot start a read", error))?;
         let row = transaction
             .query_row(
-                "SELECT id, name, provider, model, skill, project_path,
-                        created_at, created_at_ns, updated_at, updated_at_ns,
-                        imported_at, imported_at_ns, metadata, context
-                 FROM sessions WHERE name = ?1",
+                &format!(
+                    "SELECT {} FROM sessions WHERE name = ?1",
+                    rows::SessionRow::COLUMNS
+                ),
                 [name],
                 rows::SessionRow::read,
             )

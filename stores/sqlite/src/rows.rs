@@ -60,7 +60,8 @@ fn from_json_column<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-/// The `sessions` columns of one session, before its messages are read.
+/// The `sessions` columns of one session, before its messages are read: one named field per
+/// column, like [`MessageRow`].
 pub(crate) struct SessionRow {
     pub(crate) id: i64,
     name: String,
@@ -68,39 +69,51 @@ pub(crate) struct SessionRow {
     model: String,
     skill: Option<String>,
     project_path: Option<String>,
-    times: [i64; 4],
-    imported: (Option<i64>, Option<i64>),
+    created_at: i64,
+    created_at_ns: i64,
+    updated_at: i64,
+    updated_at_ns: i64,
+    imported_at: Option<i64>,
+    imported_at_ns: Option<i64>,
     metadata: Option<String>,
     context: Option<String>,
 }
 
 impl SessionRow {
+    /// The columns [`SessionRow::read`] reads.
+    pub(crate) const COLUMNS: &'static str = "id, name, provider, model, skill, project_path,
+         created_at, created_at_ns, updated_at, updated_at_ns,
+         imported_at, imported_at_ns, metadata, context";
+
     pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
         Ok(SessionRow {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            provider: row.get(2)?,
-            model: row.get(3)?,
-            skill: row.get(4)?,
-            project_path: row.get(5)?,
-            times: [row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?],
-            imported: (row.get(10)?, row.get(11)?),
-            metadata: row.get(12)?,
-            context: row.get(13)?,
+            id: row.get("id")?,
+            name: row.get("name")?,
+            provider: row.get("provider")?,
+            model: row.get("model")?,
+            skill: row.get("skill")?,
+            project_path: row.get("project_path")?,
+            created_at: row.get("created_at")?,
+            created_at_ns: row.get("created_at_ns")?,
+            updated_at: row.get("updated_at")?,
+            updated_at_ns: row.get("updated_at_ns")?,
+            imported_at: row.get("imported_at")?,
+            imported_at_ns: row.get("imported_at_ns")?,
+            metadata: row.get("metadata")?,
+            context: row.get("context")?,
         })
     }
 
     pub(crate) fn into_session(self, messages: Vec<Message>) -> Result<Session, StoreError> {
-        let [created, created_ns, updated, updated_ns] = self.times;
         Ok(Session {
             name: self.name,
             provider: self.provider,
             model: self.model,
             skill: self.skill,
             project_path: self.project_path,
-            created_at: time_from(created, created_ns)?,
-            updated_at: time_from(updated, updated_ns)?,
-            imported_at: optional_time(self.imported.0, self.imported.1)?,
+            created_at: time_from(self.created_at, self.created_at_ns)?,
+            updated_at: time_from(self.updated_at, self.updated_at_ns)?,
+            imported_at: optional_time(self.imported_at, self.imported_at_ns)?,
             metadata: from_json_column::<Map<String, Value>>(self.metadata)?,
             context: from_json_column::<Context>(self.context)?,
             messages,
@@ -160,36 +173,48 @@ pub(crate) fn insert_messages(
     Ok(())
 }
 
-/// Every message of session `id`, in order.
-pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Message>, StoreError> {
-    let mut statement = connection
-        .prepare_cached(
-            "SELECT role, content, created_at, created_at_ns, archived, model,
-                    input_tokens, output_tokens, tool_calls, tool_call_id, provider
-             FROM messages WHERE session_id = ?1 ORDER BY seq",
-        )
-        .map_err(|error| backend("cannot read messages", error))?;
-    let rows = statement
-        .query_map(params![id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                (row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?),
-                row.get::<_, bool>(4)?,
-                row.get::<_, Option<String>>(5)?,
-                (row.get::<_, Option<i64>>(6)?, row.get::<_, Option<i64>>(7)?),
-                row.get::<_, Option<String>>(8)?,
-                row.get::<_, Option<String>>(9)?,
-                row.get::<_, Option<String>>(10)?,
-            ))
+/// The `messages` columns of one message, as stored: one named field per column, so a new
+/// column is one new field here, in [`MessageRow::COLUMNS`] and in [`MessageRow::read`].
+struct MessageRow {
+    role: String,
+    content: String,
+    created_at: Option<i64>,
+    created_at_ns: Option<i64>,
+    archived: bool,
+    model: Option<String>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    tool_calls: Option<String>,
+    tool_call_id: Option<String>,
+    provider: Option<String>,
+}
+
+impl MessageRow {
+    /// The columns [`MessageRow::read`] reads, in its order.
+    const COLUMNS: &'static str = "role, content, created_at, created_at_ns, archived, model,
+         input_tokens, output_tokens, tool_calls, tool_call_id, provider";
+
+    fn read(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
+        Ok(MessageRow {
+            role: row.get("role")?,
+            content: row.get("content")?,
+            created_at: row.get("created_at")?,
+            created_at_ns: row.get("created_at_ns")?,
+            archived: row.get("archived")?,
+            model: row.get("model")?,
+            input_tokens: row.get("input_tokens")?,
+            output_tokens: row.get("output_tokens")?,
+            tool_calls: row.get("tool_calls")?,
+            tool_call_id: row.get("tool_call_id")?,
+            provider: row.get("provider")?,
         })
-        .map_err(|error| backend("cannot read messages", error))?;
-    rows.map(|row| {
-        let (role, content, created, archived, model, tokens, tool_calls, tool_call_id, provider) =
-            row.map_err(|error| backend("cannot read messages", error))?;
-        let role = Role::parse(&role)
-            .ok_or_else(|| StoreError::Unstorable(format!("corrupt role {role:?} in the store")))?;
-        let usage = match tokens {
+    }
+
+    fn into_message(self) -> Result<Message, StoreError> {
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            StoreError::Unstorable(format!("corrupt role {:?} in the store", self.role))
+        })?;
+        let usage = match (self.input_tokens, self.output_tokens) {
             (None, None) => None,
             (input, output) => Some(TokenUsage {
                 input_tokens: input.map(|count| count.max(0) as u64),
@@ -198,15 +223,32 @@ pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Mess
         };
         Ok(Message {
             role,
-            content,
-            created_at: optional_time(created.0, created.1)?,
-            archived,
-            model,
-            provider,
+            content: self.content,
+            created_at: optional_time(self.created_at, self.created_at_ns)?,
+            archived: self.archived,
+            model: self.model,
+            provider: self.provider,
             usage,
-            tool_calls: from_json_column::<Vec<ToolCall>>(tool_calls)?.unwrap_or_default(),
-            tool_call_id,
+            tool_calls: from_json_column::<Vec<ToolCall>>(self.tool_calls)?.unwrap_or_default(),
+            tool_call_id: self.tool_call_id,
         })
+    }
+}
+
+/// Every message of session `id`, in order.
+pub(crate) fn read_messages(connection: &Connection, id: i64) -> Result<Vec<Message>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {} FROM messages WHERE session_id = ?1 ORDER BY seq",
+            MessageRow::COLUMNS
+        ))
+        .map_err(|error| backend("cannot read messages", error))?;
+    let rows = statement
+        .query_map(params![id], MessageRow::read)
+        .map_err(|error| backend("cannot read messages", error))?;
+    rows.map(|row| {
+        row.map_err(|error| backend("cannot read messages", error))?
+            .into_message()
     })
     .collect()
 }

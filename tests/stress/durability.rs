@@ -4,6 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
+use confab_store_sqlite::test_support;
 use serde_json::{Value, json};
 
 use crate::util::{Project, fixture_path};
@@ -43,10 +44,6 @@ impl Lcg {
             .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % bound.max(1)
     }
-}
-
-fn store(project: &Project) -> rusqlite::Connection {
-    rusqlite::Connection::open(project.path().join(".confab/sessions.db")).expect("open store")
 }
 
 fn run_and_kill(command: &mut Command, after: Duration) {
@@ -107,25 +104,16 @@ fn killed_imports_and_exports_leave_whole_sessions_and_no_partial_files() {
         }
     }
 
-    let connection = store(&project);
-    let integrity: String = connection
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .expect("check");
-    assert_eq!(integrity, "ok");
-    let mut statement = connection
-        .prepare("SELECT name, message_count, (SELECT count(*) FROM messages WHERE session_id = sessions.id) FROM sessions")
-        .expect("query");
-    let sessions: Vec<(String, i64, i64)> = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+    let store = project.store_path();
+    assert_eq!(test_support::integrity_check(&store).expect("check"), "ok");
+    let sessions = test_support::message_counts(&store).expect("counts");
     assert!(sessions.len() >= 2, "{sessions:?}");
-    for (name, count, actual) in sessions {
+    for counts in sessions {
         assert_eq!(
-            (count, actual),
+            (counts.recorded, counts.stored),
             (MESSAGES as i64, MESSAGES as i64),
-            "session {name} is whole"
+            "session {} is whole",
+            counts.name
         );
     }
 
@@ -188,8 +176,6 @@ fn eight_processes_import_fifty_checkpoints_each() {
     }
     let names = project.session_names();
     assert_eq!(names.len(), 400, "no lost writes");
-    let messages: i64 = store(&project)
-        .query_row("SELECT count(*) FROM messages", [], |row| row.get(0))
-        .expect("count");
+    let messages = test_support::total_messages(&project.store_path()).expect("count");
     assert_eq!(messages, 400 * 4);
 }

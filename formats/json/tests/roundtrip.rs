@@ -1,0 +1,59 @@
+//! JSON checkpoints survive encode → decode: any checkpoint comes back equal.
+
+use confab_core::{Checkpoint, Encode, EncodeOptions, arbitrary, read_checkpoint};
+use confab_format_json::FORMAT;
+use proptest::prelude::*;
+
+type FormatType = confab_format_json::JsonFormat;
+
+fn round_trip(format: &FormatType, checkpoint: &Checkpoint) -> Result<Checkpoint, String> {
+    let mut bytes = Vec::new();
+    format
+        .encode(checkpoint, &EncodeOptions::new(), &mut bytes)
+        .map_err(|error| format!("encode: {error}"))?;
+    read_checkpoint("generated", &bytes, format)
+        .map(|imported| imported.checkpoint)
+        .map_err(|invalid| {
+            format!(
+                "{invalid}: {:?}\n{}",
+                invalid.problems,
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn json_round_trips(checkpoint in arbitrary::checkpoint()) {
+        prop_assert_eq!(round_trip(&FORMAT, &checkpoint), Ok(checkpoint));
+    }
+}
+
+#[test]
+fn timestamps_keep_their_precision_and_are_written_in_utc() {
+    let bytes = br#"{
+  "version": "1.0",
+  "session": {
+    "name": "eks",
+    "provider": "openai",
+    "model": "gpt-4o",
+    "updated_at": "2025-10-29T16:45:00.5-04:00"
+  },
+  "messages": [
+    {"role": "user", "content": "Pods are Pending", "created_at": "2025-10-29T11:20:05.000211-04:00"}
+  ]
+}"#;
+    let checkpoint = read_checkpoint("eks", bytes, &FORMAT)
+        .expect("valid")
+        .checkpoint;
+    let mut out = Vec::new();
+    FORMAT
+        .encode(&checkpoint, &EncodeOptions::new(), &mut out)
+        .expect("encodes");
+    let text = String::from_utf8(out).expect("utf-8");
+    // 11:20:05.000211-04:00 is 15:20:05.000211 UTC.
+    assert!(text.contains("\"2025-10-29T15:20:05.000211Z\""), "{text}");
+    assert!(text.contains("\"2025-10-29T20:45:00.5Z\""), "{text}");
+}
