@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 
-use crate::checkpoint::{Checkpoint, Message, Role, SUPPORTED_VERSIONS};
+use crate::checkpoint::{Checkpoint, IMPORT_NOTES_KEY, Message, Role, SUPPORTED_VERSIONS};
 use crate::error::{InvalidCheckpoint, Problem};
 use crate::format::{Decode, DecodeOutcome, Decoded, MessageSink};
 use crate::schema::{MIN_MESSAGES, envelope_problems, message_problems, too_few_messages};
@@ -29,6 +29,27 @@ pub struct Imported {
     pub checkpoint: Checkpoint,
     /// What a converter could not carry over from the source file.
     pub notes: Vec<String>,
+}
+
+impl Imported {
+    /// The checkpoint as a store keeps it: the converter's notes, if any, recorded under
+    /// `session.metadata.import_notes`, so what the import could not carry over stays on record
+    /// and travels with later exports.
+    pub fn into_recorded(self) -> Checkpoint {
+        let Imported {
+            mut checkpoint,
+            notes,
+        } = self;
+        if !notes.is_empty() {
+            let notes = notes.into_iter().map(Value::String).collect();
+            checkpoint
+                .session
+                .metadata
+                .get_or_insert_default()
+                .insert(IMPORT_NOTES_KEY.to_owned(), Value::Array(notes));
+        }
+        checkpoint
+    }
 }
 
 /// Decodes `bytes` with `decoder`, checks them and returns the checkpoint; `source_name` names
@@ -336,6 +357,22 @@ mod tests {
     fn a_valid_document_becomes_a_checkpoint() {
         let checkpoint = check_value(valid()).expect("valid");
         assert_eq!(checkpoint.messages.len(), 2);
+    }
+
+    #[test]
+    fn notes_are_recorded_in_the_metadata_only_when_there_are_some() {
+        let checkpoint = check_value(valid()).expect("valid");
+        let quiet = Imported {
+            checkpoint: checkpoint.clone(),
+            notes: Vec::new(),
+        };
+        assert_eq!(quiet.into_recorded().session.metadata, None);
+        let noted = Imported {
+            checkpoint,
+            notes: vec!["images omitted: 2".to_owned()],
+        };
+        let metadata = noted.into_recorded().session.metadata.expect("metadata");
+        assert_eq!(metadata[IMPORT_NOTES_KEY], json!(["images omitted: 2"]));
     }
 
     #[test]

@@ -45,11 +45,9 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
     let source = read_source(&args.file, project.config.max_import_size)?;
     let format = decoder_for(&source, &args.file, args.format.as_deref())?;
-    let confab_core::Imported {
-        mut checkpoint,
-        notes,
-    } = confab_core::read_checkpoint(&source.name, &source.bytes, format.decode)?;
-    record_notes(&mut checkpoint, &notes);
+    let imported = confab_core::read_checkpoint(&source.name, &source.bytes, format.decode)?;
+    let notes = imported.notes.clone();
+    let checkpoint = imported.into_recorded();
 
     let secrets = crate::redaction::redactor(&project, false)?.scan_checkpoint(&checkpoint);
     let mut session = Session::from_checkpoint(checkpoint, Timestamp::now());
@@ -119,21 +117,4 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         session.name
     )?;
     Ok(())
-}
-
-/// Keeps a converter's notes with the session, under `session.metadata.import_notes`: what the
-/// import could not carry over stays on record, and travels with later exports.
-fn record_notes(checkpoint: &mut confab_core::Checkpoint, notes: &[String]) {
-    if notes.is_empty() {
-        return;
-    }
-    let notes = notes
-        .iter()
-        .cloned()
-        .map(serde_json::Value::String)
-        .collect();
-    checkpoint.session.metadata.get_or_insert_default().insert(
-        confab_core::IMPORT_NOTES_KEY.to_owned(),
-        serde_json::Value::Array(notes),
-    );
 }
