@@ -1,7 +1,6 @@
 //! Showing stored text and times to a person: tables, local times, and text made safe for a
 //! terminal.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use jiff::Timestamp;
@@ -28,25 +27,11 @@ pub(crate) fn local_second(time: Timestamp) -> String {
         .to_string()
 }
 
-/// Text from a checkpoint (someone else's file) with terminal control sequences defused.
+/// Text from someone else's file made safe for a terminal: one rule, [`crate::sanitize`]'s.
 ///
-/// A message can hold ESC sequences that recolour, retitle or rewrite a terminal, or hide text.
-/// Newlines and tabs stay; every other control character is shown as its escape (`\u{1b}`).
-pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut safe = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            safe.extend(c.escape_unicode());
-        } else {
-            safe.push(c);
-        }
-    }
-    Cow::Owned(safe)
-}
+/// Output handles already sanitise; this is for text that is measured before it is written
+/// (table cells, whose width must count the escapes).
+pub(crate) use crate::sanitize::sanitize as terminal_safe;
 
 /// A table with left-aligned columns; columns listed in `right` are right-aligned.
 pub(crate) fn write_table(
@@ -87,13 +72,6 @@ pub(crate) fn write_table(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn control_sequences_are_defused_but_layout_kept() {
-        assert_eq!(terminal_safe("a\n\tb"), "a\n\tb");
-        assert_eq!(terminal_safe("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
-        assert_eq!(terminal_safe("\r\u{9b}"), "\\u{d}\\u{9b}");
-    }
 
     #[test]
     fn tables_align_columns() {

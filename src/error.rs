@@ -142,7 +142,7 @@ impl CliError {
         if self.is_broken_pipe() {
             return ExitCode::SUCCESS;
         }
-        let mut err = io::stderr().lock();
+        let mut err = crate::output::stderr();
         // Nothing sensible remains to be done if stderr itself cannot be written.
         let _ = writeln!(err, "error: {}", self.message());
         for detail in &self.details {

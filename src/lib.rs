@@ -20,6 +20,7 @@ mod linked_formats;
 mod output;
 mod project;
 mod redaction;
+mod sanitize;
 
 use std::process::ExitCode;
 

@@ -22,6 +22,7 @@ mod reports;
 mod roundtrip;
 mod search;
 mod sessions;
+mod terminal;
 mod tools;
 mod transfer;
 mod validate;

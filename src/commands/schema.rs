@@ -5,13 +5,13 @@ use std::io::Write;
 use clap::Args;
 
 use crate::error::CliError;
-use crate::output::stdout;
+use crate::output::data_stdout;
 
 /// Arguments of `confab schema`.
 #[derive(Debug, Args)]
 pub(crate) struct SchemaArgs {}
 
 pub(crate) fn run(_args: &SchemaArgs) -> Result<(), CliError> {
-    stdout().write_all(confab_core::schema::CHECKPOINT_SCHEMA.as_bytes())?;
+    data_stdout().write_all(confab_core::schema::CHECKPOINT_SCHEMA.as_bytes())?;
     Ok(())
 }

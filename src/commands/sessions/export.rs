@@ -111,7 +111,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
 
     let options = encode_options(args, &project, format)?;
     if args.output == "-" {
-        let mut out = stdout();
+        let mut out = crate::output::data_stdout();
         format
             .encode
             .encode(&checkpoint, &options, &mut out)

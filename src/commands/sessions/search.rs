@@ -16,10 +16,11 @@ use jiff::ZonedDateTime;
 use serde::Serialize;
 
 use crate::age::Age;
-use crate::display::{local_second, terminal_safe};
+use crate::display::local_second;
 use crate::error::CliError;
 use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
 use crate::project::Project;
+use crate::sanitize::Sanitized;
 
 /// Arguments of `confab sessions search`.
 #[derive(Debug, Args)]
@@ -134,11 +135,9 @@ pub(crate) fn run(args: &SearchArgs) -> Result<(), CliError> {
                     None => "session name".to_owned(),
                 };
                 writeln!(out, "{} ({place})", hit.session)?;
-                writeln!(
-                    out,
-                    "  {}",
-                    highlighted(&hit.snippet, bold).replace('\n', " ")
-                )?;
+                write!(out, "  ")?;
+                write_highlighted(&mut out, &hit.snippet.replace('\n', " "), bold)?;
+                writeln!(out)?;
                 writeln!(out, "  resume: confab chat --session {}", hit.session)?;
             }
         }
@@ -146,16 +145,26 @@ pub(crate) fn run(args: &SearchArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The snippet made terminal-safe, with matches in bold on a terminal and in `**` elsewhere.
-fn highlighted(snippet: &str, terminal: bool) -> String {
-    let safe = terminal_safe(snippet);
-    let (start, end) = if terminal {
-        ("\u{1b}[1m", "\u{1b}[0m")
-    } else {
-        ("**", "**")
-    };
-    safe.replace(HIGHLIGHT_START, start)
-        .replace(HIGHLIGHT_END, end)
+/// The snippet with matches in bold on a terminal and in `**` elsewhere; the output handle
+/// sanitises the text itself.
+fn write_highlighted(
+    out: &mut Sanitized<impl Write>,
+    snippet: &str,
+    terminal: bool,
+) -> std::io::Result<()> {
+    let mut rest = snippet;
+    while let Some(start) = rest.find(HIGHLIGHT_START) {
+        out.write_all(&rest.as_bytes()[..start])?;
+        let after = &rest[start + HIGHLIGHT_START.len_utf8()..];
+        let (matched, next) = after.split_once(HIGHLIGHT_END).unwrap_or((after, ""));
+        if terminal {
+            out.bold(matched)?;
+        } else {
+            write!(out, "**{matched}**")?;
+        }
+        rest = next;
+    }
+    out.write_all(rest.as_bytes())
 }
 
 #[derive(Serialize)]
