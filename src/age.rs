@@ -35,8 +35,8 @@ impl fmt::Display for InvalidAge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid age {:?}: write a whole number and a unit, h (hours), d (days), w (weeks) or m (months), e.g. 30d",
-            self.text
+            "invalid age {}: write a whole number and a unit, h (hours), d (days), w (weeks) or m (months), e.g. 30d",
+            confab_core::Quoted(&self.text)
         )
     }
 }

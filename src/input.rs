@@ -125,7 +125,7 @@ pub(crate) fn format_named(name: &str) -> Result<&'static dyn CheckpointFormat, 
             .iter()
             .map(|format| format.name())
             .collect();
-        CliError::usage(format!("unknown format {name:?}"))
+        CliError::usage(format!("unknown format {}", confab_core::Quoted(name)))
             .hint(format!("the formats are: {}", names.join(", ")))
     })
 }

@@ -151,3 +151,54 @@ fn a_template_typo_names_the_variable() {
         ))
         .stderr(contains("Some(").not());
 }
+
+/// Messages name a value without repeating it whole (issue 15, item 24): a 10,000-character name
+/// or a 120 KB query is cut, and says how long it was.
+#[test]
+fn errors_cut_long_values() {
+    let project = project();
+    let name = "n".repeat(10_000);
+    let query = "word ".repeat(24_000);
+    let runs = [
+        vec!["sessions", "show", name.as_str()],
+        vec!["sessions", "delete", name.as_str()],
+        vec!["sessions", "export", name.as_str(), "-o", "-"],
+        vec!["sessions", "import", "eks.json", "--name", name.as_str()],
+        vec!["sessions", "search", query.as_str()],
+    ];
+    for args in runs {
+        let output = project.confab().args(&args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.len() < 1_000,
+            "{:?}: {} bytes of stderr: {stderr:.300}",
+            &args[..2],
+            stderr.len()
+        );
+        assert!(
+            stderr.contains(" characters)"),
+            "{:?}: {stderr}",
+            &args[..2]
+        );
+    }
+}
+
+/// A query that starts with `-` goes after `--`, as in other tools.
+#[test]
+fn a_query_starting_with_a_dash_follows_a_double_dash() {
+    let project = project();
+    project
+        .confab()
+        .args(["sessions", "search", "-rf"])
+        .assert()
+        .code(2)
+        .stderr(contains("to pass '-r' as a value, use '-- -r'"));
+    project
+        .confab()
+        .args([
+            "sessions", "search", "--role", "user", "--", "--help", "-rf",
+        ])
+        .assert()
+        .success()
+        .stderr(contains("No matches for \"--help -rf\"."));
+}

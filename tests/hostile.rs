@@ -226,7 +226,7 @@ fn numbers_out_of_range_are_clear_errors() {
     refused(
         &project,
         "i64.json",
-        "token count 9223372036854775808 is too large to store",
+        "/messages/1/usage/input_tokens: 9223372036854775808 is greater than the maximum of 9223372036854775807",
     );
     assert!(
         !project.path().join(".confab/sessions.db").exists() || project.session_names().is_empty()

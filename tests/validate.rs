@@ -57,3 +57,83 @@ fn format_comes_from_flag_extension_or_content() {
         .success()
         .stdout(predicates::str::contains("ok: <stdin>"));
 }
+
+/// `validate` passes exactly what `import` takes (issue 15, item 20): for each file, both
+/// commands agree, and a refusal is the same problem line in both.
+#[test]
+fn validate_refuses_exactly_what_import_refuses() {
+    let project = Project::new();
+    let checkpoint: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::util::fixture_path("atmos/eks-troubleshooting.json"))
+            .expect("fixture"),
+    )
+    .expect("JSON");
+    let mut cases = Vec::new();
+    for (file, name) in [
+        ("traversal.json", "../../etc/cron.d/x"),
+        ("control.json", "ok\u{7}name"),
+        ("spaces.json", "two words"),
+    ] {
+        let mut bad = checkpoint.clone();
+        bad["session"]["name"] = serde_json::json!(name);
+        project.write(file, serde_json::to_string_pretty(&bad).expect("JSON"));
+        cases.push(file);
+    }
+    let mut huge = checkpoint.clone();
+    huge["messages"][1]["usage"] =
+        serde_json::json!({"input_tokens": 9_223_372_036_854_775_808_u64});
+    project.write(
+        "huge-count.json",
+        serde_json::to_string_pretty(&huge).expect("JSON"),
+    );
+    cases.push("huge-count.json");
+
+    for file in cases {
+        let validated = project
+            .confab()
+            .args(["sessions", "validate", file])
+            .output()
+            .expect("runs");
+        let imported = project
+            .confab()
+            .args(["sessions", "import", file])
+            .output()
+            .expect("runs");
+        assert_eq!(validated.status.code(), Some(1), "{file}: {validated:?}");
+        assert_eq!(imported.status.code(), Some(1), "{file}: {imported:?}");
+        let validate_out = String::from_utf8_lossy(&validated.stdout);
+        let import_err = String::from_utf8_lossy(&imported.stderr);
+        let problem = validate_out
+            .lines()
+            .find(|line| line.trim_start().starts_with(file))
+            .unwrap_or_else(|| panic!("{file}: no problem line in {validate_out}"));
+        assert!(
+            import_err.contains(problem.trim()),
+            "{file}: import says\n{import_err}\nvalidate says\n{validate_out}"
+        );
+    }
+    assert!(project.session_names().is_empty(), "nothing was imported");
+
+    let named = project
+        .confab()
+        .args(["sessions", "validate", "traversal.json"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&named.stdout);
+    assert!(
+        text.contains(
+            "traversal.json:6:13: /session/name: invalid session name \"../../etc/cron.d/x\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("hint: import it under another name with --name NAME"),
+        "{text}"
+    );
+    // The name rule is the checkpoint's name's: another name makes the file importable.
+    project
+        .confab()
+        .args(["sessions", "import", "traversal.json", "--name", "cron-x"])
+        .assert()
+        .success();
+}

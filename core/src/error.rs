@@ -12,6 +12,32 @@ use serde::Serialize;
 
 use crate::location::Location;
 
+/// A value quoted in a message (`"name"`), cut after [`Quoted::MAX_CHARS`] characters.
+///
+/// Messages name the value they are about; they must not repeat a 120 KB query or a
+/// 10,000-character name in full, which buries the message and floods a terminal or a CI log. A
+/// cut value says how long it was.
+#[derive(Debug, Clone, Copy)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl Quoted<'_> {
+    /// How many characters of a value a message shows.
+    pub const MAX_CHARS: usize = 60;
+}
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        match text.char_indices().nth(Quoted::MAX_CHARS) {
+            None => write!(f, "{text:?}"),
+            Some((cut, _)) => {
+                let total = text.chars().count();
+                write!(f, "{:?}… ({total} characters)", &text[..cut])
+            }
+        }
+    }
+}
+
 /// A format could not parse its input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -123,4 +149,21 @@ pub struct InvalidCheckpoint {
     pub source_name: String,
     /// Every problem, in file order.
     pub problems: Vec<Problem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_cut_with_their_length_named() {
+        assert_eq!(Quoted("vpc").to_string(), "\"vpc\"");
+        let long = "é".repeat(10_000);
+        let shown = Quoted(&long).to_string();
+        assert!(shown.ends_with("… (10000 characters)"), "{shown}");
+        assert_eq!(
+            shown.chars().filter(|c| *c == 'é').count(),
+            Quoted::MAX_CHARS
+        );
+    }
 }

@@ -38,14 +38,16 @@ pub use checkpoint::{
     CURRENT_VERSION, Checkpoint, Context, IMPORT_NOTES_KEY, Message, Role, SessionInfo, Statistics,
     TokenUsage, ToolCall,
 };
-pub use error::{DecodeError, EncodeError, InvalidCheckpoint, Problem};
+pub use error::{DecodeError, EncodeError, InvalidCheckpoint, Problem, Quoted};
 pub use format::{
     CheckpointFormat, CollectMessages, Decode, DecodeOutcome, Decoded, Decoder, Detection, Encode,
     EncodeOptions, Encoder, FormatRegistration, MessageSink, Origin, Sniff, decoders, detect,
     encoders, format_by_name, format_for_path, formats, register,
 };
 pub use location::Location;
-pub use pipeline::{CheckSummary, Imported, check_checkpoint, problems_of, read_checkpoint};
+pub use pipeline::{
+    CheckSummary, Imported, check_checkpoint, check_session_name, problems_of, read_checkpoint,
+};
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
 pub use store::{
     HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, SearchHit, SearchQuery, SessionStore,

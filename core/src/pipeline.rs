@@ -21,6 +21,7 @@ use crate::checkpoint::{Checkpoint, IMPORT_NOTES_KEY, Message, Role, SUPPORTED_V
 use crate::error::{InvalidCheckpoint, Problem};
 use crate::format::{Decode, DecodeOutcome, Decoded, MessageSink};
 use crate::schema::{MIN_MESSAGES, envelope_problems, message_problems, too_few_messages};
+use crate::store::validate_session_name;
 
 /// A checked checkpoint, and the notes of the converter that built it (none for documents).
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,28 @@ pub fn read_checkpoint(
     decoder: &dyn Decode,
 ) -> Result<Imported, InvalidCheckpoint> {
     run(source_name, bytes, decoder, Keep::Messages).map(|(imported, _)| imported)
+}
+
+/// Checks that the session in `bytes` can be stored under `name`, the checkpoint's own name: the
+/// rule a store applies, reported like every other problem (located, with a hint), so that
+/// `validate` refuses exactly what `import` refuses. `import --name` skips it for the checkpoint's
+/// name and checks the given one instead.
+pub fn check_session_name(
+    source_name: &str,
+    bytes: &[u8],
+    decoder: &dyn Decode,
+    name: &str,
+) -> Result<(), InvalidCheckpoint> {
+    let Err(invalid) = validate_session_name(name) else {
+        return Ok(());
+    };
+    let mut problem = Problem::new("/session/name", "name", invalid.to_string())
+        .with_hint("import it under another name with --name NAME");
+    problem.location = decoder.locate(bytes, &problem.pointer);
+    Err(InvalidCheckpoint {
+        source_name: source_name.to_owned(),
+        problems: vec![problem],
+    })
 }
 
 /// What [`check_checkpoint`] found in a valid file.

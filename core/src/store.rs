@@ -9,19 +9,20 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use crate::checkpoint::{Message, Role};
+use crate::error::Quoted;
 use crate::session::{Session, SessionSummary};
 
 /// Errors of a session store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// No session has that name.
-    #[error("no session named {name:?}")]
+    #[error("no session named {}", Quoted(.name))]
     NotFound {
         /// The name asked for.
         name: String,
     },
     /// A session with that name exists already.
-    #[error("a session named {name:?} already exists")]
+    #[error("a session named {} already exists", Quoted(.name))]
     AlreadyExists {
         /// The name asked for.
         name: String,
@@ -160,7 +161,8 @@ pub const MAX_SESSION_NAME: usize = 128;
 /// A session name that breaks the rule `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid session name {name:?}: {reason}; a name starts with a letter or digit, continues with letters, digits, '.', '_' or '-', and has at most 128 characters"
+    "invalid session name {}: {reason}; a name starts with a letter or digit, continues with letters, digits, '.', '_' or '-', and has at most 128 characters",
+    Quoted(.name)
 )]
 pub struct InvalidSessionName {
     /// The refused name.

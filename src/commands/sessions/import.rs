@@ -49,19 +49,24 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let notes = imported.notes.clone();
     let checkpoint = imported.into_recorded();
 
+    match &args.name {
+        // The same check, and the same message, as `validate`'s.
+        None => confab_core::check_session_name(
+            &source.name,
+            &source.bytes,
+            format.decode,
+            &checkpoint.session.name,
+        )?,
+        Some(name) => validate_session_name(name).map_err(|error| {
+            CliError::failure(error).hint("choose a name that follows the rule")
+        })?,
+    }
+
     let secrets = crate::redaction::redactor(&project, false)?.scan_checkpoint(&checkpoint);
     let mut session = Session::from_checkpoint(checkpoint, Timestamp::now());
     if let Some(name) = &args.name {
         session.name.clone_from(name);
     }
-    validate_session_name(&session.name).map_err(|error| {
-        let hint = if args.name.is_some() {
-            "choose a name that follows the rule"
-        } else {
-            "import it under another name with --name NAME"
-        };
-        CliError::failure(error).hint(hint)
-    })?;
     if !args.context {
         session.context = None;
     }
@@ -73,10 +78,11 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         store.create(&session)
     };
     stored.map_err(|error| match error {
-        StoreError::AlreadyExists { name } => {
-            CliError::failure(format!("a session named {name:?} already exists"))
-                .hint("replace it with --overwrite, or import under another name with --name NAME")
-        }
+        StoreError::AlreadyExists { name } => CliError::failure(format!(
+            "a session named {} already exists",
+            confab_core::Quoted(&name)
+        ))
+        .hint("replace it with --overwrite, or import under another name with --name NAME"),
         other => other.into(),
     })?;
 

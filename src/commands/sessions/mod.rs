@@ -56,7 +56,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
 
 /// "No session named X", with the closest existing names as a hint.
 pub(crate) fn not_found(name: &str, existing: &[String]) -> CliError {
-    let error = CliError::failure(format!("no session named {name:?}"));
+    let error = CliError::failure(format!("no session named {}", confab_core::Quoted(name)));
     let mut close: Vec<(f64, &String)> = existing
         .iter()
         .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))

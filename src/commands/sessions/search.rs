@@ -116,7 +116,11 @@ pub(crate) fn run(args: &SearchArgs) -> Result<(), CliError> {
             )?;
         }
         SearchFormat::Text if hits.is_empty() => {
-            writeln!(stderr(), "No matches for {:?}.", query.text)?;
+            writeln!(
+                stderr(),
+                "No matches for {}.",
+                confab_core::Quoted(&query.text)
+            )?;
         }
         SearchFormat::Text => {
             let bold = stdout_is_terminal();

@@ -186,7 +186,13 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
         }
     };
     report.format = Some(format.name());
-    match confab_core::check_checkpoint(&source.name, &source.bytes, format.decode) {
+    let checked = confab_core::check_checkpoint(&source.name, &source.bytes, format.decode)
+        .and_then(|summary| {
+            let name = &summary.session_name;
+            confab_core::check_session_name(&source.name, &source.bytes, format.decode, name)
+                .map(|()| summary)
+        });
+    match checked {
         Ok(CheckSummary {
             session_name,
             message_count,
