@@ -16,7 +16,7 @@ pub(crate) struct Source {
 /// Reads `path`, or standard input for `-`, refusing more than `limit` bytes.
 ///
 /// The limit protects a machine from a file that would take all its memory (a checkpoint from a
-/// stranger may be anything); it is checked before reading a file, and while reading stdin.
+/// stranger may be anything, and a path may name a device or a FIFO): no read goes past it.
 pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliError> {
     let too_large = |name: &str| {
         CliError::input(format!("{name} is larger than the import limit of {}", format_size(limit)))
@@ -40,14 +40,23 @@ pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliErro
     if std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.len() > limit) {
         return Err(too_large(path.as_str()));
     }
-    let bytes = std::fs::read(path).map_err(|error| {
+    let unreadable = |error: std::io::Error| {
         let error = CliError::input(format!("could not read {path}: {}", io_reason(&error)));
         if path.is_dir() {
             error.hint("name a checkpoint file, not a folder")
         } else {
             error
         }
-    })?;
+    };
+    // The size above is only a fast answer for regular files: a device (`/dev/zero`), a FIFO or
+    // a file still growing has no size worth trusting, so the read itself stops at the limit.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path.as_str()));
+    }
     Ok(Source {
         name: path.to_string(),
         bytes,

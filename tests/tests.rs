@@ -16,6 +16,7 @@ mod formats;
 mod fuzz_smoke;
 mod guide;
 mod hostile;
+mod limits;
 mod readme;
 mod redaction;
 mod reports;

@@ -28,7 +28,7 @@
 
 use std::io::Write;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 use clap::{Args, ValueEnum};
 use confab_core::{CheckSummary, Problem};
 use rayon::prelude::*;
@@ -38,6 +38,10 @@ use crate::error::{CliError, problem_line};
 use crate::input::{decoder_for, format_named, read_source};
 use crate::output::{stdout, write_json};
 use crate::project::Project;
+
+mod paths;
+
+use paths::Target;
 
 /// Arguments of `confab sessions validate`.
 #[derive(Debug, Args)]
@@ -92,10 +96,18 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
         format_named(name)?;
     }
     let limit = Project::discover()?.config.max_import_size;
-    let files = expand(&args.paths)?;
-    let reports: Vec<FileReport> = files
+    let targets = paths::expand(&args.paths)?;
+    let reports: Vec<FileReport> = targets
         .par_iter()
-        .map(|path| check_file(path, args.input_format.as_deref(), limit))
+        .map(|target| match target {
+            Target::File(path) => check_file(path, args.input_format.as_deref(), limit),
+            Target::Unreadable { shown, reason } => FileReport {
+                path: shown.clone(),
+                unreadable: true,
+                problems: vec![Problem::new("", "read", reason)],
+                ..FileReport::empty()
+            },
+        })
         .collect();
     let summary = Summary {
         files: reports.len(),
@@ -155,6 +167,20 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+impl FileReport {
+    fn empty() -> FileReport {
+        FileReport {
+            path: String::new(),
+            valid: false,
+            format: None,
+            session: None,
+            messages: None,
+            problems: Vec::new(),
+            unreadable: false,
+        }
+    }
+}
+
 fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileReport {
     let mut report = FileReport {
         path: if path == "-" {
@@ -162,12 +188,7 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
         } else {
             path.to_string()
         },
-        valid: false,
-        format: None,
-        session: None,
-        messages: None,
-        problems: Vec::new(),
-        unreadable: false,
+        ..FileReport::empty()
     };
     let source = match read_source(path, limit) {
         Ok(source) => source,
@@ -287,70 +308,4 @@ fn escape_data(text: &str) -> String {
 /// GitHub's workflow-command escaping for a property value.
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// The files `paths` name: files as given, folders searched recursively, patterns expanded.
-/// Sorted within each argument, in argument order, without duplicates.
-fn expand(paths: &[String]) -> Result<Vec<Utf8PathBuf>, CliError> {
-    let extensions: Vec<&str> = confab_core::decoders()
-        .into_iter()
-        .flat_map(|decoder| decoder.format.extensions().iter().copied())
-        .collect();
-    let mut files: Vec<Utf8PathBuf> = Vec::new();
-    for argument in paths {
-        let path = Utf8Path::new(argument);
-        if argument == "-" || path.is_file() {
-            files.push(path.to_owned());
-        } else if path.is_dir() {
-            files.extend(walk(path, &extensions));
-        } else if argument.contains(['*', '?', '[']) {
-            let matches = glob_files(argument)?;
-            if matches.is_empty() {
-                return Err(CliError::usage(format!(
-                    "the pattern {argument} matches no files"
-                )));
-            }
-            files.extend(matches);
-        } else {
-            // Reported per file, so the other files are still checked.
-            files.push(path.to_owned());
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    files.retain(|file| seen.insert(file.clone()));
-    Ok(files)
-}
-
-fn walk(folder: &Utf8Path, extensions: &[&str]) -> Vec<Utf8PathBuf> {
-    let mut found: Vec<Utf8PathBuf> = walkdir::WalkDir::new(folder)
-        .into_iter()
-        // Hidden folders (.git, .confab, ...) hold no checkpoints to check.
-        .filter_entry(|entry| {
-            entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
-        })
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_file())
-        .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.into_path()).ok())
-        .filter(|path| {
-            path.extension().is_some_and(|extension| {
-                extensions
-                    .iter()
-                    .any(|known| known.eq_ignore_ascii_case(extension))
-            })
-        })
-        .collect();
-    found.sort();
-    found
-}
-
-fn glob_files(pattern: &str) -> Result<Vec<Utf8PathBuf>, CliError> {
-    let entries = glob::glob(pattern)
-        .map_err(|error| CliError::usage(format!("invalid pattern {pattern}: {error}")))?;
-    let mut found: Vec<Utf8PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|path| path.is_file())
-        .filter_map(|path| Utf8PathBuf::from_path_buf(path).ok())
-        .collect();
-    found.sort();
-    Ok(found)
 }
