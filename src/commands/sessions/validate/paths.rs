@@ -145,6 +145,10 @@ fn glob(pattern: &str) -> Result<Vec<Target>, CliError> {
         Some(slash) => &pattern[..slash],
         None => ".",
     };
+    if !Utf8Path::new(base).is_dir() {
+        // Nothing to walk: the pattern matches nothing, which `expand` reports as such.
+        return Ok(Vec::new());
+    }
     let relative_to_here = base == ".";
     Ok(walk(Utf8Path::new(base), &|path| {
         let path = match relative_to_here {
