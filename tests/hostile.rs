@@ -213,7 +213,11 @@ fn numbers_out_of_range_are_clear_errors() {
         )
     };
     project.write("overflow.json", with_tokens("1e400"));
-    refused(&project, "overflow.json", "number out of range");
+    refused(
+        &project,
+        "overflow.json",
+        "/messages/1/usage/input_tokens: 1e+400 is not of type \"integer\"",
+    );
     project.write("negative.json", with_tokens("-5"));
     refused(
         &project,

@@ -54,3 +54,67 @@ fn atmos_fixtures_decode_and_validate() {
         }
     }
 }
+
+/// Numbers in metadata and tool-call arguments come back as they were written (issue 15, item
+/// 22): integers wider than 64 bits keep every digit, floats keep their text, and nothing turns
+/// into a float that was not one.
+#[test]
+fn metadata_numbers_round_trip_exactly_through_the_store() {
+    let project = crate::util::Project::new();
+    let numbers = r#"{"big": 123456789012345678901234567890, "u64": 18446744073709551615,
+        "i64": -9223372036854775808, "price": 1.10, "tiny": 5e-324, "zero": -0,
+        "nested": {"list": [1, 2.50, 340282366920938463463374607431768211455]}}"#;
+    let checkpoint = format!(
+        r#"{{"version": "1.0",
+            "session": {{"name": "numbers", "provider": "p", "model": "m", "metadata": {numbers}}},
+            "messages": [
+              {{"role": "user", "content": "go"}},
+              {{"role": "assistant", "content": "", "tool_calls": [
+                {{"id": "c1", "name": "quote", "arguments": {numbers}}}]}}]}}"#
+    );
+    project.write("numbers.json", checkpoint);
+    project
+        .confab()
+        .args(["sessions", "import", "numbers.json"])
+        .assert()
+        .success();
+    let exported = project
+        .confab()
+        .args(["sessions", "export", "numbers", "-o", "-"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(exported.stdout).expect("UTF-8");
+    for written in [
+        "\"big\": 123456789012345678901234567890",
+        "\"u64\": 18446744073709551615",
+        "\"i64\": -9223372036854775808",
+        "\"price\": 1.10",
+        "\"tiny\": 5e-324",
+        "\"zero\": 0",
+        "2.50",
+        "340282366920938463463374607431768211455",
+    ] {
+        assert_eq!(text.matches(written).count(), 2, "{written} in\n{text}");
+    }
+    assert!(!text.contains("e+29") && !text.contains("-0.0"), "{text}");
+
+    // YAML writes plain numbers too (never serde_json's private number struct), every digit
+    // of the wide integers included, and reads back as a valid checkpoint.
+    project
+        .confab()
+        .args(["sessions", "export", "numbers", "-o", "numbers.yaml"])
+        .assert()
+        .success();
+    let yaml = project.read("numbers.yaml");
+    assert!(!yaml.contains("serde_json"), "{yaml}");
+    assert!(
+        yaml.contains("big: 123456789012345678901234567890"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("u64: 18446744073709551615"), "{yaml}");
+    project
+        .confab()
+        .args(["sessions", "import", "numbers.yaml", "--name", "again"])
+        .assert()
+        .success();
+}

@@ -42,6 +42,12 @@ enum Mode<'a> {
     Messages(&'a mut dyn MessageSink),
 }
 
+/// How serde_json hands a visitor a number that is not a 64-bit integer (a float, `-0`, a wider
+/// integer) when its `arbitrary_precision` feature is on, as confab has it so that metadata
+/// keeps such numbers exactly: a one-entry map from this key to the number's text. serde_json's
+/// own `Value` knows the key; a visitor of its own, like this one, must too.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 /// Deserializes any JSON value, failing on a repeated object key.
 struct StrictValue<'a>(Mode<'a>);
 
@@ -112,6 +118,15 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
         };
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            if object.is_empty() && key == NUMBER_TOKEN {
+                // A number that is not a 64-bit integer, as its exact text (see NUMBER_TOKEN).
+                let text: String = map.next_value()?;
+                // Through `Number`'s own deserializer, which keeps the text (`FromStr` would
+                // turn `-0` into `0`).
+                return serde_json::from_str::<Number>(&text)
+                    .map(Value::Number)
+                    .map_err(de::Error::custom);
+            }
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format_args!(
                     "duplicate key {key:?} (a key may appear once in an object)"

@@ -10,11 +10,11 @@
 //! keeps content byte for byte and diffs well; long single lines are never folded, since folding
 //! is where YAML round trips lose whitespace.
 
+mod encode;
 mod locate;
 
-use std::io::{self, Write};
+use std::io::Write;
 
-use confab_core::schema::CHECKPOINT_SCHEMA_ID;
 use confab_core::{
     Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, Location,
     MessageSink, Sniff,
@@ -115,23 +115,7 @@ impl Encode for YamlFormat {
         _options: &EncodeOptions,
         out: &mut dyn Write,
     ) -> Result<(), EncodeError> {
-        let options = serde_saphyr::ser_options! {
-            folded_wrap_chars: usize::MAX,
-        };
-        let text = serde_saphyr::to_string_with_options(checkpoint, options)
-            .map_err(|error| EncodeError::Format(error.to_string()))?;
-        let mut out = io::BufWriter::new(out);
-        // Editors with the YAML language server validate and complete against the schema.
-        writeln!(
-            out,
-            "# yaml-language-server: $schema={CHECKPOINT_SCHEMA_ID}"
-        )?;
-        out.write_all(text.as_bytes())?;
-        if !text.ends_with('\n') {
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        Ok(())
+        encode::write_checkpoint(checkpoint, out)
     }
 }
 
