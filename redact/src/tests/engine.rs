@@ -16,11 +16,13 @@ fn the_redactor_is_send_and_sync() {
 
 #[test]
 fn builtin_kinds_list_every_builtin_in_order() {
-    let kinds: Vec<&str> = specific()
+    let mut kinds: Vec<&str> = specific()
         .iter()
         .chain(generic())
         .map(|detector| detector.kind.as_str())
         .collect();
+    // Several detectors may share a kind (two spellings of `password-assignment`).
+    kinds.dedup();
     assert_eq!(kinds, BUILTIN_KINDS);
 }
 

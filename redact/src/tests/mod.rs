@@ -4,6 +4,7 @@
 //! source holds nothing a secret scanner would flag; they are fake all the same.
 
 mod checkpoint;
+mod corpus;
 mod detectors;
 mod engine;
 
