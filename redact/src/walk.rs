@@ -188,15 +188,29 @@ impl Redactor {
             })
             .collect();
         if keys.iter().any(Option::is_some) {
+            // Keys that stay keep their name; a redacted one that would take a name in use
+            // gets the first free `#2`, `#3`, ... The order of the entries is kept.
+            let mut taken: std::collections::HashSet<String> = map
+                .keys()
+                .zip(&keys)
+                .filter(|(_, redacted)| redacted.is_none())
+                .map(|(key, _)| key.clone())
+                .collect();
             let entries = std::mem::take(map);
             for ((key, value), redacted) in entries.into_iter().zip(keys) {
-                let mut key = redacted.unwrap_or(key);
-                let base = key.clone();
-                let mut n = 1;
-                while map.contains_key(&key) {
-                    n += 1;
-                    key = format!("{base}#{n}");
-                }
+                let key = match redacted {
+                    None => key,
+                    Some(base) => {
+                        let mut key = base.clone();
+                        let mut n = 1;
+                        while taken.contains(&key) {
+                            n += 1;
+                            key = format!("{base}#{n}");
+                        }
+                        taken.insert(key.clone());
+                        key
+                    }
+                };
                 map.insert(key, value);
             }
         }

@@ -7,6 +7,8 @@ mod checkpoint;
 mod corpus;
 mod detectors;
 mod engine;
+mod families;
+mod values;
 
 use std::sync::LazyLock;
 
