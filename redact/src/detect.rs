@@ -88,13 +88,20 @@ impl Detector {
                 None => Some((start, end)),
                 Some(refine) => refine(text, start, end),
             };
-            if let Some((start, end)) = decided
-                && start < end
+            if let Some((new_start, new_end)) = decided
+                && new_start < new_end
             {
+                // A value cut short (`access_token=…&refresh_token=…`) leaves the rest of the
+                // match to be searched again; one made longer (a YAML block) is skipped whole.
+                let match_end = if new_end < end {
+                    new_end
+                } else {
+                    match_end.max(new_end)
+                };
                 return Some(Candidate {
-                    start,
-                    end,
-                    match_end: match_end.max(end),
+                    start: new_start,
+                    end: new_end,
+                    match_end,
                 });
             }
             from = if match_end > from {
@@ -381,7 +388,7 @@ static GENERIC: LazyLock<Vec<Detector>> = LazyLock::new(|| {
             // escaped) or in code; `Basic ` is kept.
             r#"(?i:authorization)\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*(?i:basic)[ \t]+(?P<secret>[A-Za-z0-9+/_-]{4,}={0,2})"#
                 .to_owned(),
-            Some(values::generic_value as Refine),
+            Some(values::basic_credentials as Refine),
         ),
         (
             "cli-password",
@@ -398,8 +405,9 @@ static GENERIC: LazyLock<Vec<Detector>> = LazyLock::new(|| {
         ),
         (
             "netrc-password",
-            // `.netrc`: `machine HOST login USER password SECRET`, on one line or several.
-            r"(?-u:\b)machine\s+\S+(?:\s+(?:login|account)\s+\S+)*\s+password\s+(?P<secret>\S+)"
+            // `.netrc`: `machine HOST login USER password SECRET`, on one line or several (the
+            // `login` is required: "machine learning password" is prose).
+            r"(?-u:\b)machine\s+\S+(?:\s+(?:login|account)\s+\S+)+\s+password\s+(?P<secret>\S+)"
                 .to_owned(),
             Some(values::generic_value as Refine),
         ),

@@ -129,6 +129,15 @@ pub(crate) fn generic_value(text: &str, start: usize, end: usize) -> Option<(usi
     (!is_placeholder(&text[start..end], 1)).then_some((start, end))
 }
 
+/// The credentials after `Authorization: Basic`: base64, so not a word of prose
+/// (`Authorization: Basic authentication`): eight characters or more, and not only lower-case
+/// letters after a first letter.
+pub(crate) fn basic_credentials(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let value = &text[start..end];
+    let word = value.chars().skip(1).all(|c| c.is_ascii_lowercase());
+    (value.len() >= 8 && !word && !is_placeholder(value, 1)).then_some((start, end))
+}
+
 /// `curl -u user:pw`, `mysql -ppw` and `--password pw`: the first two know the value by its
 /// place and take any length; a separate word after a flag must look like a secret (six
 /// characters or more, not a word of prose such as `argument`). `-u 1000:1000` is a user and

@@ -227,3 +227,10 @@ fn hashes_ids_and_prose_are_not_tokens() {
         assert_untouched(text);
     }
 }
+
+#[test]
+fn prose_around_basic_and_machine_is_not_a_secret() {
+    assert_untouched("Set Authorization: Basic authentication in the proxy.");
+    assert_untouched("Authorization: Basic Authentication is deprecated.");
+    assert_untouched("A machine learning password manager, password reset flows.");
+}

@@ -155,3 +155,11 @@ fn secret_key_base_and_the_detect_secrets_keywords_are_keys() {
         assert_redacted(&text, "0f1e2d3c4b5a6978", "password-assignment");
     }
 }
+
+#[test]
+fn two_parameters_in_a_row_are_both_redacted() {
+    redacts_to(
+        "GET /cb?access_token=abcdef123456&refresh_token=ghijkl789012&state=x",
+        "GET /cb?access_token=[REDACTED:password-assignment]&refresh_token=[REDACTED:password-assignment]&state=x",
+    );
+}
