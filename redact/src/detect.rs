@@ -202,9 +202,9 @@ const ASSIGN: &str = r"[ \t]*(?::=|=>|=|:)[ \t]*";
 /// - `secret_dq`, `secret_sq`: inside `"…"` or `'…'`, where a backslash escapes the next
 ///   character (`"abc\"def"` is one value);
 /// - `secret`: a bare value (not starting with `|` or `>`, YAML block indicators), up to white
-///   space, a quote or a control character; `&`, `;` and
-///   `,` are kept (`Tr0ub4dor&3horse`) and [`crate::values::bare_value`] decides where a list
-///   of parameters (`&state=…`) really starts;
+///   space, a quote or a control character; `&`, `;` and `,` are kept (`Tr0ub4dor&3horse`) and
+///   [`crate::values::bare_value`] decides where a list of parameters (`&state=…`) really
+///   starts;
 /// - `secret_next`: nothing on the key's line, the value on the next, indented line (YAML,
 ///   INI continuation lines, YAML block scalars `|` and `>`).
 const VALUE: &str = concat!(
