@@ -141,3 +141,62 @@ fn redact_paths_hides_home_and_project() {
         "{text}"
     );
 }
+
+/// A session whose identifiers hold secrets and whose passwords hold punctuation: every one is
+/// gone from the redacted export, nothing is left of any of them, and the result imports.
+#[test]
+fn identifiers_and_whole_passwords_are_redacted_on_export() {
+    let project = Project::new();
+    let stripe = format!("sk_live_{}", "a1B2c3D4e5F6g7H8i9J0k1L2");
+    let checkpoint = serde_json::json!({
+        "version": "1.0",
+        "exported_by": format!("ci {GITHUB}"),
+        "session": {"name": "ids", "provider": "openai", "model": format!("gpt-4o {AWS}"),
+                    "metadata": {GITHUB: "a token as a metadata key"}},
+        "messages": [
+            {"role": "user", "content": "DB_PASSWORD=Tr0ub4dor&3horse and postgres://app:p@ss/w0rd#1@db/shop"},
+            {"role": "assistant", "content": "Calling.",
+             "tool_calls": [{"id": format!("call-{stripe}"), "name": "shell", "arguments": {"cmd": "ls"}}]},
+            {"role": "tool", "content": "ok", "tool_call_id": format!("call-{stripe}")}
+        ]
+    });
+    project.write("ids.json", checkpoint.to_string());
+    project
+        .confab()
+        .args(["sessions", "import", "ids.json"])
+        .assert()
+        .success()
+        .stderr(contains("warning: ids.json holds 7 unredacted secrets"));
+    project
+        .confab()
+        .args(["sessions", "export", "ids", "-o", "shared.json", "--redact"])
+        .assert()
+        .success()
+        // `exported_by` is the exporting user's now: six of the seven are left to redact.
+        .stderr(contains(
+            "redact: 6 secrets redacted: 1 aws-access-key, 1 github-token, 1 password-assignment, 2 stripe-key, 1 url-password",
+        ));
+    let shared = project.read("shared.json");
+    for fragment in [
+        AWS,
+        GITHUB,
+        &stripe,
+        "Tr0ub4dor",
+        "3horse",
+        "p@ss",
+        "w0rd#1",
+    ] {
+        assert!(!shared.contains(fragment), "{fragment} left in {shared}");
+    }
+    let exported: serde_json::Value = serde_json::from_str(&shared).expect("JSON");
+    assert_eq!(
+        exported["messages"][1]["tool_calls"][0]["id"], exported["messages"][2]["tool_call_id"],
+        "the call and its answer still match"
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "shared.json", "--name", "clean-copy"])
+        .assert()
+        .success()
+        .stderr(contains("unredacted").not());
+}

@@ -12,20 +12,25 @@
 //!
 //! # What is covered
 //!
-//! [`Redactor::redact_checkpoint`] visits every string of a [`Checkpoint`] that free text can
-//! reach:
+//! [`Redactor::redact_checkpoint`] visits every string of a [`confab_core::Checkpoint`] that
+//! is written out:
 //!
-//! - each message's `content`;
-//! - each tool call's `arguments`: every string inside the JSON value, recursively (object keys
-//!   are kept; a string under a secret-looking key such as `"password"` or `"api_key"` is
-//!   redacted whole, as a `password-assignment`);
-//! - `session.metadata`: every string value, recursively, with the same key rule;
-//! - `session.project_path`;
+//! - each message's `content`, `model`, `provider` and `tool_call_id`;
+//! - each tool call's `id`, `name` and `arguments`: every string inside the JSON value,
+//!   recursively, object keys included (a string under a secret-looking key such as
+//!   `"password"` or `"api_key"`, or the `value` beside `"name": "DB_PASSWORD"`, is redacted
+//!   whole, as a `password-assignment`);
+//! - `session.metadata`: every key and string value, recursively, with the same key rules;
+//! - `exported_by`, `session.name` (kept a valid name: `REDACTED-<kind>`), `provider`, `model`,
+//!   `skill` and `project_path`;
 //! - `context.project_instructions`, `context.files_accessed` and `context.working_directory`.
 //!
-//! Left alone, because they are identifiers rather than free text: `version`, `exported_by`,
-//! `session.name` (a validated id), `provider`, `model`, `skill`, message `model`, tool call `id`
-//! and `name`, `tool_call_id`, timestamps and numbers.
+//! Identifiers are scanned too because they are printed: a key in a tool call id or a metadata
+//! key leaks as surely as one in a message. Only `version`, timestamps and numbers are left out.
+//!
+//! Text formats (Markdown, text) render the checkpoint through templates that can print more
+//! than the checkpoint holds; [`Redactor::redact_output`] scans the rendered document as a whole,
+//! after the checkpoint was redacted, so that every byte written is covered.
 //!
 //! # Detectors
 //!
@@ -35,17 +40,28 @@
 //! | kind | finds |
 //! |------|-------|
 //! | `private-key` | a whole `-----BEGIN … PRIVATE KEY-----` … `-----END … PRIVATE KEY-----` block (to the last key-like character when the END line is missing) |
-//! | `aws-access-key` | `AKIA`, `ASIA`, `AGPA`, `AIDA`, `AROA`, `ANPA`, `ANVA`, `AIPA` + 16 of `[A-Z0-9]`, as a whole word |
+//! | `aws-access-key` | `AKIA`, `ASIA`, `AGPA`, `AIDA`, `AROA`, `ANPA`, `ANVA`, `AIPA`, `ABIA`, `ACCA`, `A3T?` + 16 of `[A-Z0-9]`, as a whole word |
 //! | `aws-secret-key` | the 40-character value of `aws_secret_access_key`, `secret_access_key`, `SecretAccessKey`, ... `=`/`:` |
-//! | `github-token` | `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 or more alphanumerics; `github_pat_` + 82 or more `[A-Za-z0-9_]` |
-//! | `gitlab-token` | `glpat-` + 20 or more `[A-Za-z0-9_-]` |
-//! | `slack-token` | `xoxa-`, `xoxb-`, `xoxp-`, `xoxr-`, `xoxs-` + 10 or more `[A-Za-z0-9-]`; `https://hooks.slack.com/services/T…/B…/…` webhooks |
+//! | `aws-account-id` | the 12 digits of `aws_account_id = …` |
+//! | `github-token` | `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 or more alphanumerics; `github_pat_` + 82 or more `[A-Za-z0-9_]`; the token of `https://TOKEN:x-oauth-basic@` |
+//! | `gitlab-token` | `glpat-`, `gldt-`, `glft-`, `glsoat-`, `glrt-`, `glcbt-` + 20 or more `[A-Za-z0-9_-]`; `GR1348941…` runner registration tokens |
+//! | `slack-token` | `xoxa-`, `xoxb-`, `xoxe-`, `xoxo-`, `xoxp-`, `xoxr-`, `xoxs-`, `xapp-` + 10 or more `[A-Za-z0-9-]`; `https://hooks.slack.com/services/T…/B…/…` webhooks |
 //! | `anthropic-key` | `sk-ant-` + 20 or more `[A-Za-z0-9_-]` |
 //! | `openai-key` | `sk-` (so also `sk-proj-`, `sk-svcacct-`) + 20 or more `[A-Za-z0-9_-]` holding a digit, not `sk-ant-` |
+//! | `google-api-key` | `AIza` + 35 of `[A-Za-z0-9_-]` |
+//! | `stripe-key` | `sk_live_`, `rk_live_`, `sk_test_`, `rk_test_` + 16 or more alphanumerics; `whsec_` webhook secrets |
+//! | `npm-token` | `npm_` + 36 or more alphanumerics |
+//! | `huggingface-token` | `hf_` + 30 or more alphanumerics |
+//! | `sendgrid-key` | `SG.` + two dot-separated base64url parts |
+//! | `azure-key` | the value of `AccountKey=` / `SharedAccessKey=` (connection strings); a SAS URL's `sig=` |
+//! | `pypi-token`, `discord-token`, `telegram-token`, `twilio-key`, `mailchimp-key`, `square-token`, `shopify-token`, `groq-key`, `linear-key`, `notion-token`, `onepassword-token`, `grafana-token`, `vault-token`, `vercel-token`, `databricks-token`, `docker-token`, `figma-token`, `artifactory-token` | the token formats detect-secrets and secretlint know for these services (`pypi-AgE…`, `dckr_pat_…`, `hvs.…`, ...; see `detect.rs`) |
 //! | `jwt` | `eyJ….eyJ….…`: three base64url segments, header and payload JSON objects |
 //! | *user patterns* | see [`UserPattern`] |
 //! | `bearer-token` | the token after `Bearer ` (16 or more of `[A-Za-z0-9._~+/=-]`); `Bearer ` is kept |
-//! | `url-password` | the password of `scheme://user:password@host`; scheme, user and host are kept |
+//! | `basic-auth` | the credentials of `Authorization: Basic …` (header, JSON or code); `Basic ` is kept |
+//! | `cli-password` | the password of `curl -u user:password` / `--user`, of `mysql -pPASSWORD` (the mysql and mariadb tools), and a separate word after `--password` or `--token` |
+//! | `netrc-password` | the password of a `.netrc` `machine … login … password …` entry |
+//! | `url-password` | the password of `scheme://user:password@host`, to the last `@` before the host (so `@`, `/`, `?`, `#` inside it go too); scheme, user and host are kept |
 //! | `password-assignment` | the value of `password=…`, `passwd: …`, `secret: …`, `api_key=…`, `token=…` (see below) |
 //!
 //! A region one detector takes is not looked at again by the next, so `api_key=sk-ant-…` is
@@ -54,34 +70,57 @@
 //! the text are never redacted again, and a text is passed over until a pass finds nothing new,
 //! so redacting twice gives the same text as redacting once.
 //!
-//! `password-assignment` matches a key *ending* in `password`, `passwd`, `passphrase`, `secret`,
-//! `token`, `api_key`, `secret_key`, `access_key`, `private_key` or `auth_key` (any case; `_`,
-//! `-` or nothing before `key`; optionally quoted, also JSON-escaped `\"`), then `=`, `:`, `:=`
-//! or `=>`, then a value: quoted (the inside is replaced, quotes kept) or bare (up to a space,
-//! quote, `,`, `;` or `&`). A value is left alone when it is evidently not a secret:
+//! `password-assignment` matches a key *ending* in `password`, `passwd`, `pwd`, `passphrase`,
+//! `secret`, `token`, `db_pass`, or one of `api`, `secret`, `access`, `private`, `auth`,
+//! `account`, `client`, `service`, `db`, `encryption`, `signing`, `master` before `key`, also
+//! with `_base` after it (`SECRET_KEY_BASE`) (any case; `_`, `-` or nothing before `key`;
+//! optionally quoted, also JSON-escaped `\"`), then `=`, `:`, `:=` or `=>`, then a value:
+//!
+//! - quoted, `"…"` or `'…'`: the inside is replaced, quotes kept; a backslash escapes a quote
+//!   (`"abc\"def"` is one value), also inside a JSON string in a JSON string (`\"abc\\\"d\"`);
+//! - bare: up to white space, a quote or a control character, so a password holding `&`, `;`,
+//!   `,`, `@`, `/`, `?` or `#` goes whole (`DB_PASSWORD=Tr0ub4dor&3horse`); it ends before
+//!   `&name=`, `;name=` or `,name=` where a list of parameters goes on (`?access_token=…&state=…`,
+//!   `Password=…;Database=…`), and a `,` or `;` or an unopened bracket at its end is not part of
+//!   it;
+//! - on the next line, when the key's line ends after the operator: the indented line that
+//!   follows (YAML, INI continuation lines), or for a YAML block scalar (`key: |`, `key: >-`)
+//!   every line indented at least as far; a nested mapping (`secret:` then `  name: x`), a list
+//!   and a comment are not values.
+//!
+//! A value is left alone when it is evidently not a secret:
 //!
 //! - shorter than 6 characters;
 //! - a template: `<your-password>`, `${DB_PASSWORD}`, `{{ token }}`, `$(cat file)`, `$TOKEN`;
+//! - a stand-in: `your-token-here`, `YOUR_API_KEY`, anything ending in `_here`;
 //! - a mask made only of `x`, `X`, `*`, `•`, `.`, `#`, `-`, `_` (`xxxxxxxx`, `******`);
 //! - one of the words `changeme`, `password`, `placeholder`, `redacted`, `secret`, `token`, or
 //!   the type names `string`, `option`, `optional`, `boolean`, `number`, `undefined`;
-//! - code: a call or an index such as `getpass()` or `os.environ["TOKEN"]`.
+//! - code: a call or an index such as `getpass()` or `os.environ["TOKEN"]`;
+//! - the name of another secret (`token: GITHUB_TOKEN`): an upper-case name that is itself a
+//!   secret key name, so the key name is never redacted in place of a value;
+//! - a working directory: a path after a key ending in `pwd` (`PWD=/home/alice`).
 //!
-//! `url-password` skips the same templates, masks and words, at any length.
+//! `url-password`, `cli-password` (but for `--password VALUE`), `basic-auth` and
+//! `netrc-password` skip the same templates, masks and words, at any length.
 //!
 //! # Limits
 //!
 //! Detection is by regular expressions, so it finds what it has a rule for. A secret in an
 //! unknown format, with no telling key before it (a bare 40-character AWS secret, a password
-//! mentioned in prose, `Authorization: Basic …`), or split across messages is *not* found: the
+//! mentioned in prose, a random string in quotes), or split across messages is *not* found: the
 //! redaction lowers the risk of sharing a session but does not replace reading it. The generic
 //! rules lean the other way: an assignment that might hold a secret is redacted even when it
 //! turns out to be harmless (`token: expired`, `password = new_password`), because a false
 //! positive costs a reader a word and a leak cannot be taken back. The kind names a detector,
-//! not a verified credential.
+//! not a verified credential. Unlike detect-secrets, confab has no entropy rule: it would take
+//! git SHAs, UUIDs and sha256 sums, which sessions are full of (see BENCHMARKS.md for the
+//! comparison).
 
 mod detect;
 mod report;
+mod values;
+mod walk;
 
 #[cfg(test)]
 mod tests;
@@ -89,19 +128,17 @@ mod tests;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use confab_core::Checkpoint;
 use regex::Regex;
-use serde_json::Value;
 
 pub use crate::detect::BUILTIN_KINDS;
-use crate::detect::{ASSIGNMENT_KIND, Detector, MIN_ASSIGNMENT_CHARS, PLACEHOLDER};
+use crate::detect::{Detector, PLACEHOLDER};
 pub use crate::report::Report;
 
 /// A detector the user adds in `confab.yaml`: secrets matching `regex` are replaced by
 /// `[REDACTED:<name>]`.
 ///
 /// When the regex has a capture group named `secret` (or several, `secret_a`, `secret_b`, ...:
-/// the first that took part), only that group is replaced
+/// the first that took part; a match in which none took part is replaced whole), only that group is replaced
 /// (`token-for=(?P<secret>\w+)` keeps `token-for=`); otherwise the whole match is. User patterns
 /// run after the built-in detectors of known token formats and before the generic ones
 /// (`bearer-token`, `url-password`, `password-assignment`).
@@ -158,6 +195,15 @@ pub struct Redactor {
     /// is far cheaper than running each rule (measured: import of a 105 MiB checkpoint spent
     /// 2 to 3 s scanning before this, which had no secret to find).
     prefilter: regex::RegexSet,
+}
+
+/// A text after [`Redactor::redact_output`]: the text to write and what was replaced in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted<'t> {
+    /// The redacted text; borrowed when nothing was replaced.
+    pub text: Cow<'t, str>,
+    /// What was replaced, by kind.
+    pub report: Report,
 }
 
 /// The most passes [`Redactor::redact_text`] makes over one text.
@@ -229,6 +275,21 @@ impl Redactor {
         self
     }
 
+    /// The final-output scan: redacts a whole rendered document (a Markdown or text export, or
+    /// anything else about to be written) and says what it took out.
+    ///
+    /// Text formats render the checkpoint through templates, and a template can print what was
+    /// never in the checkpoint: a partial reading `/proc/self/environ`, an instructions file, a
+    /// helper's output. Redacting the checkpoint first and then the rendered bytes covers both;
+    /// placeholders from the first pass are left alone, so the second reports only what is new.
+    /// The document is scanned as one text, so a secret split over lines by the template (a
+    /// private key block, a YAML value on the next line) is still found whole.
+    pub fn redact_output<'t>(&self, rendered: &'t str) -> Redacted<'t> {
+        let mut report = Report::new();
+        let text = self.redact_text(rendered, &mut report);
+        Redacted { text, report }
+    }
+
     /// Replaces every secret in `text` by its placeholder and counts it in `report`. Borrows
     /// `text` back when there is nothing to replace.
     pub fn redact_text<'t>(&self, text: &'t str, report: &mut Report) -> Cow<'t, str> {
@@ -245,72 +306,6 @@ impl Redactor {
             text = Cow::Owned(replace(&text, &spans, report));
         }
         text
-    }
-
-    /// Redacts every place of `checkpoint` a secret can sit (see the [crate] documentation) and
-    /// says what was replaced. The checkpoint keeps its shape: only string contents change.
-    pub fn redact_checkpoint(&self, checkpoint: &mut Checkpoint) -> Report {
-        let mut report = Report::new();
-        for message in &mut checkpoint.messages {
-            self.redact_string(&mut message.content, None, &mut report);
-            for call in &mut message.tool_calls {
-                self.redact_value(&mut call.arguments, None, &mut report);
-            }
-        }
-        let session = &mut checkpoint.session;
-        if let Some(metadata) = &mut session.metadata {
-            for (key, value) in metadata.iter_mut() {
-                self.redact_value(value, Some(key), &mut report);
-            }
-        }
-        if let Some(path) = &mut session.project_path {
-            self.redact_string(path, None, &mut report);
-        }
-        if let Some(context) = &mut checkpoint.context {
-            if let Some(instructions) = &mut context.project_instructions {
-                self.redact_string(instructions, None, &mut report);
-            }
-            for file in &mut context.files_accessed {
-                self.redact_string(file, None, &mut report);
-            }
-            if let Some(directory) = &mut context.working_directory {
-                self.redact_string(directory, None, &mut report);
-            }
-        }
-        report
-    }
-
-    /// Counts what [`Redactor::redact_checkpoint`] would replace, without changing anything:
-    /// for `import`'s warning about unredacted secrets.
-    pub fn scan_checkpoint(&self, checkpoint: &Checkpoint) -> Report {
-        let mut report = Report::new();
-        for message in &checkpoint.messages {
-            self.scan_string(&message.content, None, &mut report);
-            for call in &message.tool_calls {
-                self.scan_value(&call.arguments, None, &mut report);
-            }
-        }
-        let session = &checkpoint.session;
-        if let Some(metadata) = &session.metadata {
-            for (key, value) in metadata {
-                self.scan_value(value, Some(key), &mut report);
-            }
-        }
-        if let Some(path) = &session.project_path {
-            self.scan_string(path, None, &mut report);
-        }
-        if let Some(context) = &checkpoint.context {
-            if let Some(instructions) = &context.project_instructions {
-                self.scan_string(instructions, None, &mut report);
-            }
-            for file in &context.files_accessed {
-                self.scan_string(file, None, &mut report);
-            }
-            if let Some(directory) = &context.working_directory {
-                self.scan_string(directory, None, &mut report);
-            }
-        }
-        report
     }
 
     /// Every region of `text` to replace, left to right, none overlapping another or a
@@ -369,69 +364,6 @@ impl Redactor {
         }
         spans.sort_by_key(|span| span.start);
         spans
-    }
-
-    /// `text` redacted, or `None` when nothing in it is a secret. Under a secret-looking JSON
-    /// `key` (`"password"`, `"api_key"`), a value no detector recognised is a secret as a whole.
-    fn redact_field(&self, text: &str, key: Option<&str>, report: &mut Report) -> Option<String> {
-        if let Cow::Owned(redacted) = self.redact_text(text, report) {
-            return Some(redacted);
-        }
-        let secret = key.is_some_and(detect::is_secret_key)
-            && !PLACEHOLDER.is_match(text)
-            && !detect::is_placeholder(text, MIN_ASSIGNMENT_CHARS);
-        secret.then(|| {
-            report.add(ASSIGNMENT_KIND, 1);
-            format!("[REDACTED:{ASSIGNMENT_KIND}]")
-        })
-    }
-
-    fn redact_string(&self, text: &mut String, key: Option<&str>, report: &mut Report) {
-        if let Some(redacted) = self.redact_field(text, key, report) {
-            *text = redacted;
-        }
-    }
-
-    /// Counts what [`Redactor::redact_string`] would replace; it allocates only for strings that
-    /// hold a secret.
-    fn scan_string(&self, text: &str, key: Option<&str>, report: &mut Report) {
-        self.redact_field(text, key, report);
-    }
-
-    /// Redacts every string inside `value`; `key` is the object key it sits under, if any
-    /// (array items inherit their array's key).
-    fn redact_value(&self, value: &mut Value, key: Option<&str>, report: &mut Report) {
-        match value {
-            Value::String(text) => self.redact_string(text, key, report),
-            Value::Array(items) => {
-                for item in items {
-                    self.redact_value(item, key, report);
-                }
-            }
-            Value::Object(map) => {
-                for (key, item) in map.iter_mut() {
-                    self.redact_value(item, Some(key), report);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-        }
-    }
-
-    fn scan_value(&self, value: &Value, key: Option<&str>, report: &mut Report) {
-        match value {
-            Value::String(text) => self.scan_string(text, key, report),
-            Value::Array(items) => {
-                for item in items {
-                    self.scan_value(item, key, report);
-                }
-            }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    self.scan_value(item, Some(key), report);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-        }
     }
 }
 

@@ -244,3 +244,67 @@ fn paths_are_redacted_in_every_place_they_sit() {
     );
     check_value(serde_json::to_value(&checkpoint).expect("serializes")).expect("still valid");
 }
+
+#[test]
+fn identifiers_are_redacted_too_and_keep_their_role() {
+    let key = format!("sk-proj-{}", body(40));
+    let token = format!("ghp_{}", body(36));
+    let mut checkpoint = checkpoint_with(&Secrets::new());
+    checkpoint.exported_by = Some(format!("alice {token}"));
+    checkpoint.session.name = format!("debug-{token}");
+    checkpoint.session.provider = format!("openai-{key}");
+    checkpoint.session.model = key.clone();
+    checkpoint.session.skill = Some(key.clone());
+    checkpoint.messages[2].model = Some(key.clone());
+    checkpoint.messages[2].provider = Some(key.clone());
+    checkpoint.messages[2].tool_calls[0].id = format!("call-{token}");
+    checkpoint.messages[2].tool_calls[0].name = key.clone();
+    checkpoint.messages[3].tool_call_id = Some(format!("call-{token}"));
+    let metadata = checkpoint.session.metadata.as_mut().expect("metadata");
+    metadata.insert(token.clone(), json!("a token as a key"));
+    metadata.insert("[REDACTED:github-token]".to_owned(), json!("already there"));
+    metadata.insert("nested".to_owned(), json!({ key.clone(): 1 }));
+
+    let scanned = REDACTOR.scan_checkpoint(&checkpoint);
+    let report = REDACTOR.redact_checkpoint(&mut checkpoint);
+    assert_eq!(scanned, report, "scan and redact see the same places");
+    let after = serde_json::to_string(&checkpoint).expect("serializes");
+    assert!(!after.contains(&key) && !after.contains(&token), "{after}");
+
+    assert_eq!(
+        checkpoint.exported_by.as_deref(),
+        Some("alice [REDACTED:github-token]")
+    );
+    assert_eq!(checkpoint.session.name, "debug-REDACTED-github-token");
+    confab_core::validate_session_name(&checkpoint.session.name).expect("still a valid name");
+    assert_eq!(checkpoint.session.model, "[REDACTED:openai-key]");
+    let call = &checkpoint.messages[2].tool_calls[0];
+    assert_eq!(call.id, "call-[REDACTED:github-token]");
+    assert_eq!(
+        checkpoint.messages[3].tool_call_id.as_deref(),
+        Some(call.id.as_str())
+    );
+    let metadata = checkpoint.session.metadata.as_ref().expect("metadata");
+    // A key that was a placeholder already keeps its name; the redacted one gets `#2`.
+    assert_eq!(metadata["[REDACTED:github-token]"], "already there");
+    assert_eq!(metadata["[REDACTED:github-token]#2"], "a token as a key");
+    assert_eq!(metadata["nested"]["[REDACTED:openai-key]"], 1);
+    check_value(serde_json::to_value(&checkpoint).expect("serializes")).expect("still valid");
+    assert!(REDACTOR.scan_checkpoint(&checkpoint).is_empty());
+}
+
+#[test]
+fn a_named_value_in_tool_arguments_is_redacted() {
+    let mut checkpoint = checkpoint_with(&Secrets::new());
+    checkpoint.messages[2].tool_calls[0].arguments = json!({
+        "env": [
+            {"name": "DB_PASSWORD", "value": "plain-v4lue-no-detector-knows"},
+            {"name": "DB_HOST", "value": "db.internal"},
+        ]
+    });
+    REDACTOR.redact_checkpoint(&mut checkpoint);
+    let env = &checkpoint.messages[2].tool_calls[0].arguments["env"];
+    assert_eq!(env[0]["name"], "DB_PASSWORD");
+    assert_eq!(env[0]["value"], "[REDACTED:password-assignment]");
+    assert_eq!(env[1]["value"], "db.internal");
+}

@@ -4,8 +4,11 @@
 //! source holds nothing a secret scanner would flag; they are fake all the same.
 
 mod checkpoint;
+mod corpus;
 mod detectors;
 mod engine;
+mod families;
+mod values;
 
 use std::sync::LazyLock;
 
