@@ -175,6 +175,7 @@ pub const BUILTIN_KINDS: &[&str] = &[
     "netrc-password",
     "url-password",
     "password-assignment",
+    "high-entropy",
 ];
 
 /// Kind of the generic `key = value` detector, also used for secret-looking keys in JSON.
@@ -434,6 +435,13 @@ static GENERIC: LazyLock<Vec<Detector>> = LazyLock::new(|| {
             ASSIGNMENT_KIND,
             format!(r"(?i){SECRET_KEY_NAMES}{OPT_QUOTE}(?:{ASSIGN}{VALUE}|{NEXT_LINE_VALUE})"),
             Some(values::assignment as Refine),
+        ),
+        (
+            "high-entropy",
+            // A random-looking string in quotes with no telling key or prefix (detect-secrets'
+            // entropy rule); [`values::high_entropy`] spares hex hashes, UUIDs and words.
+            r#"["'`](?P<secret>[A-Za-z0-9+/_=-]{24,128})["'`]"#.to_owned(),
+            Some(values::high_entropy as Refine),
         ),
     ];
     compile(detectors)

@@ -108,14 +108,15 @@
 //!
 //! Detection is by regular expressions, so it finds what it has a rule for. A secret in an
 //! unknown format, with no telling key before it (a bare 40-character AWS secret, a password
-//! mentioned in prose, a random string in quotes), or split across messages is *not* found: the
+//! mentioned in prose), or split across messages is *not* found: the
 //! redaction lowers the risk of sharing a session but does not replace reading it. The generic
 //! rules lean the other way: an assignment that might hold a secret is redacted even when it
 //! turns out to be harmless (`token: expired`, `password = new_password`), because a false
 //! positive costs a reader a word and a leak cannot be taken back. The kind names a detector,
-//! not a verified credential. Unlike detect-secrets, confab has no entropy rule: it would take
-//! git SHAs, UUIDs and sha256 sums, which sessions are full of (see BENCHMARKS.md for the
-//! comparison).
+//! not a verified credential. The one entropy rule (`high-entropy`, as detect-secrets has)
+//! takes only quoted strings of mixed case and digits with the entropy of random data, and
+//! never a hex string: git SHAs, UUIDs and sha256 sums, which sessions are full of, stay (see
+//! BENCHMARKS.md for the comparison).
 
 mod detect;
 mod report;

@@ -298,3 +298,44 @@ fn is_mapping_entry(line: &str) -> bool {
     let rest = line[name_len..].trim_start_matches([' ', '\t']);
     rest == ":" || rest.starts_with(": ") || rest.starts_with(":\t") || rest.starts_with('=')
 }
+
+/// Least Shannon entropy, in bits per character, of a quoted random-looking string taken as a
+/// secret: detect-secrets' limit for base64 strings. A string needs at least 23 distinct
+/// characters to reach it, so words, names and short ids never do.
+const MIN_ENTROPY_BITS: f64 = 4.5;
+
+/// Refines the `high-entropy` detector: a quoted string of letters, digits and base64 signs
+/// with upper case, lower case and digits mixed and an entropy of random data. Hex strings
+/// (git SHAs, sha256 sums, UUIDs) are refused whatever their entropy: sessions are full of
+/// them, and a key in hex has a key name or prefix that another rule knows.
+pub(crate) fn high_entropy(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let value = &text[start..end];
+    if value.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return None;
+    }
+    let has = |test: fn(&u8) -> bool| value.as_bytes().iter().any(test);
+    if !(has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit)) {
+        return None;
+    }
+    if is_placeholder(value, 0) || shannon_entropy(value) < MIN_ENTROPY_BITS {
+        return None;
+    }
+    Some((start, end))
+}
+
+/// Bits per character of `text`'s byte distribution.
+fn shannon_entropy(text: &str) -> f64 {
+    let mut counts = [0_u32; 256];
+    for byte in text.bytes() {
+        counts[usize::from(byte)] += 1;
+    }
+    let length = text.len() as f64;
+    counts
+        .iter()
+        .filter(|&&count| count > 0)
+        .map(|&count| {
+            let share = f64::from(count) / length;
+            -share * share.log2()
+        })
+        .sum()
+}

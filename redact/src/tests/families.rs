@@ -234,3 +234,27 @@ fn prose_around_basic_and_machine_is_not_a_secret() {
     assert_untouched("Authorization: Basic Authentication is deprecated.");
     assert_untouched("A machine learning password manager, password reset flows.");
 }
+
+#[test]
+fn a_random_quoted_string_is_redacted_but_hashes_ids_and_names_are_not() {
+    let random = "q8Zr2LmX7pVt4KwN9sBy3HcJ6dFg1QeTu5";
+    assert_redacted(
+        &format!("client = Client(\"{random}\")"),
+        random,
+        "high-entropy",
+    );
+    for harmless in [
+        // hex: a git SHA, a sha256 sum, a UUID
+        "\"9b2d6f0c1a8e47d3b5f6a7c8d9e0f1a2b3c4d5e6\"",
+        "\"a591a6d40bf420404a011733cfb7b190d62c65bf0bcda32b57b277d9ad9f146e\"",
+        "'123e4567-e89b-12d3-a456-426614174000'",
+        // words and identifiers: too little entropy
+        "\"ConfigurationManagerFactoryImpl2\"",
+        "\"claude-sonnet-4-5-20250929-latest\"",
+        "\"stacks/orgs/acme/plat/prod/us-east-1\"",
+        // one case only
+        "\"abcdefghijklmnopqrstuvwxyz0123456789\"",
+    ] {
+        assert_untouched(&format!("value = {harmless}"));
+    }
+}
