@@ -182,6 +182,24 @@ fn delete_removes_all_named_or_none() {
         .code(2);
 }
 
+#[test]
+fn delete_takes_a_repeated_name_once() {
+    let project = project_with_sessions();
+    project
+        .confab()
+        .args([
+            "sessions",
+            "delete",
+            "vpc-migration",
+            "eks-troubleshooting",
+            "vpc-migration",
+        ])
+        .assert()
+        .success()
+        .stdout("Deleted vpc-migration\nDeleted eks-troubleshooting\n");
+    assert!(project.session_names().is_empty());
+}
+
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
 

@@ -269,7 +269,9 @@ impl SessionStore for SqliteStore {
             let mut statement = transaction
                 .prepare_cached("DELETE FROM sessions WHERE name = ?1")
                 .map_err(|error| backend("cannot delete", error))?;
-            for name in names {
+            // A name given twice is one session: its second mention must not find it gone.
+            let mut seen = std::collections::HashSet::new();
+            for name in names.iter().filter(|name| seen.insert(name.as_str())) {
                 let deleted = statement
                     .execute([name])
                     .map_err(|error| backend("cannot delete", error))?;

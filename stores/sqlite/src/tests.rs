@@ -206,6 +206,17 @@ fn delete_is_all_or_nothing() {
 }
 
 #[test]
+fn a_name_given_twice_is_deleted_once() {
+    let (_dir, mut store) = temp_store();
+    store.create(&session("a")).expect("created");
+    store.create(&session("b")).expect("created");
+    store
+        .delete(&["a".into(), "b".into(), "a".into()])
+        .expect("duplicates are one name");
+    assert!(store.list().expect("lists").is_empty());
+}
+
+#[test]
 fn two_connections_write_at_once() {
     let (dir, _store) = temp_store();
     let path =
