@@ -22,6 +22,7 @@ mod reports;
 mod roundtrip;
 mod search;
 mod sessions;
+mod store_files;
 mod tools;
 mod transfer;
 mod validate;

@@ -13,11 +13,13 @@
 //! same transaction as its messages, so listing cost does not grow with conversation length.
 
 mod migrations;
+mod open;
 mod rows;
 mod search;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+use std::cmp::Ordering;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -29,6 +31,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::migrations::{MIGRATIONS, MigrationError};
+pub use crate::open::OpenError;
 use crate::rows::{backend, insert_messages, read_messages, split_time, time_from};
 
 /// How long a writer waits for another process's transaction before giving up.
@@ -52,6 +55,7 @@ impl SqliteStore {
     /// Opens the store at `path`, creating the file (and its folder) if needed, and brings its
     /// schema up to date.
     pub fn open(path: &Utf8Path) -> Result<SqliteStore, StoreError> {
+        open::refuse_symlinks(path)?;
         if let Some(parent) = path.parent().filter(|parent| !parent.as_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| StoreError::Backend {
                 message: format!("cannot create the folder {parent}: {error}"),
@@ -61,23 +65,49 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        SqliteStore::open_with(path, flags)
+        SqliteStore::open_writable(path, flags)
     }
 
-    /// Opens the store at `path` if the file exists; `Ok(None)` if it does not. For commands that
-    /// only read, so that looking at a project never creates a store in it.
+    /// Opens the store at `path` for reading and writing if the file exists; `Ok(None)` if it
+    /// does not. For commands that change sessions but never create a store.
     pub fn open_existing(path: &Utf8Path) -> Result<Option<SqliteStore>, StoreError> {
+        open::refuse_symlinks(path)?;
         if !path.exists() {
             return Ok(None);
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        SqliteStore::open_with(path, flags).map(Some)
+        SqliteStore::open_writable(path, flags).map(Some)
     }
 
-    fn open_with(path: &Utf8Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
-        let fail = |error: rusqlite::Error| backend(format!("cannot open {path}"), error);
-        let mut connection = Connection::open_with_flags(path, flags).map_err(fail)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    /// Opens the store at `path` read-only if the file exists; `Ok(None)` if it does not. For
+    /// commands that only read: they create nothing, change nothing, and work on a read-only
+    /// filesystem or a full disk. Writes through the returned store fail.
+    ///
+    /// A store with an older schema is upgraded first, which needs a writable store.
+    pub fn open_read_only(path: &Utf8Path) -> Result<Option<SqliteStore>, StoreError> {
+        open::refuse_symlinks(path)?;
+        if !path.exists() {
+            return Ok(None);
+        }
+        if open::wal_has_frames(path) {
+            open::check_wal_replay(path)?;
+        }
+        let connection = open::read_only_connection(path)?;
+        match schema_version(&connection, path)? {
+            Ordering::Equal => Ok(Some(SqliteStore::ready(connection, path)?)),
+            // Reading an old schema with this build's queries would fail: upgrade it (a write).
+            _ => SqliteStore::open_existing(path),
+        }
+    }
+
+    fn open_writable(path: &Utf8Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
+        let fail = |error: rusqlite::Error| open::diagnose(path, error);
+        if open::wal_has_frames(path) {
+            open::check_wal_replay(path)?;
+        }
+        let mut connection = open::writable_connection(path, flags)?;
+        // Nothing is written before the version is known: a newer store stays as it is.
+        schema_version(&connection, path)?;
         // WAL: readers and one writer at once. NORMAL sync is durable in WAL mode except for the
         // last transactions on power loss, never corrupt.
         connection
@@ -85,9 +115,6 @@ impl SqliteStore {
             .map_err(fail)?;
         connection
             .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(fail)?;
-        connection
-            .pragma_update(None, "foreign_keys", true)
             .map_err(fail)?;
         migrations::migrate(&mut connection, MIGRATIONS).map_err(|error| match error {
             MigrationError::Newer { found, supported } => StoreError::NewerSchema {
@@ -97,6 +124,16 @@ impl SqliteStore {
             },
             MigrationError::Sqlite(error) => backend(format!("cannot upgrade {path}"), error),
         })?;
+        SqliteStore::ready(connection, path)
+    }
+
+    /// The store around an open connection with an up-to-date schema.
+    fn ready(connection: Connection, path: &Utf8Path) -> Result<SqliteStore, StoreError> {
+        let fail = |error: rusqlite::Error| backend(format!("cannot open {path}"), error);
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        connection
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
         Ok(SqliteStore {
             connection,
             path: path.to_owned(),
@@ -289,6 +326,25 @@ impl SessionStore for SqliteStore {
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         search::search(&self.connection, query)
     }
+}
+
+/// How the store's schema version compares with this build's; a newer store is an error.
+/// Only reads.
+fn schema_version(connection: &Connection, path: &Utf8Path) -> Result<Ordering, StoreError> {
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(|error| backend(format!("cannot open {path}"), error))?;
+    let found =
+        migrations::user_version(connection).map_err(|error| open::diagnose(path, error))?;
+    let supported = MIGRATIONS.len() as i64;
+    if found > supported {
+        return Err(StoreError::NewerSchema {
+            path: path.to_string(),
+            found,
+            supported,
+        });
+    }
+    Ok(found.cmp(&supported))
 }
 
 fn session_id(connection: &Connection, name: &str) -> Result<Option<i64>, StoreError> {
