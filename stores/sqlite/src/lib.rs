@@ -116,6 +116,10 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
+        // Freed pages and cells are zeroed, so a deleted session is not left readable in the file.
+        connection
+            .pragma_update(None, "secure_delete", true)
+            .map_err(fail)?;
         migrations::migrate(&mut connection, MIGRATIONS).map_err(|error| match error {
             MigrationError::Newer { found, supported } => StoreError::NewerSchema {
                 path: path.to_string(),
@@ -143,6 +147,64 @@ impl SqliteStore {
     /// Where the store's file is.
     pub fn path(&self) -> &Utf8Path {
         &self.path
+    }
+
+    /// Deletes every session inactive since before `before` (its [last
+    /// activity](SessionSummary::last_activity) is earlier), or every session when `before` is
+    /// `None`, and returns what it deleted, sorted by name.
+    ///
+    /// Choosing and deleting are one write transaction: a session imported again or chatted in
+    /// since anyone looked is judged by its new activity and kept, and a session another process
+    /// deleted meanwhile is simply not there (not an error).
+    pub fn delete_inactive(
+        &mut self,
+        before: Option<Timestamp>,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let transaction = self.write()?;
+        let stale: Vec<SessionSummary> = list_sessions(&transaction)?
+            .into_iter()
+            .filter(|session| before.is_none_or(|before| session.last_activity() < before))
+            .collect();
+        {
+            let mut statement = transaction
+                .prepare_cached("DELETE FROM sessions WHERE name = ?1")
+                .map_err(|error| backend("cannot delete", error))?;
+            for session in &stale {
+                statement
+                    .execute([&session.name])
+                    .map_err(|error| backend("cannot delete", error))?;
+            }
+        }
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        if !stale.is_empty() {
+            self.forget_deleted()?;
+        }
+        Ok(stale)
+    }
+
+    /// Makes deleted sessions unreadable from the files: the full-text index is rewritten
+    /// without them (until then its segments keep the deleted words), and the `-wal`, which
+    /// keeps every page as it was written, is copied into the file and emptied. The pages
+    /// themselves were zeroed as they were freed (`secure_delete`).
+    ///
+    /// The `-wal` cannot be emptied while another process reads an older snapshot; it is then
+    /// overwritten as the store is used, and emptied by the next delete or the last close.
+    fn forget_deleted(&mut self) -> Result<(), StoreError> {
+        let transaction = self.write()?;
+        transaction
+            .execute(
+                "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
+                [],
+            )
+            .map_err(|error| backend("cannot rewrite the search index", error))?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        self.connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|error| backend("cannot checkpoint the store", error))
     }
 
     fn write(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
@@ -199,44 +261,7 @@ impl SessionStore for SqliteStore {
     }
 
     fn list(&self) -> Result<Vec<SessionSummary>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached(
-                "SELECT name, provider, model, created_at, created_at_ns, updated_at,
-                        updated_at_ns, imported_at, imported_at_ns, message_count
-                 FROM sessions
-                 ORDER BY name",
-            )
-            .map_err(|error| backend("cannot list sessions", error))?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    SessionSummary {
-                        name: row.get(0)?,
-                        provider: row.get(1)?,
-                        model: row.get(2)?,
-                        created_at: Timestamp::UNIX_EPOCH,
-                        updated_at: Timestamp::UNIX_EPOCH,
-                        imported_at: None,
-                        message_count: row.get::<_, i64>(9)?.max(0) as u64,
-                    },
-                    [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
-                    (row.get::<_, Option<i64>>(7)?, row.get::<_, Option<i64>>(8)?),
-                ))
-            })
-            .map_err(|error| backend("cannot list sessions", error))?;
-        rows.map(|row| {
-            let (mut summary, [created, created_ns, updated, updated_ns], imported) =
-                row.map_err(|error| backend("cannot list sessions", error))?;
-            summary.created_at = time_from(created, created_ns)?;
-            summary.updated_at = time_from(updated, updated_ns)?;
-            summary.imported_at = match imported {
-                (Some(seconds), nanos) => Some(time_from(seconds, nanos.unwrap_or(0))?),
-                (None, _) => None,
-            };
-            Ok(summary)
-        })
-        .collect()
+        list_sessions(&self.connection)
     }
 
     fn append_messages(
@@ -320,7 +345,8 @@ impl SessionStore for SqliteStore {
         }
         transaction
             .commit()
-            .map_err(|error| backend("cannot commit", error))
+            .map_err(|error| backend("cannot commit", error))?;
+        self.forget_deleted()
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
@@ -345,6 +371,46 @@ fn schema_version(connection: &Connection, path: &Utf8Path) -> Result<Ordering, 
         });
     }
     Ok(found.cmp(&supported))
+}
+
+fn list_sessions(connection: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT name, provider, model, created_at, created_at_ns, updated_at,
+                    updated_at_ns, imported_at, imported_at_ns, message_count
+             FROM sessions
+             ORDER BY name",
+        )
+        .map_err(|error| backend("cannot list sessions", error))?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                SessionSummary {
+                    name: row.get(0)?,
+                    provider: row.get(1)?,
+                    model: row.get(2)?,
+                    created_at: Timestamp::UNIX_EPOCH,
+                    updated_at: Timestamp::UNIX_EPOCH,
+                    imported_at: None,
+                    message_count: row.get::<_, i64>(9)?.max(0) as u64,
+                },
+                [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
+                (row.get::<_, Option<i64>>(7)?, row.get::<_, Option<i64>>(8)?),
+            ))
+        })
+        .map_err(|error| backend("cannot list sessions", error))?;
+    rows.map(|row| {
+        let (mut summary, [created, created_ns, updated, updated_ns], imported) =
+            row.map_err(|error| backend("cannot list sessions", error))?;
+        summary.created_at = time_from(created, created_ns)?;
+        summary.updated_at = time_from(updated, updated_ns)?;
+        summary.imported_at = match imported {
+            (Some(seconds), nanos) => Some(time_from(seconds, nanos.unwrap_or(0))?),
+            (None, _) => None,
+        };
+        Ok(summary)
+    })
+    .collect()
 }
 
 fn session_id(connection: &Connection, name: &str) -> Result<Option<i64>, StoreError> {

@@ -723,3 +723,36 @@ mod opening {
         );
     }
 }
+
+#[test]
+fn delete_inactive_judges_sessions_as_they_are_when_it_deletes() {
+    let (_dir, mut store) = temp_store();
+    let mut old = session("old");
+    old.updated_at = at("2020-01-01T00:00:00Z");
+    old.imported_at = None;
+    let mut renewed = old.clone();
+    renewed.name = "renewed".into();
+    store.create(&old).expect("created");
+    store.create(&renewed).expect("created");
+    // Imported again since someone listed it as stale: active now.
+    renewed.imported_at = Some(at("2026-06-01T00:00:00Z"));
+    store.replace(&renewed).expect("replaced");
+    let deleted = store
+        .delete_inactive(Some(at("2025-01-01T00:00:00Z")))
+        .expect("cleaned");
+    let names: Vec<&str> = deleted
+        .iter()
+        .map(|session| session.name.as_str())
+        .collect();
+    assert_eq!(names, ["old"]);
+    assert!(store.exists("renewed").expect("reads"));
+    // Nothing left to clean is no error, and `None` means every session.
+    assert!(
+        store
+            .delete_inactive(Some(at("2025-01-01T00:00:00Z")))
+            .expect("cleaned")
+            .is_empty()
+    );
+    assert_eq!(store.delete_inactive(None).expect("cleaned").len(), 1);
+    assert!(store.list().expect("lists").is_empty());
+}
