@@ -322,6 +322,28 @@ mod search {
             .collect()
     }
 
+    #[test]
+    fn a_word_repeated_forty_thousand_times_is_searched_in_linear_time() {
+        // FTS5's snippet() scored every window against every match: minutes for this message.
+        let (_dir, mut store) = temp_store();
+        let repeated = vec!["word"; 40_000].join(" ");
+        store
+            .create(&chat("many", "openai", &[(repeated.as_str(), Role::User)]))
+            .expect("created");
+        let hits = store.search(&query("word")).expect("searches");
+        assert_eq!(hits.len(), 1);
+        let shown = hits[0]
+            .snippet
+            .replace(confab_core::HIGHLIGHT_START, "[")
+            .replace(confab_core::HIGHLIGHT_END, "]");
+        assert_eq!(shown, format!("{}…", vec!["[word]"; 16].join(" ")));
+        // And the same word pasted 40,000 times as the query.
+        assert_eq!(
+            sessions_of(&store, &query(&repeated)),
+            [("many".to_owned(), Some(0))]
+        );
+    }
+
     fn store_with_chats() -> (tempfile::TempDir, SqliteStore) {
         let (dir, mut store) = temp_store();
         store
