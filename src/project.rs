@@ -5,7 +5,8 @@
 //! subfolder of a project, like `git`, and a fresh folder becomes a project on first write.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use confab_store_sqlite::SqliteStore;
+use confab_core::StoreError;
+use confab_store_sqlite::{OpenError, SqliteStore};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::error::CliError;
@@ -52,12 +53,19 @@ impl Project {
 
     /// The store, created if it does not exist yet.
     pub(crate) fn open_store(&self) -> Result<SqliteStore, CliError> {
-        SqliteStore::open(&self.store_path()).map_err(CliError::from)
+        SqliteStore::open(&self.store_path()).map_err(open_failed)
     }
 
-    /// The store if it exists; commands that only read never create one.
+    /// The store if it exists, for commands that change sessions but never create a store.
     pub(crate) fn open_existing_store(&self) -> Result<Option<SqliteStore>, CliError> {
-        SqliteStore::open_existing(&self.store_path()).map_err(CliError::from)
+        SqliteStore::open_existing(&self.store_path()).map_err(open_failed)
+    }
+
+    /// The store if it exists, read-only: for commands that only read (`list`, `show`,
+    /// `search`, `export`). They create and change nothing, and work on a read-only filesystem
+    /// or a full disk.
+    pub(crate) fn open_store_read_only(&self) -> Result<Option<SqliteStore>, CliError> {
+        SqliteStore::open_read_only(&self.store_path()).map_err(open_failed)
     }
 }
 
@@ -134,6 +142,20 @@ impl Project {
 
 /// Instruction files that AI tools keep at a project's root, in the order they are looked for.
 pub(crate) const INSTRUCTION_FILES: &[&str] = &["CONFAB.md", "ATMOS.md", "AGENTS.md", "CLAUDE.md"];
+
+/// A store that could not be opened: the store's own reason and hint when it knows what is
+/// wrong beside the file (a link, a foreign `-wal`, an unusable `-shm`), else the general error.
+fn open_failed(error: StoreError) -> CliError {
+    if let StoreError::Backend {
+        source: Some(source),
+        ..
+    } = &error
+        && let Some(problem) = source.downcast_ref::<OpenError>()
+    {
+        return CliError::failure(problem).hint(problem.hint());
+    }
+    CliError::from(error)
+}
 
 fn find_root(start: &Utf8Path) -> Option<Utf8PathBuf> {
     start

@@ -182,6 +182,24 @@ fn delete_removes_all_named_or_none() {
         .code(2);
 }
 
+#[test]
+fn delete_takes_a_repeated_name_once() {
+    let project = project_with_sessions();
+    project
+        .confab()
+        .args([
+            "sessions",
+            "delete",
+            "vpc-migration",
+            "eks-troubleshooting",
+            "vpc-migration",
+        ])
+        .assert()
+        .success()
+        .stdout("Deleted vpc-migration\nDeleted eks-troubleshooting\n");
+    assert!(project.session_names().is_empty());
+}
+
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
 
@@ -369,4 +387,53 @@ fn two_processes_write_to_one_store_at_once() {
         writer.join().expect("writer succeeded");
     }
     assert_eq!(project.session_names().len(), 30);
+}
+
+/// Whether `needle` occurs in the file at `path` (a missing file holds nothing).
+fn file_holds(path: &std::path::Path, needle: &[u8]) -> bool {
+    std::fs::read(path)
+        .is_ok_and(|bytes| bytes.windows(needle.len()).any(|window| window == needle))
+}
+
+#[test]
+fn deleted_sessions_leave_no_text_in_the_store_files() {
+    for command in [
+        &["sessions", "delete", "secret"][..],
+        &["sessions", "clean", "--older-than", "1d"],
+    ] {
+        let project = project_with_sessions();
+        let mut checkpoint: serde_json::Value =
+            serde_json::from_str(&project.read("eks-troubleshooting.json")).expect("JSON");
+        checkpoint["messages"][0]["content"] =
+            "the vault passphrase is Quokka-Marmalade-31415".into();
+        project.write("secret.json", checkpoint.to_string());
+        // Another process has the store open (a chat, say), so the -wal outlives each command.
+        let _other = confab_store_sqlite::SqliteStore::open(&project.store_path()).expect("opens");
+        project
+            .confab()
+            .args(["sessions", "import", "--name", "secret", "secret.json"])
+            .assert()
+            .success();
+        project.age_session("secret", 7 * DAY);
+        let state = project.path().join(".confab");
+        let files = [state.join("sessions.db"), state.join("sessions.db-wal")];
+        // The words as written, and as the search index keeps them (folded to lower case).
+        let needles: [&[u8]; 2] = [b"Quokka-Marmalade", b"marmalade"];
+        assert!(
+            files.iter().any(|file| file_holds(file, needles[0])),
+            "the text is in the store before"
+        );
+        project.confab().args(command).assert().success();
+        for file in &files {
+            for needle in needles {
+                assert!(
+                    !file_holds(file, needle),
+                    "{} still holds {:?} after {command:?}",
+                    file.display(),
+                    String::from_utf8_lossy(needle)
+                );
+            }
+        }
+        assert_eq!(project.session_names().len(), 2, "the others stay");
+    }
 }

@@ -23,6 +23,7 @@ mod reports;
 mod roundtrip;
 mod search;
 mod sessions;
+mod store_files;
 mod terminal;
 mod tools;
 mod transfer;

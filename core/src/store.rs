@@ -83,7 +83,8 @@ pub trait SessionStore {
     /// Stores `session` in place of the session of the same name, or adds it if there is none.
     fn replace(&mut self, session: &Session) -> Result<(), StoreError>;
 
-    /// Deletes every session named; if any name is unknown, deletes nothing.
+    /// Deletes every session named (a name given twice is one name); if any name is unknown,
+    /// deletes nothing.
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;
 
     /// Messages and session names matching `query`, best first.

@@ -179,3 +179,63 @@ fn eight_processes_import_fifty_checkpoints_each() {
     let messages = test_support::total_messages(&project.store_path()).expect("count");
     assert_eq!(messages, 400 * 4);
 }
+
+/// `clean` racing an import of the session it is about to remove, and a `delete` of one: the
+/// session imported again is kept (it is active now), the one deleted meanwhile is no error.
+/// The import is long (thousands of messages), so `clean` often looks while it is writing.
+#[test]
+fn clean_decides_and_deletes_in_one_transaction() {
+    let mut random = Lcg(15);
+    let mut lost = 0;
+    let mut failed = Vec::new();
+    for _ in 0..40 {
+        let project = Project::new();
+        let long = project.write("long.json", long_checkpoint(4000));
+        for name in ["again", "gone", "stale"] {
+            project
+                .confab()
+                .args(["sessions", "import", "--name", name])
+                .arg(fixture_path("atmos/eks-troubleshooting.json"))
+                .assert()
+                .success();
+            project.age_session(name, 90 * 24 * 3600);
+        }
+        let quiet = |mut command: Command| {
+            command
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            command.spawn().expect("spawns")
+        };
+        let mut reimport = project.command();
+        reimport
+            .args(["sessions", "import", "--overwrite", "--name", "again"])
+            .arg(&long);
+        let reimport = quiet(reimport);
+        let mut delete = project.command();
+        delete.args(["sessions", "delete", "gone"]);
+        let delete = quiet(delete);
+        std::thread::sleep(Duration::from_millis(random.below(400)));
+        let mut clean = project.command();
+        clean.args(["sessions", "clean", "--older-than", "30d"]);
+        let clean = quiet(clean);
+        let reimport = reimport.wait_with_output().expect("import finishes");
+        let delete = delete.wait_with_output().expect("delete finishes");
+        let clean = clean.wait_with_output().expect("clean finishes");
+        assert!(reimport.status.success(), "{reimport:?}");
+        if !clean.status.success() {
+            failed.push(String::from_utf8_lossy(&clean.stderr).into_owned());
+        }
+        // Whichever came first, the import is the last word on "again": it must be there.
+        let names = project.session_names();
+        if !names.contains(&"again".to_owned()) {
+            lost += 1;
+        }
+        // Whoever deleted it, "gone" is gone.
+        assert!(
+            !names.contains(&"gone".to_owned()),
+            "{names:?} {delete:?} {clean:?}"
+        );
+    }
+    assert_eq!(lost, 0, "a session imported during clean was deleted");
+    assert!(failed.is_empty(), "clean failed: {failed:?}");
+}

@@ -39,27 +39,28 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
         writeln!(out, "No sessions inactive for more than {age}.")?;
         return Ok(());
     };
-    let stale: Vec<SessionSummary> = if age.is_zero() {
-        store.list()?
+    let cutoff = if age.is_zero() {
+        None
     } else {
-        let cutoff = age.before(&ZonedDateTime::now()).ok_or_else(|| {
+        Some(age.before(&ZonedDateTime::now()).ok_or_else(|| {
             CliError::usage(format!(
                 "--older-than {age} reaches back before the calendar begins"
             ))
-        })?;
+        })?)
+    };
+    let stale: Vec<SessionSummary> = if args.dry_run {
         store
             .list()?
             .into_iter()
-            .filter(|session| session.last_activity() < cutoff)
+            .filter(|session| cutoff.is_none_or(|cutoff| session.last_activity() < cutoff))
             .collect()
+    } else {
+        // Chosen and deleted in one transaction: what changed since is judged as it is now.
+        store.delete_inactive(cutoff)?
     };
     if stale.is_empty() {
         writeln!(out, "No sessions inactive for more than {age}.")?;
         return Ok(());
-    }
-    if !args.dry_run {
-        let names: Vec<String> = stale.iter().map(|session| session.name.clone()).collect();
-        store.delete(&names)?;
     }
     let verb = if args.dry_run {
         "Would remove"

@@ -23,8 +23,14 @@ pub(crate) fn run(args: &DeleteArgs) -> Result<(), CliError> {
     let Some(mut store) = project.open_existing_store()? else {
         return Err(not_found(&args.names[0], &[]));
     };
-    let mut names = args.names.clone();
-    names.dedup();
+    // `delete a b a` deletes a and b: a name given twice is one name (and is reported once).
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = args
+        .names
+        .iter()
+        .filter(|name| seen.insert(name.as_str()))
+        .cloned()
+        .collect();
     store.delete(&names).map_err(|error| match error {
         StoreError::NotFound { name } => {
             not_found(&name, &existing_names(&store)).detail("nothing was deleted")

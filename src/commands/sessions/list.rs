@@ -45,7 +45,7 @@ const NO_SESSIONS_HINT: &str = "No sessions yet. Start one with `confab chat --s
 
 pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
-    let sessions = match project.open_existing_store()? {
+    let sessions = match project.open_store_read_only()? {
         Some(store) => store.list()?,
         None => Vec::new(),
     };

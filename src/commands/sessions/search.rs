@@ -97,7 +97,7 @@ pub(crate) fn run(args: &SearchArgs) -> Result<(), CliError> {
         since,
         limit: args.limit,
     };
-    let hits = match project.open_existing_store()? {
+    let hits = match project.open_store_read_only()? {
         Some(store) => store.search(&query)?,
         None => Vec::new(),
     };

@@ -21,7 +21,7 @@ pub(crate) struct ShowArgs {
 pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
     let store = project
-        .open_existing_store()?
+        .open_store_read_only()?
         .ok_or_else(|| not_found(&args.name, &[]))?;
     let session = store.get(&args.name).map_err(|error| match error {
         confab_core::StoreError::NotFound { name } => {

@@ -13,11 +13,13 @@
 //! same transaction as its messages, so listing cost does not grow with conversation length.
 
 mod migrations;
+mod open;
 mod rows;
 mod search;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+use std::cmp::Ordering;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -29,6 +31,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::migrations::{MIGRATIONS, MigrationError};
+pub use crate::open::OpenError;
 use crate::rows::{backend, insert_messages, read_messages, split_time, time_from};
 
 /// How long a writer waits for another process's transaction before giving up.
@@ -52,6 +55,7 @@ impl SqliteStore {
     /// Opens the store at `path`, creating the file (and its folder) if needed, and brings its
     /// schema up to date.
     pub fn open(path: &Utf8Path) -> Result<SqliteStore, StoreError> {
+        open::refuse_symlinks(path)?;
         if let Some(parent) = path.parent().filter(|parent| !parent.as_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| StoreError::Backend {
                 message: format!("cannot create the folder {parent}: {error}"),
@@ -61,23 +65,49 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        SqliteStore::open_with(path, flags)
+        SqliteStore::open_writable(path, flags)
     }
 
-    /// Opens the store at `path` if the file exists; `Ok(None)` if it does not. For commands that
-    /// only read, so that looking at a project never creates a store in it.
+    /// Opens the store at `path` for reading and writing if the file exists; `Ok(None)` if it
+    /// does not. For commands that change sessions but never create a store.
     pub fn open_existing(path: &Utf8Path) -> Result<Option<SqliteStore>, StoreError> {
+        open::refuse_symlinks(path)?;
         if !path.exists() {
             return Ok(None);
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        SqliteStore::open_with(path, flags).map(Some)
+        SqliteStore::open_writable(path, flags).map(Some)
     }
 
-    fn open_with(path: &Utf8Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
-        let fail = |error: rusqlite::Error| backend(format!("cannot open {path}"), error);
-        let mut connection = Connection::open_with_flags(path, flags).map_err(fail)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    /// Opens the store at `path` read-only if the file exists; `Ok(None)` if it does not. For
+    /// commands that only read: they create nothing, change nothing, and work on a read-only
+    /// filesystem or a full disk. Writes through the returned store fail.
+    ///
+    /// A store with an older schema is upgraded first, which needs a writable store.
+    pub fn open_read_only(path: &Utf8Path) -> Result<Option<SqliteStore>, StoreError> {
+        open::refuse_symlinks(path)?;
+        if !path.exists() {
+            return Ok(None);
+        }
+        if open::wal_has_frames(path) {
+            open::check_wal_replay(path)?;
+        }
+        let connection = open::read_only_connection(path)?;
+        match schema_version(&connection, path)? {
+            Ordering::Equal => Ok(Some(SqliteStore::ready(connection, path)?)),
+            // Reading an old schema with this build's queries would fail: upgrade it (a write).
+            _ => SqliteStore::open_existing(path),
+        }
+    }
+
+    fn open_writable(path: &Utf8Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
+        let fail = |error: rusqlite::Error| open::diagnose(path, error);
+        if open::wal_has_frames(path) {
+            open::check_wal_replay(path)?;
+        }
+        let mut connection = open::writable_connection(path, flags)?;
+        // Nothing is written before the version is known: a newer store stays as it is.
+        schema_version(&connection, path)?;
         // WAL: readers and one writer at once. NORMAL sync is durable in WAL mode except for the
         // last transactions on power loss, never corrupt.
         connection
@@ -86,8 +116,9 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
+        // Freed pages and cells are zeroed, so a deleted session is not left readable in the file.
         connection
-            .pragma_update(None, "foreign_keys", true)
+            .pragma_update(None, "secure_delete", true)
             .map_err(fail)?;
         migrations::migrate(&mut connection, MIGRATIONS).map_err(|error| match error {
             MigrationError::Newer { found, supported } => StoreError::NewerSchema {
@@ -97,6 +128,16 @@ impl SqliteStore {
             },
             MigrationError::Sqlite(error) => backend(format!("cannot upgrade {path}"), error),
         })?;
+        SqliteStore::ready(connection, path)
+    }
+
+    /// The store around an open connection with an up-to-date schema.
+    fn ready(connection: Connection, path: &Utf8Path) -> Result<SqliteStore, StoreError> {
+        let fail = |error: rusqlite::Error| backend(format!("cannot open {path}"), error);
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        connection
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
         Ok(SqliteStore {
             connection,
             path: path.to_owned(),
@@ -106,6 +147,64 @@ impl SqliteStore {
     /// Where the store's file is.
     pub fn path(&self) -> &Utf8Path {
         &self.path
+    }
+
+    /// Deletes every session inactive since before `before` (its [last
+    /// activity](SessionSummary::last_activity) is earlier), or every session when `before` is
+    /// `None`, and returns what it deleted, sorted by name.
+    ///
+    /// Choosing and deleting are one write transaction: a session imported again or chatted in
+    /// since anyone looked is judged by its new activity and kept, and a session another process
+    /// deleted meanwhile is simply not there (not an error).
+    pub fn delete_inactive(
+        &mut self,
+        before: Option<Timestamp>,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let transaction = self.write()?;
+        let stale: Vec<SessionSummary> = list_sessions(&transaction)?
+            .into_iter()
+            .filter(|session| before.is_none_or(|before| session.last_activity() < before))
+            .collect();
+        {
+            let mut statement = transaction
+                .prepare_cached("DELETE FROM sessions WHERE name = ?1")
+                .map_err(|error| backend("cannot delete", error))?;
+            for session in &stale {
+                statement
+                    .execute([&session.name])
+                    .map_err(|error| backend("cannot delete", error))?;
+            }
+        }
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        if !stale.is_empty() {
+            self.forget_deleted()?;
+        }
+        Ok(stale)
+    }
+
+    /// Makes deleted sessions unreadable from the files: the full-text index is rewritten
+    /// without them (until then its segments keep the deleted words), and the `-wal`, which
+    /// keeps every page as it was written, is copied into the file and emptied. The pages
+    /// themselves were zeroed as they were freed (`secure_delete`).
+    ///
+    /// The `-wal` cannot be emptied while another process reads an older snapshot; it is then
+    /// overwritten as the store is used, and emptied by the next delete or the last close.
+    fn forget_deleted(&mut self) -> Result<(), StoreError> {
+        let transaction = self.write()?;
+        transaction
+            .execute(
+                "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
+                [],
+            )
+            .map_err(|error| backend("cannot rewrite the search index", error))?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        self.connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|error| backend("cannot checkpoint the store", error))
     }
 
     fn write(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
@@ -162,44 +261,7 @@ impl SessionStore for SqliteStore {
     }
 
     fn list(&self) -> Result<Vec<SessionSummary>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached(
-                "SELECT name, provider, model, created_at, created_at_ns, updated_at,
-                        updated_at_ns, imported_at, imported_at_ns, message_count
-                 FROM sessions
-                 ORDER BY name",
-            )
-            .map_err(|error| backend("cannot list sessions", error))?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    SessionSummary {
-                        name: row.get(0)?,
-                        provider: row.get(1)?,
-                        model: row.get(2)?,
-                        created_at: Timestamp::UNIX_EPOCH,
-                        updated_at: Timestamp::UNIX_EPOCH,
-                        imported_at: None,
-                        message_count: row.get::<_, i64>(9)?.max(0) as u64,
-                    },
-                    [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
-                    (row.get::<_, Option<i64>>(7)?, row.get::<_, Option<i64>>(8)?),
-                ))
-            })
-            .map_err(|error| backend("cannot list sessions", error))?;
-        rows.map(|row| {
-            let (mut summary, [created, created_ns, updated, updated_ns], imported) =
-                row.map_err(|error| backend("cannot list sessions", error))?;
-            summary.created_at = time_from(created, created_ns)?;
-            summary.updated_at = time_from(updated, updated_ns)?;
-            summary.imported_at = match imported {
-                (Some(seconds), nanos) => Some(time_from(seconds, nanos.unwrap_or(0))?),
-                (None, _) => None,
-            };
-            Ok(summary)
-        })
-        .collect()
+        list_sessions(&self.connection)
     }
 
     fn append_messages(
@@ -269,7 +331,9 @@ impl SessionStore for SqliteStore {
             let mut statement = transaction
                 .prepare_cached("DELETE FROM sessions WHERE name = ?1")
                 .map_err(|error| backend("cannot delete", error))?;
-            for name in names {
+            // A name given twice is one session: its second mention must not find it gone.
+            let mut seen = std::collections::HashSet::new();
+            for name in names.iter().filter(|name| seen.insert(name.as_str())) {
                 let deleted = statement
                     .execute([name])
                     .map_err(|error| backend("cannot delete", error))?;
@@ -281,12 +345,72 @@ impl SessionStore for SqliteStore {
         }
         transaction
             .commit()
-            .map_err(|error| backend("cannot commit", error))
+            .map_err(|error| backend("cannot commit", error))?;
+        self.forget_deleted()
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         search::search(&self.connection, query)
     }
+}
+
+/// How the store's schema version compares with this build's; a newer store is an error.
+/// Only reads.
+fn schema_version(connection: &Connection, path: &Utf8Path) -> Result<Ordering, StoreError> {
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(|error| backend(format!("cannot open {path}"), error))?;
+    let found =
+        migrations::user_version(connection).map_err(|error| open::diagnose(path, error))?;
+    let supported = MIGRATIONS.len() as i64;
+    if found > supported {
+        return Err(StoreError::NewerSchema {
+            path: path.to_string(),
+            found,
+            supported,
+        });
+    }
+    Ok(found.cmp(&supported))
+}
+
+fn list_sessions(connection: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT name, provider, model, created_at, created_at_ns, updated_at,
+                    updated_at_ns, imported_at, imported_at_ns, message_count
+             FROM sessions
+             ORDER BY name",
+        )
+        .map_err(|error| backend("cannot list sessions", error))?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                SessionSummary {
+                    name: row.get(0)?,
+                    provider: row.get(1)?,
+                    model: row.get(2)?,
+                    created_at: Timestamp::UNIX_EPOCH,
+                    updated_at: Timestamp::UNIX_EPOCH,
+                    imported_at: None,
+                    message_count: row.get::<_, i64>(9)?.max(0) as u64,
+                },
+                [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
+                (row.get::<_, Option<i64>>(7)?, row.get::<_, Option<i64>>(8)?),
+            ))
+        })
+        .map_err(|error| backend("cannot list sessions", error))?;
+    rows.map(|row| {
+        let (mut summary, [created, created_ns, updated, updated_ns], imported) =
+            row.map_err(|error| backend("cannot list sessions", error))?;
+        summary.created_at = time_from(created, created_ns)?;
+        summary.updated_at = time_from(updated, updated_ns)?;
+        summary.imported_at = match imported {
+            (Some(seconds), nanos) => Some(time_from(seconds, nanos.unwrap_or(0))?),
+            (None, _) => None,
+        };
+        Ok(summary)
+    })
+    .collect()
 }
 
 fn session_id(connection: &Connection, name: &str) -> Result<Option<i64>, StoreError> {

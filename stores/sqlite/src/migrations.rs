@@ -105,7 +105,7 @@ pub(crate) fn migrate(
     Ok(())
 }
 
-fn user_version(connection: &Connection) -> rusqlite::Result<i64> {
+pub(crate) fn user_version(connection: &Connection) -> rusqlite::Result<i64> {
     connection.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 

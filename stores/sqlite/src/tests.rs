@@ -206,6 +206,17 @@ fn delete_is_all_or_nothing() {
 }
 
 #[test]
+fn a_name_given_twice_is_deleted_once() {
+    let (_dir, mut store) = temp_store();
+    store.create(&session("a")).expect("created");
+    store.create(&session("b")).expect("created");
+    store
+        .delete(&["a".into(), "b".into(), "a".into()])
+        .expect("duplicates are one name");
+    assert!(store.list().expect("lists").is_empty());
+}
+
+#[test]
 fn two_connections_write_at_once() {
     let (dir, _store) = temp_store();
     let path =
@@ -309,6 +320,28 @@ mod search {
             .into_iter()
             .map(|hit| (hit.session, hit.message.map(|(index, _)| index)))
             .collect()
+    }
+
+    #[test]
+    fn a_word_repeated_forty_thousand_times_is_searched_in_linear_time() {
+        // FTS5's snippet() scored every window against every match: minutes for this message.
+        let (_dir, mut store) = temp_store();
+        let repeated = vec!["word"; 40_000].join(" ");
+        store
+            .create(&chat("many", "openai", &[(repeated.as_str(), Role::User)]))
+            .expect("created");
+        let hits = store.search(&query("word")).expect("searches");
+        assert_eq!(hits.len(), 1);
+        let shown = hits[0]
+            .snippet
+            .replace(confab_core::HIGHLIGHT_START, "[")
+            .replace(confab_core::HIGHLIGHT_END, "]");
+        assert_eq!(shown, format!("{}…", vec!["[word]"; 16].join(" ")));
+        // And the same word pasted 40,000 times as the query.
+        assert_eq!(
+            sessions_of(&store, &query(&repeated)),
+            [("many".to_owned(), Some(0))]
+        );
     }
 
     fn store_with_chats() -> (tempfile::TempDir, SqliteStore) {
@@ -517,4 +550,231 @@ fn a_version_2_store_gains_message_providers_and_keeps_its_messages() {
         .expect("appended");
     let messages = store.get("old").expect("found").messages;
     assert_eq!(messages[1].provider.as_deref(), Some("ollama"));
+}
+
+/// Opening a store without trusting the files beside it (see `open.rs`).
+mod opening {
+    use camino::{Utf8Path, Utf8PathBuf};
+
+    use super::*;
+    use crate::OpenError;
+
+    fn store_path(dir: &tempfile::TempDir, name: &str) -> Utf8PathBuf {
+        Utf8PathBuf::from_path_buf(dir.path().join(name)).expect("utf-8")
+    }
+
+    fn open_problem(error: &StoreError) -> Option<&OpenError> {
+        match error {
+            StoreError::Backend {
+                source: Some(source),
+                ..
+            } => source.downcast_ref::<OpenError>(),
+            _ => None,
+        }
+    }
+
+    fn companions(path: &Utf8Path) -> Vec<String> {
+        ["-wal", "-shm", "-journal"]
+            .into_iter()
+            .filter(|suffix| std::fs::exists(format!("{path}{suffix}")).expect("exists"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn a_newer_store_is_refused_before_anything_changes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = store_path(&dir, "newer.db");
+        {
+            // A newer confab's store, in rollback-journal mode: opening it as WAL would rewrite
+            // its header.
+            let connection = rusqlite::Connection::open(&path).expect("open");
+            connection
+                .execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+                .expect("newer schema");
+        }
+        let before = std::fs::read(&path).expect("read");
+        let writable = SqliteStore::open_existing(&path).expect_err("refused");
+        let created = SqliteStore::open(&path).expect_err("refused");
+        let readable = SqliteStore::open_read_only(&path).expect_err("refused");
+        for error in [writable, created, readable] {
+            assert!(
+                matches!(error, StoreError::NewerSchema { found: 99, .. }),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "file unchanged"
+        );
+        assert_eq!(companions(&path), Vec::<String>::new(), "no -wal, no -shm");
+    }
+
+    #[test]
+    fn a_linked_store_or_companion_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let elsewhere = store_path(&dir, "elsewhere/real.db");
+        SqliteStore::open(&elsewhere)
+            .expect("real store")
+            .create(&session("s1"))
+            .expect("created");
+        let link = store_path(&dir, "project/.confab/sessions.db");
+        std::fs::create_dir_all(link.parent().expect("parent")).expect("folder");
+        std::os::unix::fs::symlink(&elsewhere, &link).expect("link");
+        let attempts = [
+            SqliteStore::open(&link).map(|_| ()),
+            SqliteStore::open_existing(&link).map(|_| ()),
+            SqliteStore::open_read_only(&link).map(|_| ()),
+        ];
+        for attempt in attempts {
+            let error = attempt.expect_err("refused");
+            assert!(
+                matches!(open_problem(&error), Some(OpenError::Symlink { target, .. }) if target == elsewhere.as_str()),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            companions(&elsewhere),
+            Vec::<String>::new(),
+            "nothing beside the target"
+        );
+
+        // A linked -wal (a cloned repository can ship one) would be written through.
+        let real = store_path(&dir, "project2/sessions.db");
+        SqliteStore::open(&real).expect("store");
+        let victim = store_path(&dir, "victim");
+        std::fs::write(&victim, "precious").expect("victim");
+        std::os::unix::fs::symlink(&victim, format!("{real}-wal")).expect("link");
+        let error = SqliteStore::open_existing(&real).expect_err("refused");
+        assert!(
+            matches!(open_problem(&error), Some(OpenError::Symlink { .. })),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    }
+
+    #[test]
+    fn a_foreign_wal_beside_a_restored_store_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = store_path(&dir, "sessions.db");
+        let backup = store_path(&dir, "backup.db");
+        {
+            let mut store = SqliteStore::open(&path).expect("store");
+            for index in 0..40 {
+                store
+                    .create(&session(&format!("s{index}")))
+                    .expect("created");
+            }
+        }
+        std::fs::copy(&path, &backup).expect("backup");
+        // Later work, part checkpointed into the file and part still in the -wal, as a process
+        // that is killed leaves it.
+        let stale_wal = store_path(&dir, "stale-wal");
+        {
+            let mut store = SqliteStore::open(&path).expect("store");
+            store
+                .connection
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .expect("no automatic checkpoint");
+            let names: Vec<String> = (0..40)
+                .step_by(3)
+                .map(|index| format!("s{index}"))
+                .collect();
+            store.delete(&names).expect("deleted");
+            for index in 40..120 {
+                store
+                    .create(&session(&format!("s{index}")))
+                    .expect("created");
+            }
+            store
+                .connection
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                .expect("checkpoint");
+            for index in 120..160 {
+                store
+                    .create(&session(&format!("s{index}")))
+                    .expect("created");
+            }
+            std::fs::copy(format!("{path}-wal"), &stale_wal).expect("copy the -wal");
+        }
+        // The backup restored over the store, the old -wal left beside it.
+        std::fs::copy(&backup, &path).expect("restore");
+        std::fs::copy(&stale_wal, format!("{path}-wal")).expect("stale -wal");
+        let _ = std::fs::remove_file(format!("{path}-shm"));
+        let restored = std::fs::read(&path).expect("read");
+
+        let readable = SqliteStore::open_read_only(&path).expect_err("refused");
+        let writable = SqliteStore::open_existing(&path).expect_err("refused");
+        for error in [readable, writable] {
+            assert!(
+                matches!(open_problem(&error), Some(OpenError::ForeignWal { .. })),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            restored,
+            "the -wal was not copied in"
+        );
+
+        // Moving the -wal away, as the hint says, gives the backup back whole.
+        std::fs::remove_file(format!("{path}-wal")).expect("move away");
+        let _ = std::fs::remove_file(format!("{path}-shm"));
+        let store = SqliteStore::open_read_only(&path)
+            .expect("opens")
+            .expect("exists");
+        assert_eq!(store.list().expect("lists").len(), 40);
+    }
+
+    #[test]
+    fn a_read_only_store_reads_and_refuses_writes_clearly() {
+        let (dir, mut store) = temp_store();
+        store.create(&session("s1")).expect("created");
+        drop(store);
+        let path = store_path(&dir, ".confab/sessions.db");
+        let mut read_only = SqliteStore::open_read_only(&path)
+            .expect("opens")
+            .expect("exists");
+        assert_eq!(read_only.get("s1").expect("reads"), session("s1"));
+        assert!(read_only.delete(&["s1".into()]).is_err(), "no writes");
+        assert!(
+            SqliteStore::open_read_only(&store_path(&dir, "none.db"))
+                .expect("no error")
+                .is_none()
+        );
+    }
+}
+
+#[test]
+fn delete_inactive_judges_sessions_as_they_are_when_it_deletes() {
+    let (_dir, mut store) = temp_store();
+    let mut old = session("old");
+    old.updated_at = at("2020-01-01T00:00:00Z");
+    old.imported_at = None;
+    let mut renewed = old.clone();
+    renewed.name = "renewed".into();
+    store.create(&old).expect("created");
+    store.create(&renewed).expect("created");
+    // Imported again since someone listed it as stale: active now.
+    renewed.imported_at = Some(at("2026-06-01T00:00:00Z"));
+    store.replace(&renewed).expect("replaced");
+    let deleted = store
+        .delete_inactive(Some(at("2025-01-01T00:00:00Z")))
+        .expect("cleaned");
+    let names: Vec<&str> = deleted
+        .iter()
+        .map(|session| session.name.as_str())
+        .collect();
+    assert_eq!(names, ["old"]);
+    assert!(store.exists("renewed").expect("reads"));
+    // Nothing left to clean is no error, and `None` means every session.
+    assert!(
+        store
+            .delete_inactive(Some(at("2025-01-01T00:00:00Z")))
+            .expect("cleaned")
+            .is_empty()
+    );
+    assert_eq!(store.delete_inactive(None).expect("cleaned").len(), 1);
+    assert!(store.list().expect("lists").is_empty());
 }
