@@ -226,3 +226,101 @@ fn piped_input_is_bounded() {
     assert!(provider.requests().is_empty(), "nothing sent");
     assert!(project.session_names().is_empty());
 }
+
+#[test]
+fn blank_provider_and_model_names_are_refused_before_anything_is_sent() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    for args in [
+        ["--model", ""],
+        ["--model", "  "],
+        ["--provider", ""],
+        ["--provider", " "],
+    ] {
+        let output = chat(&project)
+            .args(["--session", "s", "--message", "Hi"])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{} cannot be empty", args[0])),
+            "{stderr}"
+        );
+    }
+    // Blank names in the settings are as unusable.
+    project.write(
+        "confab.yaml",
+        settings(&provider.url(), 2).replace("model: gpt-test", "model: ''"),
+    );
+    let stderr = chat_fails(&project, &["--session", "s", "--message", "Hi"]);
+    assert!(
+        stderr.contains("no model is set for the provider openai"),
+        "{stderr}"
+    );
+    project.write(
+        "confab.yaml",
+        settings(&provider.url(), 2).replace("default_provider: openai", "default_provider: ''"),
+    );
+    let stderr = chat_fails(&project, &["--session", "s", "--message", "Hi"]);
+    assert!(
+        stderr.contains("default_provider in confab.yaml is empty"),
+        "{stderr}"
+    );
+    assert!(provider.requests().is_empty(), "nothing sent");
+    assert!(project.session_names().is_empty());
+}
+
+#[test]
+fn what_a_provider_answers_is_stored_only_if_it_exports_importable() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    // A server that names its model "": the message records the model asked for.
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "application/json",
+        body: json!({
+            "model": "",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi."}, "finish_reason": "stop"}],
+        })
+        .to_string(),
+    });
+    chat_ok(
+        &project,
+        &["--session", "s", "--no-stream", "--message", "Hi"],
+    );
+    let session = export(&project, "s");
+    assert_eq!(session["messages"][1]["model"], json!("gpt-test"));
+    // A tool call without a name would make the session unimportable: refused, not stored.
+    provider.push(Reply::Answer {
+        status: 200,
+        content_type: "application/json",
+        body: json!({
+            "model": "gpt-test",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": null,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": {"arguments": "{}"}}],
+            }}],
+        })
+        .to_string(),
+    });
+    let stderr = chat_fails(
+        &project,
+        &["--session", "s", "--no-stream", "--message", "Call"],
+    );
+    assert!(stderr.contains("a tool call in it has no name"), "{stderr}");
+    let exported = project.write("s.json", crate::chat::export_text(&project, "s", "json"));
+    project
+        .confab()
+        .args(["sessions", "import", "--name", "again"])
+        .arg(exported)
+        .assert()
+        .success();
+    assert_eq!(
+        export(&project, "again")["messages"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}

@@ -296,10 +296,16 @@ impl PreparedRequest {
     /// once when not streaming); returning `Break` stops reading and gives
     /// [`ChatError::Cancelled`]. Only a complete answer is returned: an answer cut off, or
     /// followed by an error event, is an error.
-    pub fn send(
-        self,
-        mut on_text: impl FnMut(&str) -> ControlFlow<()>,
-    ) -> Result<Reply, ChatError> {
+    pub fn send(self, on_text: impl FnMut(&str) -> ControlFlow<()>) -> Result<Reply, ChatError> {
+        let url = self.endpoint.shown.clone();
+        let reply = self.receive(on_text)?;
+        match reply.unrecordable() {
+            Some(reason) => Err(invalid(&url, reason)),
+            None => Ok(reply),
+        }
+    }
+
+    fn receive(self, mut on_text: impl FnMut(&str) -> ControlFlow<()>) -> Result<Reply, ChatError> {
         let wait = crate::http::Wait {
             timeout: self.timeout,
             limits: self.limits,
