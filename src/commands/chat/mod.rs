@@ -12,6 +12,7 @@
 //! [`cancel`] makes Ctrl-C stop an answer, [`interactive`] is the prompt.
 
 mod cancel;
+mod history;
 mod interactive;
 mod open;
 mod provider;
