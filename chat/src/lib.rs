@@ -30,6 +30,8 @@ mod bound;
 mod conversation;
 mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod history;
 mod http;
 mod openai;
