@@ -13,6 +13,9 @@
 //! | `redact_patterns`    | (none)                      | none: `[{name, regex}]`, secrets of your own      |
 //! | `default_provider`   | `CONFAB_DEFAULT_PROVIDER`   | `openai`: the provider of new chats |
 //! | `providers.<name>`   | (none)                      | built-ins `openai`, `anthropic`, `ollama`: `{api, base_url, model, api_key_env, max_tokens, timeout}` |
+//! | `chat.history`       | `CONFAB_CHAT_HISTORY`       | `true`: the prompt keeps `.confab/chat-history` |
+//! | `chat.max_answer_size` | (none)                    | `64MiB`: the most bytes of one answer |
+//! | `chat.max_duration`  | (none)                      | `3600`: the most seconds one request may take |
 //!
 //! API keys are never settings: `providers.<name>.api_key_env` names the environment variable
 //! that holds one, so `confab.yaml` can be committed.
@@ -52,6 +55,8 @@ pub(crate) struct Config {
     pub(crate) default_provider: Option<String>,
     /// Provider settings by name (`providers`), over the built-in ones.
     pub(crate) providers: BTreeMap<String, ProviderSettings>,
+    /// `confab chat`'s own settings (`chat`).
+    pub(crate) chat: ChatSettings,
 }
 
 /// One provider's settings in `confab.yaml`; every key optional, over the built-in values.
@@ -87,6 +92,7 @@ impl Default for Config {
             redact_patterns: Vec::new(),
             default_provider: None,
             providers: BTreeMap::new(),
+            chat: ChatSettings::default(),
         }
     }
 }
@@ -109,6 +115,8 @@ struct ConfigFile {
     default_provider: Option<String>,
     #[serde(default)]
     providers: BTreeMap<String, ProviderSettings>,
+    #[serde(default)]
+    chat: ChatSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,7 +163,7 @@ impl Config {
                     .map(|location| format!(":{location}"))
                     .unwrap_or_default();
                 CliError::failure(format!("invalid settings in {path}{at}: {}", error.message))
-                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider and providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout} and chat.{history, max_answer_size, max_duration}; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -179,6 +187,7 @@ impl Config {
                 .collect(),
             default_provider: file.default_provider,
             providers: file.providers,
+            chat: ChatSettings::load(file.chat, &path)?,
         };
         if let Some(value) = env("CONFAB_DEFAULT_PROVIDER")? {
             config.default_provider = Some(value);
@@ -219,6 +228,63 @@ impl Config {
             config.retention = Some(parse_age(&value, "CONFAB_SESSIONS_RETENTION")?);
         }
         Ok(config)
+    }
+}
+
+/// `chat` in `confab.yaml`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChatSection {
+    history: Option<bool>,
+    max_answer_size: Option<String>,
+    max_duration: Option<u64>,
+}
+
+/// `confab chat`'s settings: whether the prompt keeps a history, and the bounds of one answer
+/// (`None`: the chat engine's defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChatSettings {
+    /// Whether the interactive prompt keeps `.confab/chat-history` (`chat.history`).
+    pub(crate) history: bool,
+    /// The most bytes of one answer (`chat.max_answer_size`).
+    pub(crate) max_answer_size: Option<u64>,
+    /// The most seconds one request may take, answer included (`chat.max_duration`).
+    pub(crate) max_duration: Option<u64>,
+}
+
+impl Default for ChatSettings {
+    fn default() -> ChatSettings {
+        ChatSettings {
+            history: true,
+            max_answer_size: None,
+            max_duration: None,
+        }
+    }
+}
+
+impl ChatSettings {
+    fn load(section: ChatSection, path: &Utf8Path) -> Result<ChatSettings, CliError> {
+        let mut history = section.history.unwrap_or(true);
+        if let Some(value) = env("CONFAB_CHAT_HISTORY")? {
+            history = match value.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(CliError::failure(format!(
+                        "CONFAB_CHAT_HISTORY: invalid value {value:?}: use true or false"
+                    )));
+                }
+            };
+        }
+        let max_answer_size = section
+            .max_answer_size
+            .map(|size| parse_size(&size, &format!("chat.max_answer_size in {path}")))
+            .transpose()?;
+        Ok(ChatSettings {
+            history,
+            max_answer_size,
+            max_duration: section.max_duration,
+        })
     }
 }
 

@@ -21,7 +21,7 @@ const OPENAI_KEY: &str = "sk-test-SECRET123";
 const ANTHROPIC_KEY: &str = "sk-ant-test-SECRET456";
 
 /// `confab.yaml` with every provider pointing at `url`, each waiting at most `timeout` seconds.
-fn settings(url: &str, timeout: u32) -> String {
+pub(crate) fn settings(url: &str, timeout: u32) -> String {
     format!(
         "default_provider: openai
 providers:
@@ -45,14 +45,14 @@ providers:
 }
 
 /// A project whose providers are all `provider`.
-fn project(provider: &FakeProvider) -> Project {
+pub(crate) fn project(provider: &FakeProvider) -> Project {
     let project = Project::new();
     project.write("confab.yaml", settings(&provider.url(), 2));
     project
 }
 
 /// `confab chat` with both (fake) keys set.
-fn chat(project: &Project) -> Command {
+pub(crate) fn chat(project: &Project) -> Command {
     let mut command = project.confab();
     command
         .arg("chat")
@@ -62,14 +62,14 @@ fn chat(project: &Project) -> Command {
 }
 
 /// Runs `confab chat ARGS`, expects success and returns stdout.
-fn chat_ok(project: &Project, args: &[&str]) -> String {
+pub(crate) fn chat_ok(project: &Project, args: &[&str]) -> String {
     let output = chat(project).args(args).output().expect("runs");
     assert!(output.status.success(), "chat {args:?} failed: {output:?}");
     String::from_utf8(output.stdout).expect("utf-8 stdout")
 }
 
 /// Runs `confab chat ARGS`, expects exit code 1 and returns stderr.
-fn chat_fails(project: &Project, args: &[&str]) -> String {
+pub(crate) fn chat_fails(project: &Project, args: &[&str]) -> String {
     let output = chat(project).args(args).output().expect("runs");
     assert_eq!(
         output.status.code(),
@@ -80,13 +80,13 @@ fn chat_fails(project: &Project, args: &[&str]) -> String {
 }
 
 /// The session as a JSON checkpoint.
-fn export(project: &Project, name: &str) -> Value {
+pub(crate) fn export(project: &Project, name: &str) -> Value {
     serde_json::from_str(&export_text(project, name, "json")).expect("export is JSON")
 }
 
 /// The session exported in `format`, without the `exported_at` line (the only one that changes
 /// from one export to the next), to compare before and after byte for byte.
-fn export_text(project: &Project, name: &str, format: &str) -> String {
+pub(crate) fn export_text(project: &Project, name: &str, format: &str) -> String {
     let output = project
         .confab()
         .args(["sessions", "export", name, "-o", "-", "--format", format])

@@ -178,3 +178,91 @@ fn ctrl_c_stops_an_answer_that_is_still_streaming() {
         "the stopped answer was not saved"
     );
 }
+
+/// One turn at the prompt, then `/exit`; `env` goes to confab.
+fn one_turn(project: &Project, provider: &FakeProvider, env: &[(&str, &str)]) -> String {
+    provider.push(openai_stream("gpt-test", &["Noted."], (5, 2)));
+    let mut command = project.command();
+    command
+        .args(["chat", "--session", "desk"])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("TERM", "dumb");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut pty = spawn_command(command, Some(PATIENCE_MS)).expect("confab starts on a pty");
+    let banner = pty.exp_string("you> ").expect("a prompt");
+    pty.send_line("my password is hunter2").expect("typed");
+    pty.exp_string("Noted.").expect("answered");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/exit").expect("typed");
+    let end = pty.exp_eof().expect("confab exits");
+    format!("{banner}{end}")
+}
+
+#[test]
+fn a_history_file_that_is_a_link_is_never_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    // What a cloned repository could ship: .confab/chat-history pointing at a file of yours.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let victim = elsewhere.path().join("precious");
+    std::fs::write(&victim, "precious\n").expect("write");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::fs::create_dir_all(project.path().join(".confab")).expect("mkdir");
+    let link = project.path().join(".confab/chat-history");
+    std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+
+    let screen = one_turn(&project, &provider, &[]);
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
+    let mode = std::fs::metadata(&victim)
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o644,
+        "the target's permissions are untouched"
+    );
+    assert!(link.symlink_metadata().expect("lstat").is_symlink());
+    assert!(
+        screen.contains("not using the prompt history") && screen.contains("symbolic link"),
+        "{screen}"
+    );
+    assert_eq!(messages(&project, "desk").len(), 2, "the chat went on");
+}
+
+#[test]
+fn chat_history_can_be_turned_off() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    let history = project.path().join(".confab/chat-history");
+    one_turn(&project, &provider, &[("CONFAB_CHAT_HISTORY", "false")]);
+    assert!(
+        !history.exists(),
+        "no history with CONFAB_CHAT_HISTORY=false"
+    );
+    project.write(
+        "confab.yaml",
+        format!(
+            "chat:\n  history: false\nproviders:\n  openai:\n    base_url: {}/v1\n    model: gpt-test\n",
+            provider.url()
+        ),
+    );
+    one_turn(&project, &provider, &[]);
+    assert!(!history.exists(), "no history with chat.history: false");
+    assert_eq!(
+        messages(&project, "desk").len(),
+        4,
+        "both chats were recorded"
+    );
+    one_turn(&project, &provider, &[("CONFAB_CHAT_HISTORY", "true")]);
+    assert!(
+        project.read(".confab/chat-history").contains("hunter2"),
+        "the environment turns it back on"
+    );
+}

@@ -20,6 +20,8 @@ pub(crate) enum Reply {
         content_type: &'static str,
         body: String,
     },
+    /// Answer with a redirect: this status and a `Location` header.
+    Redirect { status: u16, location: String },
     /// Accept the request and never answer it (until the server is dropped).
     Silence,
     /// Stream these server-sent events one at a time, `every` apart, from a thread of their own
@@ -179,6 +181,13 @@ fn serve(server: &Server, state: &Mutex<State>) {
             Some(Reply::Silence) => silenced.push(request),
             Some(Reply::Drip { events, every }) => {
                 std::thread::spawn(move || drip(request, &events, every));
+            }
+            Some(Reply::Redirect { status, location }) => {
+                let header = Header::from_bytes("Location", location).expect("header");
+                let response = Response::from_string("moved")
+                    .with_status_code(status)
+                    .with_header(header);
+                let _ = request.respond(response);
             }
             Some(Reply::Answer {
                 status,

@@ -76,3 +76,43 @@ fn fuzz_bodies_hold_on_fixtures_and_mutations() {
         }
     }
 }
+
+/// Streams as providers send them, and the odd shapes the SSE standard allows.
+fn sse_seeds() -> Vec<Vec<u8>> {
+    let openai = concat!(
+        "data: {\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
+        ": keep-alive\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\",\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let anthropic = concat!(
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"c\",\"usage\":{\"input_tokens\":9}}}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+        "event: ping\ndata: {\"type\":\"ping\"}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\"}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n",
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":6}}\n\n",
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    );
+    let odd = "\u{feff}data: {\"a\":\r\ndata: 1}\r\n\r\nevent: error\ndata: {\"error\":{\"message\":\"x\"}}\n\nid: 1\nretry: 5\ndata\n\n:\n\ndata: tail";
+    vec![
+        openai.as_bytes().to_vec(),
+        anthropic.as_bytes().to_vec(),
+        odd.as_bytes().to_vec(),
+        b"data: \xff\xfe\n\n".to_vec(),
+        Vec::new(),
+    ]
+}
+
+#[test]
+fn the_sse_body_holds_on_streams_and_mutations() {
+    let mut state = 0x005e_5e5e;
+    for seed in sse_seeds() {
+        for data in std::iter::once(seed.clone()).chain(mutations(&seed, &mut state)) {
+            bodies::sse_stream(&data);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 mod util;
 
 mod chat;
+mod chat_edges;
 mod chat_prompt;
 mod cli_cases;
 mod errors;

@@ -167,6 +167,11 @@ impl Fold for Stream {
         self.done
     }
 
+    /// `message_stop` is the last event of an answer.
+    fn is_finished(&self) -> bool {
+        self.done
+    }
+
     fn finish(mut self) -> Reply {
         if self.reply.usage.is_none() {
             self.reply.usage = usage(self.input_tokens, None);

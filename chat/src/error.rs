@@ -18,13 +18,13 @@ pub enum ConnectError {
     InvalidBaseUrl {
         /// The provider's name.
         provider: String,
-        /// The URL as configured.
+        /// The URL as configured, credentials hidden.
         url: String,
     },
 }
 
 /// Why a request got no complete answer. A request that fails returns nothing else: there is no
-/// partial [`crate::Reply`] to record by mistake.
+/// partial [`crate::Reply`] to record by mistake. Every URL in it is shown without credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
     /// The server could not be reached (DNS, refused connection, TLS).
@@ -35,13 +35,40 @@ pub enum ChatError {
         /// What the network layer said.
         reason: String,
     },
-    /// The server did not answer in time.
+    /// The server did not answer in time, or sent nothing but keep-alives for that long.
     #[error("{url} did not answer within {} s", after.as_secs())]
     Timeout {
         /// The endpoint.
         url: String,
         /// The time limit that passed.
         after: Duration,
+    },
+    /// The answer kept coming for longer than a whole request may take.
+    #[error("{url} did not finish its answer within {} s", limit.as_secs())]
+    TookTooLong {
+        /// The endpoint.
+        url: String,
+        /// The limit on a request's duration.
+        limit: Duration,
+    },
+    /// The answer is larger than the answer size limit.
+    #[error("the answer from {url} is larger than {limit} bytes")]
+    TooLarge {
+        /// The endpoint.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The server redirected the request; confab does not follow redirects, so that no key is
+    /// ever sent where the settings do not say.
+    #[error("{url} answered {status}, a redirect to {}; confab does not follow redirects", location.as_deref().unwrap_or("nowhere"))]
+    Redirected {
+        /// The endpoint.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+        /// Where it points, credentials hidden, if the server said.
+        location: Option<String>,
     },
     /// The server answered with an HTTP error status.
     #[error("{url} answered {status}: {message}")]

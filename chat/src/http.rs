@@ -1,5 +1,11 @@
 //! The HTTP layer both APIs share: one agent per provider, error statuses turned into the
 //! provider's own message, and network failures sorted into what a user can act on.
+//!
+//! Redirects are never followed. The HTTP client would follow a redirect of a POST as a GET to
+//! wherever the server points, with every header but `Authorization` still on it, so a
+//! provider (or anyone in between) could send Anthropic's `x-api-key` to another origin. No API
+//! confab speaks redirects a request, so a redirect is an error that says where it points, and
+//! the user decides whether that is the `base_url` to configure.
 
 use std::io;
 use std::time::Duration;
@@ -7,21 +13,30 @@ use std::time::Duration;
 use serde_json::Value;
 use ureq::http::Response;
 
+use crate::bound::Exceeded;
+use crate::endpoint::{Endpoint, hide_credentials};
 use crate::error::ChatError;
-
-/// The largest whole (non-streamed) answer read. Answers are kilobytes; the limit only stops a
-/// broken server from filling memory.
-const MAX_BODY: u64 = 64 << 20;
+use crate::provider::AnswerLimits;
 
 /// How much of an error body is read for its message.
 const MAX_ERROR_BODY: u64 = 64 << 10;
 
-/// An agent whose every wait is bounded by `timeout`: connecting, waiting for the answer to
-/// start, and each read while it streams (so a long answer that keeps coming is never cut off,
-/// but a server that goes silent is).
-pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
+/// What bounds a request: the silence allowed, and the answer's size and duration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wait {
+    pub(crate) timeout: Duration,
+    pub(crate) limits: AnswerLimits,
+}
+
+/// An agent whose every wait is bounded by `timeout` (connecting, waiting for the answer to
+/// start, and each read while it streams, so a long answer that keeps coming is not cut off but
+/// a server that goes silent is) and whose whole request is bounded by `max_duration`. It
+/// follows no redirect.
+pub(crate) fn agent(timeout: Duration, max_duration: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(max_duration))
         .timeout_connect(Some(timeout.min(Duration::from_secs(30))))
         .timeout_recv_response(Some(timeout))
         .timeout_per_read(Some(timeout))
@@ -33,19 +48,32 @@ pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
 /// POSTs a JSON body; a response is returned only for a 2xx status.
 pub(crate) fn post_json(
     agent: &ureq::Agent,
-    url: &str,
+    endpoint: &Endpoint,
     headers: &[(&'static str, String)],
     body: &[u8],
-    timeout: Duration,
+    wait: Wait,
 ) -> Result<Response<ureq::Body>, ChatError> {
-    let mut request = agent.post(url).header("content-type", "application/json");
+    let mut request = agent
+        .post(&endpoint.url)
+        .header("content-type", "application/json");
     for (name, value) in headers {
         request = request.header(*name, value);
     }
     let response = request
         .send(body)
-        .map_err(|error| classify(url, error, timeout))?;
+        .map_err(|error| classify(endpoint, error, wait))?;
     let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        let location = response
+            .headers()
+            .get("location")
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        return Err(ChatError::Redirected {
+            url: endpoint.shown.clone(),
+            status,
+            location: location.map(|location| hide_credentials(&location).into_owned()),
+        });
+    }
     if !(200..300).contains(&status) {
         let text = response
             .into_body()
@@ -54,7 +82,7 @@ pub(crate) fn post_json(
             .read_to_string()
             .unwrap_or_default();
         return Err(ChatError::Status {
-            url: url.to_owned(),
+            url: endpoint.shown.clone(),
             status,
             message: error_message(&text),
         });
@@ -62,74 +90,82 @@ pub(crate) fn post_json(
     Ok(response)
 }
 
-/// Reads a whole JSON answer.
+/// Reads a whole JSON answer, at most the answer size limit.
 pub(crate) fn read_json(
     response: Response<ureq::Body>,
-    url: &str,
-    timeout: Duration,
+    endpoint: &Endpoint,
+    wait: Wait,
 ) -> Result<Value, ChatError> {
     let text = response
         .into_body()
         .with_config()
-        .limit(MAX_BODY)
+        .limit(wait.limits.max_size)
         .read_to_string()
-        .map_err(|error| classify(url, error, timeout))?;
+        .map_err(|error| classify(endpoint, error, wait))?;
     serde_json::from_str(&text).map_err(|error| ChatError::InvalidResponse {
-        url: url.to_owned(),
+        url: endpoint.shown.clone(),
         reason: format!("the body is not JSON ({error})"),
     })
 }
 
 /// Sorts a failure of the network layer into what the user can act on.
-pub(crate) fn classify(url: &str, error: ureq::Error, timeout: Duration) -> ChatError {
+pub(crate) fn classify(endpoint: &Endpoint, error: ureq::Error, wait: Wait) -> ChatError {
+    let url = endpoint.shown.clone();
     match error {
+        ureq::Error::Timeout(ureq::Timeout::Global) => ChatError::TookTooLong {
+            url,
+            limit: wait.limits.max_duration,
+        },
         ureq::Error::Timeout(_) => ChatError::Timeout {
-            url: url.to_owned(),
-            after: timeout,
+            url,
+            after: wait.timeout,
         },
-        ureq::Error::Io(io) => classify_io(url, io, timeout),
-        ureq::Error::BodyExceedsLimit(limit) => ChatError::InvalidResponse {
-            url: url.to_owned(),
-            reason: format!("the answer is larger than {limit} bytes"),
-        },
+        ureq::Error::Io(io) => classify_io(endpoint, io, wait),
+        ureq::Error::BodyExceedsLimit(limit) => ChatError::TooLarge { url, limit },
         ureq::Error::Protocol(protocol) => ChatError::InvalidResponse {
-            url: url.to_owned(),
-            reason: protocol.to_string(),
+            url,
+            reason: endpoint.scrub(&protocol.to_string()),
         },
         ureq::Error::HostNotFound => ChatError::Unreachable {
-            url: url.to_owned(),
+            url,
             reason: "the host name does not resolve".to_owned(),
         },
         other => ChatError::Unreachable {
-            url: url.to_owned(),
-            reason: other.to_string(),
+            url,
+            reason: endpoint.scrub(&other.to_string()),
         },
     }
 }
 
 /// Sorts an I/O error met while reading a streamed answer.
-pub(crate) fn classify_io(url: &str, error: io::Error, timeout: Duration) -> ChatError {
+pub(crate) fn classify_io(endpoint: &Endpoint, error: io::Error, wait: Wait) -> ChatError {
     if error
         .get_ref()
         .is_some_and(|inner| inner.is::<ureq::Error>())
     {
-        return classify(url, ureq::Error::from(error), timeout);
+        return classify(endpoint, ureq::Error::from(error), wait);
+    }
+    let url = endpoint.shown.clone();
+    match error.get_ref().and_then(|inner| inner.downcast_ref()) {
+        Some(Exceeded::Size(limit)) => return ChatError::TooLarge { url, limit: *limit },
+        Some(Exceeded::Silence(after)) => return ChatError::Timeout { url, after: *after },
+        None => {}
     }
     match error.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ChatError::Timeout {
-            url: url.to_owned(),
-            after: timeout,
+            url,
+            after: wait.timeout,
         },
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => ChatError::Truncated {
-            url: url.to_owned(),
-        },
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => {
+            ChatError::Truncated { url }
+        }
         io::ErrorKind::InvalidData => ChatError::InvalidResponse {
-            url: url.to_owned(),
-            reason: error.to_string(),
+            url,
+            reason: endpoint.scrub(&error.to_string()),
         },
         _ => ChatError::Unreachable {
-            url: url.to_owned(),
-            reason: error.to_string(),
+            url,
+            reason: endpoint.scrub(&error.to_string()),
         },
     }
 }

@@ -26,8 +26,12 @@
 //! headers: nothing here can write them anywhere, and [`ApiKey`]'s `Debug` does not show them.
 
 mod anthropic;
+mod bound;
 mod conversation;
+mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod history;
 mod http;
 mod openai;
@@ -40,8 +44,10 @@ pub use conversation::{
     Conversation, FreshNameError, MODEL_CHANGES_KEY, Note, ProviderModel, Target, TurnError,
     TurnOptions, TurnOutcome, choose_model, fresh_name,
 };
+pub use endpoint::hide_credentials;
 pub use error::{ChatError, ConnectError};
 pub use provider::{
-    Api, ApiKey, DEFAULT_TIMEOUT, MAX_TIMEOUT, PreparedRequest, Provider, ProviderSpec,
+    AnswerLimits, Api, ApiKey, DEFAULT_TIMEOUT, MAX_TIMEOUT, PreparedRequest, Provider,
+    ProviderSpec,
 };
 pub use reply::{ChatRequest, Reply};

@@ -106,6 +106,8 @@ pub(crate) struct Stream {
     reply: Reply,
     /// Tool calls by their `index` in the stream.
     calls: BTreeMap<u64, PartialCall>,
+    /// Usage came with or after the finish reason: the last chunk before `[DONE]`.
+    finished: bool,
 }
 
 impl Fold for Stream {
@@ -113,14 +115,18 @@ impl Fold for Stream {
         if let Some(model) = chunk.get("model").and_then(Value::as_str) {
             self.reply.model = Some(model.to_owned());
         }
-        if let Some(usage) = chunk.get("usage").and_then(usage_of) {
-            self.reply.usage = Some(usage);
-        }
-        let choice = chunk.pointer("/choices/0")?;
-        if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+        let choice = chunk.pointer("/choices/0");
+        if let Some(reason) = choice
+            .and_then(|choice| choice.get("finish_reason"))
+            .and_then(Value::as_str)
+        {
             self.reply.stop_reason = Some(reason.to_owned());
         }
-        let delta = choice.get("delta")?;
+        if let Some(usage) = chunk.get("usage").and_then(usage_of) {
+            self.reply.usage = Some(usage);
+            self.finished = self.reply.stop_reason.is_some();
+        }
+        let delta = choice?.get("delta")?;
         for call in delta
             .get("tool_calls")
             .and_then(Value::as_array)
@@ -140,6 +146,12 @@ impl Fold for Stream {
     /// Complete at a finish reason, for servers that close without `[DONE]`.
     fn is_complete(&self) -> bool {
         self.reply.stop_reason.is_some()
+    }
+
+    /// Finished once usage comes with or after the finish reason (`stream_options.include_usage`
+    /// puts it last); else `[DONE]` or the end of the stream finishes it.
+    fn is_finished(&self) -> bool {
+        self.finished
     }
 
     fn finish(mut self) -> Reply {

@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use crate::endpoint::{Endpoint, hide_credentials};
 use crate::error::{ChatError, ConnectError};
 use crate::reply::{ChatRequest, Reply};
 use crate::{anthropic, openai, stream};
@@ -15,6 +16,36 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// The longest wait a provider's settings can ask for; longer ones are cut to it (a wait beyond
 /// what a clock can add to "now" would otherwise be an overflow).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How large and how long one answer may be, whatever the server does.
+///
+/// [`ProviderSpec::timeout`] stops a server that goes quiet, but not one that keeps talking: an
+/// endless stream, or keep-alives with no answer in them. These stop that: an answer (its raw
+/// bytes, streamed or whole) is at most `max_size`, and a request takes at most `max_duration`
+/// from connecting to the answer's last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerLimits {
+    /// The most bytes read of an answer.
+    pub max_size: u64,
+    /// The longest a whole request may take, the answer included.
+    pub max_duration: Duration,
+}
+
+impl AnswerLimits {
+    /// 64 MiB: a long answer streamed is a few megabytes of events.
+    pub const DEFAULT_MAX_SIZE: u64 = 64 << 20;
+    /// An hour: a slow local model writing a long answer takes minutes, not hours.
+    pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(60 * 60);
+}
+
+impl Default for AnswerLimits {
+    fn default() -> AnswerLimits {
+        AnswerLimits {
+            max_size: AnswerLimits::DEFAULT_MAX_SIZE,
+            max_duration: AnswerLimits::DEFAULT_MAX_DURATION,
+        }
+    }
+}
 
 /// The wire protocol a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +92,8 @@ pub struct ProviderSpec {
     pub max_tokens: Option<u32>,
     /// See [`DEFAULT_TIMEOUT`].
     pub timeout: Duration,
+    /// How large and how long an answer may be.
+    pub limits: AnswerLimits,
 }
 
 impl ProviderSpec {
@@ -102,6 +135,7 @@ impl ProviderSpec {
             model: Some(model.to_owned()),
             max_tokens,
             timeout: DEFAULT_TIMEOUT,
+            limits: AnswerLimits::default(),
         })
     }
 
@@ -112,7 +146,7 @@ impl ProviderSpec {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(ConnectError::InvalidBaseUrl {
                 provider: self.name.clone(),
-                url: self.base_url.clone(),
+                url: hide_credentials(&self.base_url).into_owned(),
             });
         }
         let key = match &self.api_key_env {
@@ -128,6 +162,13 @@ impl ProviderSpec {
             },
         };
         let timeout = self.timeout.clamp(Duration::from_secs(1), MAX_TIMEOUT);
+        let limits = AnswerLimits {
+            max_size: self.limits.max_size.max(1),
+            max_duration: self
+                .limits
+                .max_duration
+                .clamp(Duration::from_secs(1), MAX_TIMEOUT),
+        };
         Ok(Provider {
             name: self.name.clone(),
             api: self.api,
@@ -135,7 +176,8 @@ impl ProviderSpec {
             key,
             max_tokens: self.max_tokens,
             timeout,
-            agent: crate::http::agent(timeout),
+            limits,
+            agent: crate::http::agent(timeout, limits.max_duration),
             official_openai: self.api == Api::OpenAi
                 && base_url.starts_with("https://api.openai.com/"),
         })
@@ -173,6 +215,7 @@ pub struct Provider {
     key: Option<ApiKey>,
     max_tokens: Option<u32>,
     timeout: Duration,
+    limits: AnswerLimits,
     agent: ureq::Agent,
     /// OpenAI itself, which takes the token limit as `max_completion_tokens` (its reasoning
     /// models refuse `max_tokens`); compatible servers know only `max_tokens`.
@@ -199,24 +242,27 @@ impl Provider {
         };
         PreparedRequest {
             api: self.api,
-            url: format!("{}{path}", self.base_url),
+            endpoint: Endpoint::new(format!("{}{path}", self.base_url)),
             headers,
             body,
             stream: request.stream,
             timeout: self.timeout,
+            limits: self.limits,
             agent: self.agent.clone(),
         }
     }
 }
 
-/// A request ready to send. Its `Debug` shows header names only: two of them carry the key.
+/// A request ready to send. Its `Debug` shows header names only (two of them carry the key)
+/// and the URL without credentials.
 pub struct PreparedRequest {
     api: Api,
-    url: String,
+    endpoint: Endpoint,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
     stream: bool,
     timeout: Duration,
+    limits: AnswerLimits,
     agent: ureq::Agent,
 }
 
@@ -225,59 +271,72 @@ impl fmt::Debug for PreparedRequest {
         let headers: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
         f.debug_struct("PreparedRequest")
             .field("api", &self.api)
-            .field("url", &self.url)
+            .field("url", &self.endpoint.shown)
             .field("headers", &headers)
             .field("body_bytes", &self.body.len())
             .field("stream", &self.stream)
             .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
 
 impl PreparedRequest {
-    /// The endpoint the request goes to.
+    /// The endpoint the request goes to, as it may be shown: any credentials in the configured
+    /// base URL are hidden.
+    #[expect(
+        clippy::misnamed_getters,
+        reason = "the URL to show is the one without credentials, on purpose"
+    )]
     pub fn url(&self) -> &str {
-        &self.url
+        &self.endpoint.shown
     }
 
     /// Sends the request. `on_text` sees the answer's text piece by piece as it arrives (all at
     /// once when not streaming); returning `Break` stops reading and gives
     /// [`ChatError::Cancelled`]. Only a complete answer is returned: an answer cut off, or
     /// followed by an error event, is an error.
-    pub fn send(
-        self,
-        mut on_text: impl FnMut(&str) -> ControlFlow<()>,
-    ) -> Result<Reply, ChatError> {
-        let response = crate::http::post_json(
-            &self.agent,
-            &self.url,
-            &self.headers,
-            &self.body,
-            self.timeout,
-        )?;
-        let url = self.url.as_str();
+    pub fn send(self, on_text: impl FnMut(&str) -> ControlFlow<()>) -> Result<Reply, ChatError> {
+        let url = self.endpoint.shown.clone();
+        let reply = self.receive(on_text)?;
+        match reply.unrecordable() {
+            Some(reason) => Err(invalid(&url, reason)),
+            None => Ok(reply),
+        }
+    }
+
+    fn receive(self, mut on_text: impl FnMut(&str) -> ControlFlow<()>) -> Result<Reply, ChatError> {
+        let wait = crate::http::Wait {
+            timeout: self.timeout,
+            limits: self.limits,
+        };
+        let endpoint = &self.endpoint;
+        let response =
+            crate::http::post_json(&self.agent, endpoint, &self.headers, &self.body, wait)?;
+        let url = endpoint.shown.as_str();
         // A server that cannot stream answers a streaming request with the whole answer as
         // JSON; take it as such rather than report a stream that never began.
         let streamed = self.stream && is_event_stream(&response);
         if streamed {
+            let body = response.into_body().into_reader();
             return match self.api {
                 Api::OpenAi => stream::read(
-                    response,
-                    url,
-                    self.timeout,
+                    body,
+                    endpoint,
+                    wait,
                     openai::Stream::default(),
                     &mut on_text,
                 ),
                 Api::Anthropic => stream::read(
-                    response,
-                    url,
-                    self.timeout,
+                    body,
+                    endpoint,
+                    wait,
                     anthropic::Stream::default(),
                     &mut on_text,
                 ),
             };
         }
-        let body = crate::http::read_json(response, url, self.timeout)?;
+        let body = crate::http::read_json(response, endpoint, wait)?;
         // Some servers report an error with a success status.
         if let Some(message) = crate::http::provider_error(&body) {
             return Err(ChatError::Provider { message });

@@ -40,10 +40,21 @@ impl Reply {
         let mut message = Message::new(Role::Assistant, self.text);
         message.created_at = Some(at);
         message.provider = Some(provider.to_owned());
-        message.model = Some(self.model.unwrap_or_else(|| asked_model.to_owned()));
+        // A provider that names its model "" has not named it.
+        let answered = self.model.filter(|model| !model.trim().is_empty());
+        message.model = Some(answered.unwrap_or_else(|| asked_model.to_owned()));
         message.usage = self.usage;
         message.tool_calls = self.tool_calls;
         message
+    }
+
+    /// Why the answer cannot be recorded, if it cannot: a tool call without a name (the
+    /// checkpoint schema requires one, so the session would no longer export importable).
+    pub(crate) fn unrecordable(&self) -> Option<String> {
+        self.tool_calls
+            .iter()
+            .any(|call| call.name.trim().is_empty())
+            .then(|| "a tool call in it has no name".to_owned())
     }
 
     /// Whether the answer stopped because it reached the token limit.
@@ -117,6 +128,12 @@ mod tests {
         assert_eq!(message.usage.map(|usage| usage.total()), Some(4));
         assert_eq!(message.created_at, Some(at));
         let message = Reply::default().into_message("ollama", "llama3.2", at);
+        assert_eq!(message.model.as_deref(), Some("llama3.2"));
+        let unnamed = Reply {
+            model: Some(" ".into()),
+            ..Reply::default()
+        };
+        let message = unnamed.into_message("ollama", "llama3.2", at);
         assert_eq!(message.model.as_deref(), Some("llama3.2"));
         assert_eq!(message.usage, None);
     }

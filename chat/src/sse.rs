@@ -35,6 +35,11 @@ impl<R: BufRead> Events<R> {
         }
     }
 
+    /// The reader the events come from.
+    pub(crate) fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
     /// The next event, or `None` at the end of the stream. An event the stream ends in the middle
     /// of is dropped, as the standard says.
     pub(crate) fn next_event(&mut self) -> io::Result<Option<Event>> {

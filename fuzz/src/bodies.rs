@@ -89,3 +89,25 @@ pub fn import_pipeline(data: &[u8]) {
         }
     }
 }
+
+/// The streamed-answer reader of `confab chat` (server-sent events folded into an answer, for
+/// both APIs) on arbitrary bytes from a provider: it must never panic, the events it reads can
+/// hold no more than the bytes they came in, and a complete answer's text is exactly the pieces
+/// it handed out as they arrived.
+pub fn sse_stream(data: &[u8]) {
+    if let Ok(events) = confab_chat::fuzzing::sse_events(data) {
+        let held: usize = events
+            .iter()
+            .map(|(name, data)| name.as_ref().map_or(0, String::len) + data.len())
+            .sum();
+        assert!(held <= data.len(), "events hold more than their bytes");
+    }
+    for api in confab_chat::Api::ALL {
+        let mut pieces = String::new();
+        if let Ok(reply) = confab_chat::fuzzing::read_stream(api, data, |text| {
+            pieces.push_str(text);
+        }) {
+            assert_eq!(reply.text, pieces, "{} answer and its pieces", api.as_str());
+        }
+    }
+}

@@ -160,6 +160,7 @@ impl Server {
             model: Some(model.to_owned()),
             max_tokens: None,
             timeout: Duration::from_secs(10),
+            limits: crate::AnswerLimits::default(),
         };
         let provider = spec.connect(|_| None).expect("connects");
         Target {

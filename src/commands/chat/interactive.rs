@@ -2,7 +2,9 @@
 //! answers streamed as they are written.
 //!
 //! Input history is kept per project in `.confab/chat-history`, beside the store, so that the
-//! Up key recalls what was asked here, including a message whose request failed.
+//! Up key recalls what was asked here, including a message whose request failed; [`history`]
+//! says when it is not (turned off, or not a file confab may write). A line that starts with a
+//! space is not kept, as in shells.
 
 use std::io::Write;
 
@@ -10,13 +12,15 @@ use clap::Parser;
 use confab_chat::Conversation;
 use confab_core::SessionStore;
 use rustyline::DefaultEditor;
+use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 
+use super::history;
 use super::turn::{self, Failure};
 use crate::commands::sessions::export::{self, ExportArgs};
 use crate::error::CliError;
 use crate::output::stderr;
-use crate::project::{Project, STATE_DIR};
+use crate::project::Project;
 
 const PROMPT: &str = "you> ";
 const CONTINUATION: &str = "...> ";
@@ -82,9 +86,12 @@ pub(crate) fn run(
 ) -> Result<(), CliError> {
     let mut editor = DefaultEditor::new()
         .map_err(|error| CliError::failure(format!("cannot start the prompt: {error}")))?;
-    let history = project.root.join(STATE_DIR).join("chat-history");
-    // No history yet is the normal first run.
-    let _ = editor.load_history(history.as_std_path());
+    editor.set_history_ignore_space(true);
+    let history = history::file(project);
+    if let Some(history) = &history {
+        // No history yet is the normal first run.
+        let _ = editor.load_history(history.as_std_path());
+    }
     banner(conversation)?;
     loop {
         let line = match read_message(&mut editor) {
@@ -113,8 +120,10 @@ pub(crate) fn run(
             },
         }
     }
-    // Losing the prompt history is not worth failing a chat over.
-    let _ = editor.save_history(history.as_std_path());
+    if let Some(history) = history.filter(|history| history::still_writable(history)) {
+        // Losing the prompt history is not worth failing a chat over.
+        let _ = editor.save_history(history.as_std_path());
+    }
     Ok(())
 }
 

@@ -12,13 +12,15 @@
 //! [`cancel`] makes Ctrl-C stop an answer, [`interactive`] is the prompt.
 
 mod cancel;
+mod history;
 mod interactive;
 mod open;
 mod provider;
 mod turn;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 
+use camino::Utf8Path;
 use clap::Args;
 use confab_chat::Conversation;
 
@@ -60,8 +62,8 @@ pub(crate) struct ChatArgs {
 }
 
 pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
-    let message = one_shot_message(args)?;
     let project = Project::discover()?;
+    let message = one_shot_message(args, &project)?;
     let mut store = project.open_store()?;
     let choice = Choice {
         session: args.session.clone(),
@@ -78,23 +80,17 @@ pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
     }
 }
 
-/// The message of a one-shot chat: `--message`, else standard input when it is not a terminal.
-fn one_shot_message(args: &ChatArgs) -> Result<Option<String>, CliError> {
+/// The message of a one-shot chat: `--message`, else standard input when it is not a terminal,
+/// read as far as the import limit allows (a pipe from `/dev/zero` must not take all memory).
+fn one_shot_message(args: &ChatArgs, project: &Project) -> Result<Option<String>, CliError> {
     let text = match &args.message {
         Some(text) => text.clone(),
         None if std::io::stdin().is_terminal() => return Ok(None),
         None => {
-            let mut text = String::new();
-            std::io::stdin()
-                .lock()
-                .read_to_string(&mut text)
-                .map_err(|error| {
-                    CliError::failure(format!(
-                        "cannot read the message from standard input: {}",
-                        crate::input::io_reason(&error)
-                    ))
-                })?;
-            text
+            let source =
+                crate::input::read_source(Utf8Path::new("-"), project.config.max_import_size)?;
+            String::from_utf8(source.bytes)
+                .map_err(|_| CliError::input("the message on standard input is not UTF-8 text"))?
         }
     };
     let text = text.trim_end_matches(['\n', '\r']);

@@ -27,6 +27,20 @@ pub(crate) fn open(
     store: &impl SessionStore,
     choice: &Choice,
 ) -> Result<Conversation, CliError> {
+    // A session records its provider and model, and a checkpoint without them does not import:
+    // nothing blank may reach the store.
+    for (flag, value) in [("--provider", &choice.provider), ("--model", &choice.model)] {
+        if value
+            .as_deref()
+            .is_some_and(|value| value.trim().is_empty())
+        {
+            return Err(
+                CliError::usage(format!("{flag} cannot be empty")).hint(format!(
+                    "give {flag} a name, or leave it out for the default"
+                )),
+            );
+        }
+    }
     let name = match &choice.session {
         Some(name) => name.clone(),
         None => {
@@ -50,6 +64,12 @@ pub(crate) fn open(
         (None, Some(session)) => session.provider.clone(),
         (None, None) => provider::default_name(&project.config).to_owned(),
     };
+    if provider_name.trim().is_empty() {
+        return Err(
+            CliError::failure("default_provider in confab.yaml is empty")
+                .hint("name a provider there (openai, anthropic, ollama, ...), or pass --provider"),
+        );
+    }
     let spec = provider::spec(&project.config, &provider_name).map_err(|error| {
         if session.is_some() && choice.provider.is_none() {
             error.hint(format!(
@@ -60,6 +80,7 @@ pub(crate) fn open(
         }
     })?;
     let model = confab_chat::choose_model(choice.model.as_deref(), session.as_ref(), &spec)
+        .filter(|model| !model.trim().is_empty())
         .ok_or_else(|| no_model(&spec))?;
     let provider = provider::connect(&spec)?;
     let target = Target {

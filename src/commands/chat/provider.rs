@@ -46,6 +46,12 @@ pub(crate) fn spec(config: &Config, name: &str) -> Result<ProviderSpec, CliError
     if let Some(seconds) = settings.timeout {
         spec.timeout = Duration::from_secs(seconds.max(1));
     }
+    if let Some(size) = config.chat.max_answer_size {
+        spec.limits.max_size = size;
+    }
+    if let Some(seconds) = config.chat.max_duration {
+        spec.limits.max_duration = Duration::from_secs(seconds);
+    }
     Ok(spec)
 }
 
@@ -68,6 +74,7 @@ fn custom(name: &str, settings: &ProviderSettings) -> Result<ProviderSpec, CliEr
         model: None,
         max_tokens: None,
         timeout: confab_chat::DEFAULT_TIMEOUT,
+        limits: confab_chat::AnswerLimits::default(),
     })
 }
 

@@ -114,10 +114,23 @@ fn request_hint(conversation: &Conversation, error: &ChatError, url: &str) -> St
     match error {
         ChatError::Unreachable { .. } => format!(
             "is the server running? providers.{}.base_url in confab.yaml says where it is (now {})",
-            spec.name, spec.base_url
+            spec.name,
+            confab_chat::hide_credentials(&spec.base_url)
         ),
         ChatError::Timeout { .. } => format!(
             "raise providers.{}.timeout (seconds) in confab.yaml if the model is slow to start",
+            spec.name
+        ),
+        ChatError::TookTooLong { .. } => {
+            "raise chat.max_duration (seconds) in confab.yaml if answers this long are expected"
+                .to_owned()
+        }
+        ChatError::TooLarge { .. } => {
+            "raise chat.max_answer_size in confab.yaml (e.g. 256MiB) if answers this large are expected"
+                .to_owned()
+        }
+        ChatError::Redirected { .. } => format!(
+            "if you trust the new address, set providers.{}.base_url in confab.yaml to it",
             spec.name
         ),
         ChatError::Status {
