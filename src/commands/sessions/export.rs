@@ -20,6 +20,9 @@ use crate::input::format_named;
 use crate::output::{stderr, stdout};
 use crate::project::Project;
 
+mod targets;
+mod temporaries;
+
 /// Arguments of `confab sessions export`.
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
@@ -121,6 +124,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
         })?;
         return Ok(());
     }
+    targets::refuse_store_targets(&project, &args.output)?;
     write_atomically(&args.output, |file| {
         format
             .encode
@@ -245,38 +249,6 @@ fn user_name() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Temporary export files start with this, then the writing process's id.
-const TEMPORARY_PREFIX: &str = ".confab-export-";
-
-/// Removes temporary files of exports whose process is gone (killed before it could clean up).
-///
-/// Only where `/proc` tells which processes live (Linux); elsewhere leftovers stay until removed
-/// by hand. They are never mistaken for exports: the target is only ever written by a rename.
-fn remove_stale_temporaries(folder: &Utf8Path) {
-    if !cfg!(target_os = "linux") || !Utf8Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = folder.read_dir_utf8() else {
-        return;
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let Some(rest) = entry.file_name().strip_prefix(TEMPORARY_PREFIX) else {
-            continue;
-        };
-        let Some(pid) = rest
-            .split('-')
-            .next()
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Utf8Path::new(&format!("/proc/{pid}")).exists() {
-            // Losing this race to another confab cleaning up is fine.
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
 /// Writes through `write` to the output `path`, never leaving half a file and never replacing
 /// what is not a file:
 ///
@@ -328,17 +300,9 @@ fn write_atomically(
             "create it first (mkdir -p {folder}) or choose another --output"
         )));
     }
-    remove_stale_temporaries(folder);
-    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The umask applies, as for any new file.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut temporary = builder.tempfile_in(folder).map_err(fail)?;
+    // Locked for as long as it exists, which keeps other exports' clean-up away from it.
+    let mut temporary = temporaries::create_in(folder).map_err(fail)?;
+    temporaries::remove_abandoned(folder, &temporary);
     write(temporary.as_file_mut())?;
     if let Some(metadata) = &existing {
         temporary
