@@ -301,3 +301,69 @@ fn templates_list_and_show() {
         .code(1)
         .stderr(contains("no template named"));
 }
+
+/// The files in the project's root folder.
+fn root_files(project: &Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(project.path())
+        .expect("read")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn templates_too_deep_for_the_stack_are_refused_and_leave_nothing() {
+    let project = project();
+    // Each in a folder of its own: every template beside a template is one of its partials.
+    project.write("loop/ping.hbs", "{{#if true}}{{> pong}}{{/if}}");
+    project.write("loop/pong.hbs", "{{> ping}}");
+    project.write(
+        "blocks/blocks.hbs",
+        format!(
+            "{}x{}",
+            "{{#if true}}".repeat(8_000),
+            "{{/if}}".repeat(8_000)
+        ),
+    );
+    project.write(
+        "calls/calls.hbs",
+        format!(
+            "{{{{upper {}session.name{}}}}}",
+            "(lower ".repeat(5_000),
+            ")".repeat(5_000)
+        ),
+    );
+    let before = root_files(&project);
+    for (template, error) in [
+        (
+            "loop/ping.hbs",
+            "partials include each other without end (pong > ping > pong)",
+        ),
+        (
+            "blocks/blocks.hbs",
+            "blocks.hbs:1: nested more than 64 levels deep",
+        ),
+        (
+            "calls/calls.hbs",
+            "calls.hbs:1: nested more than 64 levels deep",
+        ),
+    ] {
+        project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "incident-review",
+                "-o",
+                "r.md",
+                "--template",
+                template,
+            ])
+            .assert()
+            .code(1)
+            .stderr(contains(error));
+        assert_eq!(root_files(&project), before, "nothing is left behind");
+    }
+}

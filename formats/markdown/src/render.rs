@@ -64,6 +64,7 @@ impl Renderer {
                         reason(&error)
                     ))
                 })?;
+                crate::bounds::check_source(path.as_str(), &text)?;
                 registry
                     .register_template_string(path.as_str(), text)
                     .map_err(template_error)?;
@@ -76,6 +77,7 @@ impl Renderer {
                 DEFAULT_NAME.to_owned()
             }
         };
+        crate::bounds::check_tree(&registry, &main)?;
         Ok(Renderer { registry, main })
     }
 
@@ -114,6 +116,7 @@ fn register_partials(
                 reason(&error)
             ))
         })?;
+        crate::bounds::check_source(path.as_str(), &text)?;
         // Registered under its path, so errors inside a partial name the partial's file.
         registry
             .register_template_string(path.as_str(), &text)
