@@ -103,10 +103,11 @@ fn register_partials(
     let mut paths: Vec<Utf8PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.into_path())
-        .filter(|path| path.extension() == Some("hbs") && path.is_file())
+        .filter(|path| path.extension() == Some("hbs") && !path.is_dir())
         .collect();
     paths.sort();
     for path in paths {
+        confined(&path, folder)?;
         let Some(stem) = path.file_stem() else {
             continue;
         };
@@ -124,6 +125,31 @@ fn register_partials(
         registry
             .register_partial(stem, text)
             .map_err(template_error)?;
+    }
+    Ok(())
+}
+
+/// Refuses a partial that is not a regular file inside `folder` once symlinks are followed: a
+/// link to `/proc/self/environ` put the environment, API keys included, into a report.
+fn confined(path: &Utf8Path, folder: &Utf8Path) -> Result<(), EncodeError> {
+    let unreadable = |error: std::io::Error| {
+        EncodeError::Format(format!(
+            "cannot read the template {path}: {}",
+            reason(&error)
+        ))
+    };
+    let resolved = path.canonicalize_utf8().map_err(unreadable)?;
+    let folder = folder.canonicalize_utf8().map_err(unreadable)?;
+    if !resolved.starts_with(&folder) {
+        return Err(EncodeError::Format(format!(
+            "the template {path} leads outside its folder, to {resolved}; partials must be \
+             files in {folder}, not links out of it"
+        )));
+    }
+    if !std::fs::metadata(&resolved).map_err(unreadable)?.is_file() {
+        return Err(EncodeError::Format(format!(
+            "the template {path} is not a regular file"
+        )));
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use confab_core::{
     Context, EncodeOptions, Encoder, ExportMetadata, ExportSettings, Session, SessionStore,
     StoreError,
 };
+use confab_redact::Report;
 use jiff::Timestamp;
 
 use crate::commands::sessions::{existing_names, not_found};
@@ -87,12 +88,12 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     let session_name = session.name.clone();
     let mut checkpoint = session.into_checkpoint(&settings);
     let redact = args.redact.unwrap_or(project.config.redact) || args.redact_paths;
-    if redact {
-        let report = crate::redaction::redactor(&project, args.redact_paths)?
-            .redact_checkpoint(&mut checkpoint);
-        // Kinds and counts only: the secrets themselves are never printed.
-        writeln!(stderr(), "redact: {report}")?;
-    }
+    let redactor = redact
+        .then(|| crate::redaction::redactor(&project, args.redact_paths))
+        .transpose()?;
+    let report = redactor
+        .as_ref()
+        .map(|redactor| redactor.redact_checkpoint(&mut checkpoint));
     if format.format.decoder().is_some() {
         // The import pipeline's own check, on what is about to be written.
         let problems = confab_core::problems_of(&checkpoint);
@@ -113,24 +114,55 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     }
 
     let options = encode_options(args, &project, format)?;
-    if args.output == "-" {
-        let mut out = stdout();
+    // A report's template, partials and instructions are text the checkpoint never held: with
+    // --redact, what a text format renders is scanned whole before it is written.
+    let scan_output = redactor
+        .as_ref()
+        .filter(|_| format.format.decoder().is_none());
+    let encode = |out: &mut dyn Write, target: &str| -> Result<Option<Report>, CliError> {
+        let Some(redactor) = scan_output else {
+            format
+                .encode
+                .encode(&checkpoint, &options, out)
+                .map_err(|error| encode_error(target, error))?;
+            return Ok(None);
+        };
+        let mut rendered = Vec::new();
         format
             .encode
-            .encode(&checkpoint, &options, &mut out)
-            .map_err(|error| encode_error("standard output", error))?;
+            .encode(&checkpoint, &options, &mut rendered)
+            .map_err(|error| encode_error(target, error))?;
+        let (rendered, found) = redact_rendered(redactor, rendered);
+        out.write_all(&rendered).map_err(|error| {
+            CliError::failure(format!("could not write {target}")).caused_by(error)
+        })?;
+        Ok(Some(found))
+    };
+    let print_report = move |found: Option<Report>| -> Result<(), CliError> {
+        if let Some(mut report) = report {
+            if let Some(found) = found {
+                report.merge(&found);
+            }
+            // Kinds and counts only: the secrets themselves are never printed.
+            writeln!(stderr(), "redact: {report}")?;
+        }
+        Ok(())
+    };
+    if args.output == "-" {
+        let mut out = stdout();
+        let found = encode(&mut out, "standard output")?;
         out.flush().map_err(|error| {
             CliError::failure("could not write standard output").caused_by(error)
         })?;
-        return Ok(());
+        return print_report(found);
     }
     targets::refuse_store_targets(&project, &args.output)?;
+    let mut found = None;
     write_atomically(&args.output, |file| {
-        format
-            .encode
-            .encode(&checkpoint, &options, file)
-            .map_err(|error| encode_error(args.output.as_str(), error))
+        found = encode(file, args.output.as_str())?;
+        Ok(())
     })?;
+    print_report(found)?;
     writeln!(
         stdout(),
         "Exported session {} to {} ({}, {} messages)",
@@ -203,9 +235,28 @@ fn encode_options(
             None => None,
         },
     };
+    if let Some(path) = &chosen {
+        crate::config::trusted_file(&project.root, path, "template")?;
+    }
     options.template = chosen;
     options.template_dir = Some(project.templates_dir());
     Ok(options)
+}
+
+/// `rendered` with every secret in it replaced, and what was replaced: the final-output scan of
+/// text formats. The one place it happens, so that a better whole-text scan can replace this one.
+fn redact_rendered(redactor: &confab_redact::Redactor, rendered: Vec<u8>) -> (Vec<u8>, Report) {
+    let mut found = Report::new();
+    let text = match String::from_utf8(rendered) {
+        Ok(text) => text,
+        // Report formats write UTF-8; anything else is scanned as far as it reads.
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    };
+    let redacted = match redactor.redact_text(&text, &mut found) {
+        std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+        std::borrow::Cow::Owned(redacted) => redacted.into_bytes(),
+    };
+    (redacted, found)
 }
 
 /// An encoder's error: the OS reason when writing `target` failed, else what the format said.
@@ -224,12 +275,19 @@ fn encode_error(target: &str, error: confab_core::EncodeError) -> CliError {
 fn project_context(project: &Project, session: &Session) -> Result<Context, CliError> {
     let stored = session.context.clone().unwrap_or_default();
     let instructions = match project.instructions_file() {
-        Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
-            CliError::failure(format!(
-                "could not read the instructions file {path}: {}",
-                crate::input::io_reason(&error)
-            ))
-        })?),
+        Some(path) => Some(
+            std::fs::read_to_string(crate::config::trusted_file(
+                &project.root,
+                &path,
+                "instructions file",
+            )?)
+            .map_err(|error| {
+                CliError::failure(format!(
+                    "could not read the instructions file {path}: {}",
+                    crate::input::io_reason(&error)
+                ))
+            })?,
+        ),
         None => stored.project_instructions,
     };
     Ok(Context {
