@@ -20,6 +20,7 @@ pub mod bounds;
 pub mod data;
 pub mod helpers;
 mod render;
+mod stream;
 
 use std::io::Write;
 

@@ -4,10 +4,10 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::{Checkpoint, EncodeError};
-use handlebars::{Handlebars, RenderError, TemplateError};
+use handlebars::{Context, Handlebars, RenderError, TemplateError};
 
 use crate::DEFAULT_TEMPLATE;
-use crate::data::template_data;
+use crate::data::{root_data, template_data};
 
 /// The name the built-in template is registered (and reported in errors) under.
 const DEFAULT_NAME: &str = "default";
@@ -16,6 +16,8 @@ const DEFAULT_NAME: &str = "default";
 pub struct Renderer {
     registry: Handlebars<'static>,
     main: String,
+    /// Whether the templates were rewritten to render one message at a time (`stream`).
+    mode: crate::stream::Mode,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -78,18 +80,48 @@ impl Renderer {
             }
         };
         crate::bounds::check_tree(&registry, &main)?;
-        Ok(Renderer { registry, main })
+        let mode = crate::stream::mode(&registry);
+        if mode != crate::stream::Mode::Whole {
+            crate::stream::rewrite(&mut registry);
+        }
+        Ok(Renderer {
+            registry,
+            main,
+            mode,
+        })
     }
 
     /// Renders `checkpoint` into `out`.
     pub fn render(&self, checkpoint: &Checkpoint, out: &mut dyn Write) -> Result<(), EncodeError> {
-        let data = template_data(checkpoint);
         let mut out = std::io::BufWriter::new(out);
-        self.registry
-            .render_to_write(&self.main, &data, &mut out)
-            .map_err(render_error)?;
+        // `Context::from` takes the data as it is; `render_to_write` would copy it once more.
+        let rendered = if let crate::stream::Mode::Streamed { len } = self.mode {
+            let placeholders = crate::stream::placeholders(checkpoint.messages.len(), len);
+            let data = Context::from(root_data(checkpoint, placeholders));
+            let mut registry: Handlebars<'_> = self.registry.clone();
+            let messages = checkpoint.messages.as_slice();
+            registry.register_helper(
+                crate::stream::EACH,
+                Box::new(crate::stream::EachMessage { messages }),
+            );
+            registry.register_helper(
+                crate::stream::COUNT,
+                Box::new(crate::stream::CountMessages { messages }),
+            );
+            registry.render_with_context_to_write(&self.main, &data, &mut out)
+        } else {
+            let data = Context::from(template_data(checkpoint));
+            self.registry
+                .render_with_context_to_write(&self.main, &data, &mut out)
+        };
+        rendered.map_err(render_error)?;
         out.flush()?;
         Ok(())
+    }
+
+    /// Whether this renderer renders one message at a time (for tests and benchmarks).
+    pub fn is_streamed(&self) -> bool {
+        self.mode != crate::stream::Mode::Whole
     }
 }
 

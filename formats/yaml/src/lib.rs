@@ -118,20 +118,66 @@ impl Encode for YamlFormat {
         let options = serde_saphyr::ser_options! {
             folded_wrap_chars: usize::MAX,
         };
-        let text = serde_saphyr::to_string_with_options(checkpoint, options)
-            .map_err(|error| EncodeError::Format(error.to_string()))?;
-        let mut out = io::BufWriter::new(out);
+        // Written as it is serialized: a whole YAML text in memory beside the session doubled
+        // the peak memory of an export.
+        let mut out = Tracked::new(io::BufWriter::new(out));
         // Editors with the YAML language server validate and complete against the schema.
         writeln!(
             out,
             "# yaml-language-server: $schema={CHECKPOINT_SCHEMA_ID}"
         )?;
-        out.write_all(text.as_bytes())?;
-        if !text.ends_with('\n') {
+        serde_saphyr::to_io_writer_with_options(&mut out, checkpoint, options).map_err(
+            |error| match out.error.take() {
+                Some(io) => EncodeError::Io(io),
+                None => EncodeError::Format(error.to_string()),
+            },
+        )?;
+        if out.last != Some(b'\n') {
             out.write_all(b"\n")?;
         }
         out.flush()?;
         Ok(())
+    }
+}
+
+/// A writer that remembers the last byte written (for the final newline) and the first I/O
+/// error (which the YAML serializer reports only as a formatting error).
+struct Tracked<W> {
+    inner: W,
+    last: Option<u8>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Tracked<W> {
+    fn new(inner: W) -> Tracked<W> {
+        Tracked {
+            inner,
+            last: None,
+            error: None,
+        }
+    }
+}
+
+impl<W: Write> Write for Tracked<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self.inner.write(bytes) {
+            Ok(written) => {
+                if written > 0 {
+                    self.last = Some(bytes[written - 1]);
+                }
+                Ok(written)
+            }
+            Err(error) => {
+                let kind = error.kind();
+                let message = error.to_string();
+                self.error.get_or_insert(error);
+                Err(io::Error::new(kind, message))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
