@@ -80,7 +80,7 @@ impl Renderer {
             }
         };
         crate::bounds::check_tree(&registry, &main)?;
-        let mode = crate::stream::mode(&registry);
+        let mode = crate::stream::mode(&registry, &main);
         if mode != crate::stream::Mode::Whole {
             crate::stream::rewrite(&mut registry);
         }

@@ -4,15 +4,17 @@
 //! a session of many messages that value is many times the session's size (a map of a dozen
 //! keys per message): a Markdown export of 400,000 short messages, 68 MB of JSON, peaked at
 //! 1.7 GB. Most templates, the default one included, only ever walk the messages in order
-//! (`{{#each messages}}`) and count them (`{{count messages}}`, `{{len messages}}`). For those,
-//! the data holds a placeholder per message (`null`), the `each` over messages is rendered by
-//! [`EachMessage`], which builds one message's data at a time, and `count` by [`CountMessages`],
-//! which counts the checkpoint's messages.
+//! (`{{#each messages}}`), count them (`{{count messages}}`, `{{len messages}}`) or ask whether
+//! there are any (`{{#if messages}}`). For those, the data holds placeholders for the messages
+//! (`null`s), `{{#each messages}}` is rendered by [`EachMessage`], which renders each message's
+//! block over the data with only that message in it, and `count` by [`CountMessages`], which
+//! counts the checkpoint's messages.
 //!
-//! [`streamable`] decides, from the parsed templates, whether a template is one of those; any
-//! other use of `messages` (an index, `@root`, `lookup`, a block parameter, a helper such as
-//! `last messages 5`, `this` at the top where it is the whole data) renders the usual way, with
-//! every message in the data. The output is the same either way; a test renders both ways.
+//! [`mode`] decides, from the parsed templates, whether a template is one of those; any other use
+//! of `messages` (an index, `@root`, `lookup`, a block parameter, a helper such as `last
+//! messages 5`, `this` at the top where it is the whole data, any use in a partial) or an inline
+//! partial renders the usual way, with every message in the data. The output is the same either
+//! way; tests render both ways and compare.
 
 use handlebars::template::{HelperTemplate, Parameter, Template, TemplateElement};
 use handlebars::{
@@ -40,16 +42,38 @@ pub(crate) enum Mode {
     Streamed { len: bool },
 }
 
-/// How the templates of `registry` can be rendered: [`Mode::Streamed`] when every template uses
-/// `messages` only in the ways a streamed render supports.
-pub(crate) fn mode(registry: &Handlebars<'_>) -> Mode {
-    let mut len = false;
-    let streamable = registry
+/// What a walk over the templates found, and what it allows.
+struct Check {
+    /// `len messages` is used.
+    len: bool,
+    /// The template walked may use `messages` (only the main one may: a partial can be
+    /// included anywhere, and a message's render must start at the top of the main template).
+    allow: bool,
+}
+
+/// How the templates of `registry` can be rendered, `main` being rendered: [`Mode::Streamed`]
+/// when the main template uses `messages` only in the ways a streamed render supports and the
+/// partials not at all.
+pub(crate) fn mode(registry: &Handlebars<'_>, main: &str) -> Mode {
+    let Some(main_template) = registry.get_template(main) else {
+        return Mode::Whole;
+    };
+    let mut check = Check {
+        len: false,
+        allow: true,
+    };
+    if !template_ok(main_template, 0, &mut check) {
+        return Mode::Whole;
+    }
+    check.allow = false;
+    let partials_ok = registry
         .get_templates()
         .values()
-        .all(|template| template_ok(template, 0, &mut len));
-    if streamable {
-        Mode::Streamed { len }
+        // The main file is also registered as a partial of its folder, under its stem.
+        .filter(|template| template.elements != main_template.elements)
+        .all(|template| template_ok(template, 0, &mut check));
+    if partials_ok {
+        Mode::Streamed { len: check.len }
     } else {
         Mode::Whole
     }
@@ -84,50 +108,47 @@ fn keeps_context(name: &str) -> bool {
 }
 
 /// `scope`: how many blocks that may change the context surround the element.
-fn template_ok(template: &Template, scope: usize, len: &mut bool) -> bool {
+fn template_ok(template: &Template, scope: usize, check: &mut Check) -> bool {
     template.elements.iter().all(|element| match element {
         TemplateElement::RawString(_) | TemplateElement::Comment(_) => true,
         TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper) => {
-            helper_ok(helper, scope, false, len)
+            helper_ok(helper, scope, false, check)
         }
-        TemplateElement::HelperBlock(helper) => helper_ok(helper, scope, true, len),
-        TemplateElement::DecoratorExpression(decorator)
-        | TemplateElement::DecoratorBlock(decorator)
-        | TemplateElement::PartialExpression(decorator)
+        TemplateElement::HelperBlock(helper) => helper_ok(helper, scope, true, check),
+        // Inline partials live in the blocks of the render that defines them, which a message's
+        // own render does not see.
+        TemplateElement::DecoratorExpression(_) | TemplateElement::DecoratorBlock(_) => false,
+        TemplateElement::PartialExpression(decorator)
         | TemplateElement::PartialBlock(decorator) => {
-            // A partial block's body renders where it stands; an inline partial's wherever it
-            // is included, so it is checked as if at the top (as partial files are).
-            let inner = if matches!(element, TemplateElement::PartialBlock(_)) {
-                scope
-            } else {
-                0
-            };
+            // A partial block's body renders where it stands.
+            let inner = scope;
             // Partial names are names, not data (`{{> messages}}` is a file).
             let name_ok = matches!(
                 element,
                 TemplateElement::PartialExpression(_) | TemplateElement::PartialBlock(_)
             ) && !matches!(decorator.name, Parameter::Subexpression(_))
-                || parameter_ok(&decorator.name, scope, len);
+                || parameter_ok(&decorator.name, scope, check);
             name_ok
                 && decorator
                     .params
                     .iter()
                     .chain(decorator.hash.values())
-                    .all(|parameter| parameter_ok(parameter, scope, len))
+                    .all(|parameter| parameter_ok(parameter, scope, check))
                 && decorator
                     .template
                     .as_ref()
-                    .is_none_or(|child| template_ok(child, inner, len))
+                    .is_none_or(|child| template_ok(child, inner, check))
         }
         _ => false,
     })
 }
 
-fn helper_ok(helper: &HelperTemplate, scope: usize, block: bool, len: &mut bool) -> bool {
+fn helper_ok(helper: &HelperTemplate, scope: usize, block: bool, check: &mut Check) -> bool {
     let name = helper.name.as_name().unwrap_or("");
     let first_is_messages = matches!(helper.params.first(), Some(Parameter::Path(_)))
         && helper.params.first().and_then(Parameter::as_name) == Some(MESSAGES);
-    let supported = scope == 0
+    let supported = check.allow
+        && scope == 0
         && first_is_messages
         && match name {
             "each" => block && helper.block_param.is_none(),
@@ -135,7 +156,7 @@ fn helper_ok(helper: &HelperTemplate, scope: usize, block: bool, len: &mut bool)
             "if" | "unless" => block,
             "count" => !block,
             "len" => {
-                *len = true;
+                check.len = true;
                 !block
             }
             _ => false,
@@ -144,17 +165,17 @@ fn helper_ok(helper: &HelperTemplate, scope: usize, block: bool, len: &mut bool)
         .params
         .iter()
         .enumerate()
-        .all(|(index, parameter)| (supported && index == 0) || parameter_ok(parameter, scope, len))
+        .all(|(index, parameter)| (supported && index == 0) || parameter_ok(parameter, scope, check))
         && helper
             .hash
             .values()
-            .all(|parameter| parameter_ok(parameter, scope, len))
+            .all(|parameter| parameter_ok(parameter, scope, check))
         // `{{messages}}` or `{{this}}` is a name without parameters, whatever the parser made
         // of it; a helper's name is a plain word.
         && if helper.params.is_empty() && helper.hash.is_empty() {
             path_ok(&helper.name, scope)
         } else {
-            matches!(helper.name, Parameter::Name(_)) || parameter_ok(&helper.name, scope, len)
+            matches!(helper.name, Parameter::Name(_)) || parameter_ok(&helper.name, scope, check)
         };
     if !params_ok {
         return false;
@@ -168,10 +189,10 @@ fn helper_ok(helper: &HelperTemplate, scope: usize, block: bool, len: &mut bool)
         .template
         .iter()
         .chain(helper.inverse.iter())
-        .all(|child| template_ok(child, inner, len))
+        .all(|child| template_ok(child, inner, check))
 }
 
-fn parameter_ok(parameter: &Parameter, scope: usize, len: &mut bool) -> bool {
+fn parameter_ok(parameter: &Parameter, scope: usize, check: &mut Check) -> bool {
     match parameter {
         Parameter::Path(_) | Parameter::Name(_) => path_ok(parameter, scope),
         Parameter::Literal(Value::String(text)) => !text.split('.').any(|part| part == MESSAGES),
@@ -180,7 +201,7 @@ fn parameter_ok(parameter: &Parameter, scope: usize, len: &mut bool) -> bool {
             // `(count messages)` would count the placeholders: only `{{count messages}}` on its
             // own is rewritten.
             TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper) => {
-                helper.name.as_name() != Some("count") && helper_ok(helper, scope, false, len)
+                helper.name.as_name() != Some("count") && helper_ok(helper, scope, false, check)
             }
             _ => false,
         },
@@ -265,19 +286,43 @@ impl HelperDef for EachMessage<'_> {
             }
             return Ok(());
         }
-        render.push_block(BlockContext::new());
+        // Each message's block renders in a render of its own, over the data with that one
+        // message at `messages.0`: paths then read the data in place. (Inside the outer
+        // render, a block's own value or a replaced context is copied each time a path reads
+        // it, and a message with large tool-call arguments was copied over and over.)
+        let mut data = context.data().clone();
+        let placeholders = set_messages(&mut data, Value::Null);
+        let current = render.get_current_template_name();
         let last = self.messages.len() - 1;
         for (index, message) in self.messages.iter().enumerate() {
-            if let Some(block) = render.block_mut() {
+            let one = Value::Array(vec![crate::data::message_data(index, message)]);
+            set_messages(&mut data, one);
+            let mut scoped = Context::from(data);
+            {
+                let mut inner = RenderContext::new(render.get_root_template_name());
+                inner.set_current_template_name(current);
+                let mut block = BlockContext::new();
+                *block.base_path_mut() = vec![MESSAGES.to_owned(), "0".to_owned()];
                 block.set_local_var("first", Value::Bool(index == 0));
                 block.set_local_var("last", Value::Bool(index == last));
                 block.set_local_var("index", Value::from(index));
-                block.set_base_value(crate::data::message_data(index, message));
+                inner.push_block(block);
+                template.render(registry, &scoped, &mut inner, out)?;
             }
-            template.render(registry, context, render, out)?;
+            data = std::mem::take(scoped.data_mut());
         }
-        render.pop_block();
+        drop(placeholders);
         Ok(())
+    }
+}
+
+/// Puts `messages` into `data` (the root object), returning what was there.
+fn set_messages(data: &mut Value, messages: Value) -> Value {
+    match data.as_object_mut() {
+        Some(root) => root
+            .insert(MESSAGES.to_owned(), messages)
+            .unwrap_or(Value::Null),
+        None => Value::Null,
     }
 }
 

@@ -281,7 +281,21 @@ fn a_renderer_can_be_reused() {
 
 /// `template` rendered the way every report used to be: one registry, the whole data.
 fn render_whole(template: &str, checkpoint: &Checkpoint) -> Result<String, String> {
+    render_whole_with(template, &[], checkpoint)
+}
+
+/// [`render_whole`] with partials (name, text).
+fn render_whole_with(
+    template: &str,
+    partials: &[(&str, &str)],
+    checkpoint: &Checkpoint,
+) -> Result<String, String> {
     let mut registry = handlebars::Handlebars::new();
+    for (name, text) in partials {
+        registry
+            .register_partial(name, text)
+            .map_err(|error| error.to_string())?;
+    }
     registry.register_escape_fn(handlebars::no_escape);
     registry.set_strict_mode(true);
     confab_format_markdown::helpers::register(&mut registry);
@@ -352,4 +366,36 @@ fn streamed_reports_are_the_reports_rendered_whole() {
             "{template}"
         );
     }
+}
+
+#[test]
+fn partials_render_alike_streamed_or_whole() {
+    let example = checkpoint("tests/fixtures/atmos/eks-troubleshooting.json");
+    let render_with = |main: &str, partial: &str| {
+        let dir = temp_templates(&[("main.hbs", main), ("line.hbs", partial)]);
+        let path = Utf8Path::from_path(dir.path())
+            .expect("utf-8")
+            .join("main.hbs");
+        let renderer = Renderer::new(Some(&path), None).expect("compiles");
+        let mut out = Vec::new();
+        renderer.render(&example, &mut out).expect("renders");
+        (
+            String::from_utf8(out).expect("utf-8"),
+            renderer.is_streamed(),
+        )
+    };
+    let main = "# {{session.name}}\n{{#each messages}}\n  {{> line}}\n{{/each}}\n";
+    let (streamed, is_streamed) =
+        render_with(main, "{{number}} {{role}} {{truncate content 10}}\n");
+    assert!(is_streamed);
+    let whole = render_whole_with(
+        main,
+        &[("line", "{{number}} {{role}} {{truncate content 10}}\n")],
+        &example,
+    )
+    .expect("renders");
+    assert_eq!(streamed, whole);
+    // A partial that reads the messages makes the report render whole.
+    let (_, is_streamed) = render_with("{{> line}}", "{{count messages}}");
+    assert!(!is_streamed);
 }
