@@ -132,7 +132,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
             .encode
             .encode(&checkpoint, &options, &mut rendered)
             .map_err(|error| encode_error(target, error))?;
-        let (rendered, found) = redact_rendered(redactor, rendered);
+        let (rendered, found) = redact_rendered(redactor, rendered)?;
         out.write_all(&rendered).map_err(|error| {
             CliError::failure(format!("could not write {target}")).caused_by(error)
         })?;
@@ -245,18 +245,24 @@ fn encode_options(
 
 /// `rendered` with every secret in it replaced, and what was replaced: the final-output scan of
 /// text formats. The one place it happens, so that a better whole-text scan can replace this one.
-fn redact_rendered(redactor: &confab_redact::Redactor, rendered: Vec<u8>) -> (Vec<u8>, Report) {
+fn redact_rendered(
+    redactor: &confab_redact::Redactor,
+    rendered: Vec<u8>,
+) -> Result<(Vec<u8>, Report), CliError> {
     let mut found = Report::new();
-    let text = match String::from_utf8(rendered) {
-        Ok(text) => text,
-        // Report formats write UTF-8; anything else is scanned as far as it reads.
-        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
-    };
+    // Report formats write UTF-8; a plugin's output that is not cannot be scanned, and writing
+    // it unscanned would break the promise of --redact.
+    let text = String::from_utf8(rendered).map_err(|_| {
+        CliError::failure(
+            "--redact: the output is not UTF-8 text, so it cannot be scanned for secrets",
+        )
+        .hint("export to a checkpoint format (json, yaml) to redact this session")
+    })?;
     let redacted = match redactor.redact_text(&text, &mut found) {
         std::borrow::Cow::Borrowed(_) => text.into_bytes(),
         std::borrow::Cow::Owned(redacted) => redacted.into_bytes(),
     };
-    (redacted, found)
+    Ok((redacted, found))
 }
 
 /// An encoder's error: the OS reason when writing `target` failed, else what the format said.
