@@ -59,6 +59,22 @@ pub fn check_source(name: &str, text: &str) -> Result<(), EncodeError> {
             at = find(bytes, cursor, b"}}").map_or(bytes.len(), |end| end + 2);
             continue;
         }
+        // A raw block's content is text to the parser, and so it is here: closing tags inside
+        // it must not be taken off the count (the depth would then be underestimated).
+        if bytes[cursor..].starts_with(b"{{") {
+            at = match find(bytes, cursor, b"}}}}") {
+                Some(end) if !bytes[cursor + 2..].starts_with(b"/") => find(bytes, end, b"{{{{/")
+                    .map_or(bytes.len(), |close| {
+                        find(bytes, close, b"}}}}").map_or(bytes.len(), |end| end + 4)
+                    }),
+                Some(end) => end + 4,
+                None => bytes.len(),
+            };
+            continue;
+        }
+        // `\{{` is text too; only a closing tag matters (an opening one counted in excess only
+        // errs toward refusing).
+        let escaped = found > 0 && bytes[found - 1] == b'\\';
         while cursor < bytes.len() && matches!(bytes[cursor], b'{' | b'~' | b'&') {
             cursor += 1;
         }
@@ -79,7 +95,7 @@ pub fn check_source(name: &str, text: &str) -> Result<(), EncodeError> {
                 blocks.push(1);
                 depth += 1;
             }
-            Some(b'/') => depth -= blocks.pop().unwrap_or(0),
+            Some(b'/') if !escaped => depth -= blocks.pop().unwrap_or(0),
             _ if rest.starts_with(b"else") && !closes_soon(4) => {
                 if let Some(top) = blocks.last_mut() {
                     *top += 1;
@@ -438,6 +454,33 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn closing_tags_in_raw_blocks_and_escapes_do_not_lower_the_count() {
+        // Each run of opening tags stays under the limit, hidden closing tags after it would
+        // bring the count back down: 6,000 levels in all, enough to exhaust the parser's stack
+        // if the text check let them through.
+        let run = "{{#if true}}".repeat(60);
+        for hidden in [
+            format!(
+                "{{{{{{{{raw}}}}}}}}{}{{{{{{{{/raw}}}}}}}}",
+                "{{/if}}".repeat(60)
+            ),
+            "\\{{/if}}".repeat(60),
+        ] {
+            let template = format!(
+                "{}x{}",
+                format!("{run}{hidden}").repeat(100),
+                "{{/if}}".repeat(6_000)
+            );
+            let error = render(&template, &[]).expect_err("too deep");
+            assert!(error.contains("nested more than 64"), "{error}");
+        }
+        assert_eq!(
+            render("{{{{raw}}}}{{#if}}{{{{/raw}}}}|\\{{x}}", &[]),
+            Ok("{{#if}}|{{x}}".into())
+        );
     }
 
     #[test]
