@@ -20,6 +20,10 @@
 //! API keys are never settings: `providers.<name>.api_key_env` names the environment variable
 //! that holds one, so `confab.yaml` can be committed.
 //!
+//! Files that settings (and flags) name for export, `templates.default` and
+//! `context.instructions`, must be regular files inside the project or the user's own config
+//! folder ([`trusted_file`]): `confab.yaml` may come with a cloned repository.
+//!
 //! Relative paths are relative to the project root. Unknown keys are errors, so a typo does not
 //! silently leave a default in force.
 
@@ -329,4 +333,65 @@ fn env(name: &str) -> Result<Option<String>, CliError> {
             Err(CliError::failure(format!("{name} is not valid UTF-8")))
         }
     }
+}
+
+/// The user's own confab folder: `$XDG_CONFIG_HOME/confab`, else `~/.config/confab`. Templates
+/// kept there serve every project.
+pub(crate) fn user_config_dir() -> Option<Utf8PathBuf> {
+    let base = match std::env::var("XDG_CONFIG_HOME") {
+        Ok(dir) if Utf8Path::new(&dir).is_absolute() => Utf8PathBuf::from(dir),
+        _ => Utf8PathBuf::from(std::env::var("HOME").ok().filter(|home| !home.is_empty())?)
+            .join(".config"),
+    };
+    Some(base.join("confab"))
+}
+
+/// `path` (a template or an instructions file that a flag or a setting named) with its symlinks
+/// resolved, if it is a regular file inside the project `root` or the [`user_config_dir`].
+///
+/// These files end up in what export writes, and `confab.yaml` may come from a stranger (a cloned
+/// repository): `templates.default: /etc/shadow`, or a template linked to `/proc/self/environ`,
+/// would copy a secret into a report. `what` names the file in messages (`template`).
+pub(crate) fn trusted_file(
+    root: &Utf8Path,
+    path: &Utf8Path,
+    what: &str,
+) -> Result<Utf8PathBuf, CliError> {
+    let resolved = path.canonicalize_utf8().map_err(|error| {
+        CliError::input(format!(
+            "could not read the {what} {path}: {}",
+            crate::input::io_reason(&error)
+        ))
+    })?;
+    let places: Vec<Utf8PathBuf> = std::iter::once(root.to_owned())
+        .chain(user_config_dir())
+        .filter_map(|place| place.canonicalize_utf8().ok())
+        .collect();
+    if !places.iter().any(|place| resolved.starts_with(place)) {
+        let shown = if resolved == path {
+            String::new()
+        } else {
+            format!(" (it leads to {resolved})")
+        };
+        let config = user_config_dir().map_or_else(String::new, |dir| format!(" or in {dir}"));
+        return Err(
+            CliError::input(format!("the {what} {path} is outside the project{shown}")).hint(
+                format!(
+                    "a {what} must be a file inside the project ({root}){config}; copy it there"
+                ),
+            ),
+        );
+    }
+    let metadata = std::fs::metadata(&resolved).map_err(|error| {
+        CliError::input(format!(
+            "could not read the {what} {path}: {}",
+            crate::input::io_reason(&error)
+        ))
+    })?;
+    if !metadata.is_file() {
+        return Err(CliError::input(format!(
+            "the {what} {path} is not a regular file"
+        )));
+    }
+    Ok(resolved)
 }

@@ -107,3 +107,121 @@ fn a_folder_is_refused() {
             "cannot write out.json: it is a folder",
         ));
 }
+
+/// The store must be whole after a refused export: the session is still listed.
+fn assert_store_whole(project: &Project) {
+    assert_eq!(project.session_names(), ["eks-troubleshooting"]);
+}
+
+#[test]
+fn the_store_is_never_a_target_under_any_name() {
+    let project = project();
+    std::fs::create_dir(project.path().join("sub")).expect("folder");
+    std::os::unix::fs::symlink(".confab/sessions.db", project.path().join("link.db"))
+        .expect("symlink");
+    std::fs::hard_link(
+        project.path().join(".confab/sessions.db"),
+        project.path().join("copy.db"),
+    )
+    .expect("hard link");
+    for (target, reason) in [
+        (".confab/sessions.db", "it is the session store"),
+        ("sub/../.confab/sessions.db", "it is the session store"),
+        ("link.db", "it is the session store"),
+        ("copy.db", "it is the session store"),
+        (".confab/sessions.db-wal", "it is the session store"),
+        (".confab/notes.json", "it is inside confab's folder"),
+    ] {
+        export_to(&project, target)
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "refusing to write {target}: {reason}"
+            )))
+            .stderr(predicates::str::contains("choose an --output outside it"));
+        assert_store_whole(&project);
+    }
+    assert!(!project.path().join(".confab/notes.json").exists());
+}
+
+#[test]
+fn a_store_configured_at_the_root_is_refused_with_its_companions() {
+    let project = Project::new();
+    project.write("confab.yaml", "sessions:\n  path: sessions.db\n");
+    project.write(
+        "eks.json",
+        std::fs::read(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture"),
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "eks.json"])
+        .assert()
+        .success();
+    for target in ["sessions.db", "./sessions.db-wal", "sessions.db-journal"] {
+        export_to(&project, target)
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "refusing to write {target}: it is the session store"
+            )));
+    }
+    assert_store_whole(&project);
+    // Beside it, anything else is fine.
+    export_to(&project, "sessions.json").success();
+}
+
+/// A name the clean-up of abandoned temporary files looks at.
+const FOREIGN_TEMPORARY: &str = ".confab-export-999999999-aB3xY9";
+
+#[test]
+fn temporaries_of_invisible_processes_are_left_while_fresh_or_locked() {
+    let project = project();
+    // A fresh file: another container's running export (its PID is invisible here).
+    let fresh = project.write(FOREIGN_TEMPORARY, "half a checkpoint");
+    // An old file whose writer still holds its lock: a long export elsewhere.
+    let locked = project.write(".confab-export-999999998-Zz9Yy8", "half a checkpoint");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 60 * 60);
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&locked)
+        .expect("open");
+    held.set_modified(old).expect("age it");
+    held.lock().expect("lock");
+    // A user's file that only looks like one.
+    let lookalike = project.write(".confab-export-999999997-notes.txt", "mine");
+    std::fs::File::options()
+        .write(true)
+        .open(&lookalike)
+        .expect("open")
+        .set_modified(old)
+        .expect("age it");
+
+    export_to(&project, "out.json").success();
+    assert!(fresh.exists(), "a fresh temporary file was removed");
+    assert!(locked.exists(), "a locked temporary file was removed");
+    assert!(lookalike.exists(), "a user's file was removed");
+    drop(held);
+}
+
+#[test]
+fn old_unlocked_temporaries_are_removed() {
+    let project = project();
+    let abandoned = project.write(FOREIGN_TEMPORARY, "half a checkpoint");
+    std::fs::File::options()
+        .write(true)
+        .open(&abandoned)
+        .expect("open")
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 60 * 60))
+        .expect("age it");
+    export_to(&project, "out.json").success();
+    assert!(!abandoned.exists(), "an abandoned temporary file stayed");
+    let leftovers: Vec<_> = std::fs::read_dir(project.path())
+        .expect("read")
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".confab-export-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

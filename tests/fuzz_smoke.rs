@@ -107,12 +107,80 @@ fn sse_seeds() -> Vec<Vec<u8>> {
     ]
 }
 
+#[path = "../fuzz/src/template.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod template;
+
+/// Template seeds: the default template, the documented example, and the shapes that used to
+/// overflow the stack (item 8 of issue 15), each as the template target reads its input.
+fn template_seeds() -> Vec<Vec<u8>> {
+    let separator = [template::TEMPLATE_SEPARATOR];
+    let checkpoint =
+        std::fs::read(fixture_path("../../examples/incident-review.json")).expect("example");
+    let join = |parts: &[&[u8]]| parts.join(&separator[..]);
+    let blocks = format!(
+        "{}x{}",
+        "{{#if true}}".repeat(8_000),
+        "{{/if}}".repeat(8_000)
+    );
+    let calls = format!(
+        "{{{{upper {}session.name{}}}}}",
+        "(lower ".repeat(5_000),
+        ")".repeat(5_000)
+    );
+    let chain = format!(
+        "{{{{#if false}}}}{}{{{{/if}}}}",
+        "{{else if false}}".repeat(5_000)
+    );
+    let unclosed = "{{#each messages}}".repeat(10_000);
+    let inline = "{{#*inline \"p0\"}}{{> p1}}{{/inline}}{{> p0}}";
+    vec![
+        join(&[
+            confab_format_markdown::DEFAULT_TEMPLATE.as_bytes(),
+            &checkpoint,
+        ]),
+        join(&[
+            b"# {{session.name}}\n{{#each (last messages 2)}}{{> p0}}{{/each}}",
+            b"{{number}}. {{role_label role}}: {{truncate content 20}}\n",
+            &checkpoint,
+        ]),
+        join(&[blocks.as_bytes(), &checkpoint]),
+        join(&[calls.as_bytes(), &checkpoint]),
+        join(&[chain.as_bytes()]),
+        join(&[unclosed.as_bytes()]),
+        join(&[
+            b"{{> p0}}",
+            b"{{#if true}}{{> p1}}{{/if}}",
+            b"{{> p0}}",
+            &checkpoint,
+        ]),
+        join(&[inline.as_bytes(), b"{{> p0}}", b"x"]),
+        join(&[b"{{> (lookup session \"name\")}}", b"{{> @partial-block}}"]),
+    ]
+}
+
 #[test]
 fn the_sse_body_holds_on_streams_and_mutations() {
     let mut state = 0x005e_5e5e;
     for seed in sse_seeds() {
         for data in std::iter::once(seed.clone()).chain(mutations(&seed, &mut state)) {
             bodies::sse_stream(&data);
+        }
+    }
+}
+
+#[test]
+fn template_renderer_body_holds_on_seeds_and_mutations() {
+    let mut state = 0x0bad_cafe;
+    for seed in template_seeds() {
+        // Mutations of a 100 KB seed are slow to render and add nothing the small ones miss.
+        let mutated = if seed.len() < 20_000 {
+            mutations(&seed, &mut state)
+        } else {
+            Vec::new()
+        };
+        for data in std::iter::once(seed.clone()).chain(mutated) {
+            template::template_renderer(&data);
         }
     }
 }

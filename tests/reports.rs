@@ -1,6 +1,7 @@
 //! Markdown reports from the command line: export by extension or `--format markdown`, user
 //! templates by file, by name and from `confab.yaml`, `confab templates`, and their errors.
 
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 use crate::util::Project;
@@ -300,4 +301,207 @@ fn templates_list_and_show() {
         .assert()
         .code(1)
         .stderr(contains("no template named"));
+}
+
+/// The files in the project's root folder.
+fn root_files(project: &Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(project.path())
+        .expect("read")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn templates_too_deep_for_the_stack_are_refused_and_leave_nothing() {
+    let project = project();
+    // Each in a folder of its own: every template beside a template is one of its partials.
+    project.write("loop/ping.hbs", "{{#if true}}{{> pong}}{{/if}}");
+    project.write("loop/pong.hbs", "{{> ping}}");
+    project.write(
+        "blocks/blocks.hbs",
+        format!(
+            "{}x{}",
+            "{{#if true}}".repeat(8_000),
+            "{{/if}}".repeat(8_000)
+        ),
+    );
+    project.write(
+        "calls/calls.hbs",
+        format!(
+            "{{{{upper {}session.name{}}}}}",
+            "(lower ".repeat(5_000),
+            ")".repeat(5_000)
+        ),
+    );
+    let before = root_files(&project);
+    for (template, error) in [
+        (
+            "loop/ping.hbs",
+            "partials include each other without end (pong > ping > pong)",
+        ),
+        (
+            "blocks/blocks.hbs",
+            "blocks.hbs:1: nested more than 64 levels deep",
+        ),
+        (
+            "calls/calls.hbs",
+            "calls.hbs:1: nested more than 64 levels deep",
+        ),
+    ] {
+        project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "incident-review",
+                "-o",
+                "r.md",
+                "--template",
+                template,
+            ])
+            .assert()
+            .code(1)
+            .stderr(contains(error));
+        assert_eq!(root_files(&project), before, "nothing is left behind");
+    }
+}
+
+/// A key the redactor knows (`github-token`), for the leak tests.
+const GITHUB_TOKEN: &str = "ghp_R8t2kQ9vXw4LmN7pZc3bY6hJ1sF5gD0aE2uI";
+
+#[test]
+fn a_partial_linked_out_of_its_folder_is_refused() {
+    let project = project();
+    project.write(".confab/templates/leak.hbs", "{{> env}}\n");
+    std::os::unix::fs::symlink(
+        "/proc/self/environ",
+        project.path().join(".confab/templates/env.hbs"),
+    )
+    .expect("symlink");
+    project
+        .confab()
+        .env(
+            "OPENAI_API_KEY",
+            "sk-proj-confabtestkey0123456789abcdefABCDEF",
+        )
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "r.md",
+            "--template",
+            "leak",
+            "--redact",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("env.hbs leads outside its folder, to /proc/"))
+        .stderr(contains("confabtestkey").not());
+    assert!(!project.path().join("r.md").exists());
+}
+
+#[test]
+fn templates_and_instructions_outside_the_project_are_refused() {
+    let project = project();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let secret = outside.path().join("secret.hbs");
+    std::fs::write(&secret, format!("token {GITHUB_TOKEN}\n")).expect("write");
+    std::os::unix::fs::symlink(&secret, project.path().join("linked.hbs")).expect("symlink");
+    for (settings, what) in [
+        (
+            "templates:\n  default: /etc/passwd\n",
+            "the template /etc/passwd is outside the project",
+        ),
+        (
+            "templates:\n  default: linked.hbs\n",
+            "linked.hbs is outside the project (it leads to",
+        ),
+        (
+            "context:\n  instructions: /etc/passwd\n",
+            "the instructions file /etc/passwd is outside the project",
+        ),
+    ] {
+        project.write("confab.yaml", settings);
+        project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "incident-review",
+                "-o",
+                "r.md",
+                "--context",
+            ])
+            .assert()
+            .code(2)
+            .stderr(contains(what))
+            .stderr(contains("must be a file inside the project"));
+        assert!(!project.path().join("r.md").exists());
+    }
+    project.write("confab.yaml", "");
+    project
+        .confab()
+        .args(["templates", "show", "linked.hbs"])
+        .assert()
+        .code(2)
+        .stderr(contains("is outside the project"))
+        .stdout("");
+}
+
+#[test]
+fn redact_scans_what_a_report_writes_not_only_the_session() {
+    let project = project();
+    project.write(
+        ".confab/templates/notes.hbs",
+        format!("# {{{{session.name}}}}\nDeploy token: {GITHUB_TOKEN}\n"),
+    );
+    project.write("CONFAB.md", format!("Use {GITHUB_TOKEN} to deploy.\n"));
+    for (args, count) in [
+        (
+            &["--template", "notes"][..],
+            "1 secret redacted: 1 github-token",
+        ),
+        (&["--context"][..], "1 secret redacted: 1 github-token"),
+    ] {
+        project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "incident-review",
+                "-o",
+                "r.md",
+                "--redact",
+            ])
+            .args(args)
+            .assert()
+            .success()
+            .stderr(contains(count));
+        let report = project.read("r.md");
+        assert!(!report.contains(GITHUB_TOKEN), "{report}");
+        assert!(report.contains("[REDACTED:github-token]"), "{report}");
+    }
+    // Text transcripts and standard output too.
+    project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "incident-review",
+            "-o",
+            "-",
+            "-f",
+            "markdown",
+            "--template",
+            "notes",
+            "--redact",
+        ])
+        .assert()
+        .success()
+        .stdout(contains(GITHUB_TOKEN).not())
+        .stderr(contains("1 secret redacted"));
 }

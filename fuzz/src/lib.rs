@@ -4,5 +4,7 @@
 //! without needing nightly.
 
 mod bodies;
+mod template;
 
 pub use bodies::*;
+pub use template::*;

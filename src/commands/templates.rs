@@ -69,6 +69,7 @@ pub(crate) fn run(args: &TemplatesArgs) -> Result<(), CliError> {
                 .and_then(|dir| camino::Utf8PathBuf::from_path_buf(dir).ok())
                 .unwrap_or_else(|| project.root.clone());
             let path = project.resolve_template(name, &current)?;
+            let path = crate::config::trusted_file(&project.root, &path, "template")?;
             let text = std::fs::read(&path).map_err(|error| {
                 CliError::failure(format!(
                     "could not read {path}: {}",

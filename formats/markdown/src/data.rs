@@ -11,17 +11,46 @@
 //!
 //! `docs/templates.md` shows the full data of an example session; a test keeps it exact.
 
-use confab_core::Checkpoint;
+use confab_core::{Checkpoint, Message};
 use serde_json::{Map, Value};
 
 /// The template data of `checkpoint`.
 pub fn template_data(checkpoint: &Checkpoint) -> Value {
-    let mut data = serde_json::to_value(checkpoint).unwrap_or(Value::Null);
-    let Some(root) = data.as_object_mut() else {
-        return data;
-    };
+    let messages = checkpoint
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(index, message)| message_data(index, message))
+        .collect();
+    root_data(checkpoint, Value::Array(messages))
+}
+
+/// The template data of `checkpoint` with `messages` in place of its messages: a streamed
+/// render supplies each message's data itself, one at a time (see `stream`).
+pub(crate) fn root_data(checkpoint: &Checkpoint, messages: Value) -> Value {
+    // Field by field rather than through `serde_json::to_value(checkpoint)`, which would copy
+    // every message; the order is the checkpoint's, as a JSON export writes it.
+    let mut root = Map::new();
+    root.insert(
+        "version".to_owned(),
+        Value::from(checkpoint.version.as_str()),
+    );
+    if let Some(at) = &checkpoint.exported_at {
+        root.insert("exported_at".to_owned(), to_value(at));
+    }
+    if let Some(by) = &checkpoint.exported_by {
+        root.insert("exported_by".to_owned(), Value::from(by.as_str()));
+    }
+    root.insert("session".to_owned(), to_value(&checkpoint.session));
+    root.insert("messages".to_owned(), messages);
+    if let Some(context) = &checkpoint.context {
+        root.insert("context".to_owned(), to_value(context));
+    }
+    if let Some(statistics) = &checkpoint.statistics {
+        root.insert("statistics".to_owned(), to_value(statistics));
+    }
     fill(
-        root,
+        &mut root,
         &["exported_at", "exported_by", "context", "statistics"],
         Value::Null,
     );
@@ -49,31 +78,38 @@ pub fn template_data(checkpoint: &Checkpoint) -> Value {
     if let Some(Value::Object(statistics)) = root.get_mut("statistics") {
         fill(statistics, &["total_tokens", "tool_calls"], Value::Null);
     }
-    if let Some(Value::Array(messages)) = root.get_mut("messages") {
-        for (index, message) in messages.iter_mut().enumerate() {
-            let Some(message) = message.as_object_mut() else {
-                continue;
-            };
-            fill(
-                message,
-                &["created_at", "model", "provider", "usage", "tool_call_id"],
-                Value::Null,
-            );
-            fill(message, &["archived"], Value::Bool(false));
-            fill(message, &["tool_calls"], Value::Array(Vec::new()));
-            if let Some(Value::Object(usage)) = message.get_mut("usage") {
-                fill(usage, &["input_tokens", "output_tokens"], Value::Null);
-            }
-            if let Some(Value::Array(calls)) = message.get_mut("tool_calls") {
-                for call in calls.iter_mut().filter_map(Value::as_object_mut) {
-                    fill(call, &["arguments"], Value::Null);
-                }
-            }
-            message.insert("index".to_owned(), Value::from(index));
-            message.insert("number".to_owned(), Value::from(index + 1));
+    Value::Object(root)
+}
+
+/// The template data of message number `index` (from 0).
+pub fn message_data(index: usize, message: &Message) -> Value {
+    let mut data = to_value(message);
+    let Some(object) = data.as_object_mut() else {
+        return data;
+    };
+    fill(
+        object,
+        &["created_at", "model", "provider", "usage", "tool_call_id"],
+        Value::Null,
+    );
+    fill(object, &["archived"], Value::Bool(false));
+    fill(object, &["tool_calls"], Value::Array(Vec::new()));
+    if let Some(Value::Object(usage)) = object.get_mut("usage") {
+        fill(usage, &["input_tokens", "output_tokens"], Value::Null);
+    }
+    if let Some(Value::Array(calls)) = object.get_mut("tool_calls") {
+        for call in calls.iter_mut().filter_map(Value::as_object_mut) {
+            fill(call, &["arguments"], Value::Null);
         }
     }
+    object.insert("index".to_owned(), Value::from(index));
+    object.insert("number".to_owned(), Value::from(index + 1));
     data
+}
+
+/// `value` as JSON; the checkpoint's types always convert (their maps have string keys).
+fn to_value(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 fn fill(object: &mut Map<String, Value>, keys: &[&str], value: Value) {

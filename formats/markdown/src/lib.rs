@@ -16,9 +16,11 @@
 //! template therefore puts content in a code fence chosen longer than any backtick run inside it
 //! (the `fence` helper), so any content survives byte for byte.
 
+pub mod bounds;
 pub mod data;
 pub mod helpers;
 mod render;
+mod stream;
 
 use std::io::Write;
 

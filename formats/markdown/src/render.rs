@@ -4,10 +4,10 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::{Checkpoint, EncodeError};
-use handlebars::{Handlebars, RenderError, TemplateError};
+use handlebars::{Context, Handlebars, RenderError, TemplateError};
 
 use crate::DEFAULT_TEMPLATE;
-use crate::data::template_data;
+use crate::data::{root_data, template_data};
 
 /// The name the built-in template is registered (and reported in errors) under.
 const DEFAULT_NAME: &str = "default";
@@ -16,6 +16,8 @@ const DEFAULT_NAME: &str = "default";
 pub struct Renderer {
     registry: Handlebars<'static>,
     main: String,
+    /// Whether the templates were rewritten to render one message at a time (`stream`).
+    mode: crate::stream::Mode,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -64,6 +66,7 @@ impl Renderer {
                         reason(&error)
                     ))
                 })?;
+                crate::bounds::check_source(path.as_str(), &text)?;
                 registry
                     .register_template_string(path.as_str(), text)
                     .map_err(template_error)?;
@@ -76,18 +79,49 @@ impl Renderer {
                 DEFAULT_NAME.to_owned()
             }
         };
-        Ok(Renderer { registry, main })
+        crate::bounds::check_tree(&registry, &main)?;
+        let mode = crate::stream::mode(&registry, &main);
+        if mode != crate::stream::Mode::Whole {
+            crate::stream::rewrite(&mut registry);
+        }
+        Ok(Renderer {
+            registry,
+            main,
+            mode,
+        })
     }
 
     /// Renders `checkpoint` into `out`.
     pub fn render(&self, checkpoint: &Checkpoint, out: &mut dyn Write) -> Result<(), EncodeError> {
-        let data = template_data(checkpoint);
         let mut out = std::io::BufWriter::new(out);
-        self.registry
-            .render_to_write(&self.main, &data, &mut out)
-            .map_err(render_error)?;
+        // `Context::from` takes the data as it is; `render_to_write` would copy it once more.
+        let rendered = if let crate::stream::Mode::Streamed { len } = self.mode {
+            let placeholders = crate::stream::placeholders(checkpoint.messages.len(), len);
+            let data = Context::from(root_data(checkpoint, placeholders));
+            let mut registry: Handlebars<'_> = self.registry.clone();
+            let messages = checkpoint.messages.as_slice();
+            registry.register_helper(
+                crate::stream::EACH,
+                Box::new(crate::stream::EachMessage { messages }),
+            );
+            registry.register_helper(
+                crate::stream::COUNT,
+                Box::new(crate::stream::CountMessages { messages }),
+            );
+            registry.render_with_context_to_write(&self.main, &data, &mut out)
+        } else {
+            let data = Context::from(template_data(checkpoint));
+            self.registry
+                .render_with_context_to_write(&self.main, &data, &mut out)
+        };
+        rendered.map_err(render_error)?;
         out.flush()?;
         Ok(())
+    }
+
+    /// Whether this renderer renders one message at a time (for tests and benchmarks).
+    pub fn is_streamed(&self) -> bool {
+        self.mode != crate::stream::Mode::Whole
     }
 }
 
@@ -101,10 +135,11 @@ fn register_partials(
     let mut paths: Vec<Utf8PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.into_path())
-        .filter(|path| path.extension() == Some("hbs") && path.is_file())
+        .filter(|path| path.extension() == Some("hbs") && !path.is_dir())
         .collect();
     paths.sort();
     for path in paths {
+        confined(&path, folder)?;
         let Some(stem) = path.file_stem() else {
             continue;
         };
@@ -114,6 +149,7 @@ fn register_partials(
                 reason(&error)
             ))
         })?;
+        crate::bounds::check_source(path.as_str(), &text)?;
         // Registered under its path, so errors inside a partial name the partial's file.
         registry
             .register_template_string(path.as_str(), &text)
@@ -121,6 +157,31 @@ fn register_partials(
         registry
             .register_partial(stem, text)
             .map_err(template_error)?;
+    }
+    Ok(())
+}
+
+/// Refuses a partial that is not a regular file inside `folder` once symlinks are followed: a
+/// link to `/proc/self/environ` put the environment, API keys included, into a report.
+fn confined(path: &Utf8Path, folder: &Utf8Path) -> Result<(), EncodeError> {
+    let unreadable = |error: std::io::Error| {
+        EncodeError::Format(format!(
+            "cannot read the template {path}: {}",
+            reason(&error)
+        ))
+    };
+    let resolved = path.canonicalize_utf8().map_err(unreadable)?;
+    let folder = folder.canonicalize_utf8().map_err(unreadable)?;
+    if !resolved.starts_with(&folder) {
+        return Err(EncodeError::Format(format!(
+            "the template {path} leads outside its folder, to {resolved}; partials must be \
+             files in {folder}, not links out of it"
+        )));
+    }
+    if !std::fs::metadata(&resolved).map_err(unreadable)?.is_file() {
+        return Err(EncodeError::Format(format!(
+            "the template {path} is not a regular file"
+        )));
     }
     Ok(())
 }

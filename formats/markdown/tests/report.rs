@@ -278,3 +278,124 @@ fn a_renderer_can_be_reused() {
         .expect("renders again");
     assert_eq!(first, second);
 }
+
+/// `template` rendered the way every report used to be: one registry, the whole data.
+fn render_whole(template: &str, checkpoint: &Checkpoint) -> Result<String, String> {
+    render_whole_with(template, &[], checkpoint)
+}
+
+/// [`render_whole`] with partials (name, text).
+fn render_whole_with(
+    template: &str,
+    partials: &[(&str, &str)],
+    checkpoint: &Checkpoint,
+) -> Result<String, String> {
+    let mut registry = handlebars::Handlebars::new();
+    for (name, text) in partials {
+        registry
+            .register_partial(name, text)
+            .map_err(|error| error.to_string())?;
+    }
+    registry.register_escape_fn(handlebars::no_escape);
+    registry.set_strict_mode(true);
+    confab_format_markdown::helpers::register(&mut registry);
+    registry
+        .render_template(template, &template_data(checkpoint))
+        .map_err(|error| error.to_string())
+}
+
+/// `template` through a [`Renderer`], and whether it rendered one message at a time.
+fn render_renderer(template: &str, checkpoint: &Checkpoint) -> (Result<String, String>, bool) {
+    let dir = temp_templates(&[("main.hbs", template)]);
+    let path = Utf8Path::from_path(dir.path())
+        .expect("utf-8")
+        .join("main.hbs");
+    let renderer = Renderer::new(Some(&path), None).expect("compiles");
+    let mut out = Vec::new();
+    let result = renderer
+        .render(checkpoint, &mut out)
+        .map(|()| String::from_utf8(out).expect("utf-8"))
+        .map_err(|error| error.to_string());
+    (result, renderer.is_streamed())
+}
+
+#[test]
+fn streamed_reports_are_the_reports_rendered_whole() {
+    let mut example = checkpoint("tests/fixtures/atmos/eks-troubleshooting.json");
+    example.messages[1].archived = true;
+    let mut empty = example.clone();
+    empty.messages.clear();
+    let streamed = [
+        confab_format_markdown::DEFAULT_TEMPLATE,
+        "{{#each messages}}{{@index}}/{{index}}/{{number}}{{#if @first}} first{{/if}}{{#if @last}} last{{/if}} {{role}} in {{../session.name}}\n{{/each}}",
+        "{{count messages}} {{count messages role=\"user\"}} {{count messages role=\"tool\"}} {{len messages}}",
+        "{{#if (gt (len messages) 1)}}several{{/if}}{{#unless messages}}none{{/unless}}",
+        "{{#each messages}}{{#each tool_calls}}{{name}}={{json arguments}} ({{../role}}){{/each}}{{else}}none{{/each}}",
+        "{{#if messages}}some{{else}}none{{/if}}{{#each messages}}{{#if archived}}[{{number}} archived]{{/if}}{{/each}}",
+        "{{#each messages}}{{#if usage}}{{usage.input_tokens}}{{/if}}{{#with ../session}}{{name}}/{{model}}{{/with}}{{/each}}",
+    ];
+    for template in streamed {
+        for checkpoint in [&example, &empty] {
+            let (result, is_streamed) = render_renderer(template, checkpoint);
+            assert!(is_streamed, "streams: {template}");
+            assert!(result.is_ok(), "{template}: {result:?}");
+            assert_eq!(
+                result.ok(),
+                render_whole(template, checkpoint).ok(),
+                "{template}"
+            );
+        }
+    }
+    let whole = [
+        "{{messages.0.content}}",
+        "{{#each (last messages 2)}}{{role}}{{/each}}",
+        "{{#each (only_role messages \"user\")}}{{role}}{{/each}}",
+        "{{json this}}",
+        "{{#each messages as |m|}}{{m.role}}{{/each}}",
+        "{{#with (lookup messages 1)}}{{role}}{{/with}}",
+        "{{#each session}}{{#each @root.messages}}{{role}}{{/each}}{{/each}}",
+        "{{lookup this \"messages\"}}",
+        "{{#if (gt (count messages) 1)}}several{{/if}}",
+    ];
+    for template in whole {
+        let (result, is_streamed) = render_renderer(template, &example);
+        assert!(!is_streamed, "renders whole: {template}");
+        assert_eq!(
+            result.ok(),
+            render_whole(template, &example).ok(),
+            "{template}"
+        );
+    }
+}
+
+#[test]
+fn partials_render_alike_streamed_or_whole() {
+    let example = checkpoint("tests/fixtures/atmos/eks-troubleshooting.json");
+    let render_with = |main: &str, partial: &str| {
+        let dir = temp_templates(&[("main.hbs", main), ("line.hbs", partial)]);
+        let path = Utf8Path::from_path(dir.path())
+            .expect("utf-8")
+            .join("main.hbs");
+        let renderer = Renderer::new(Some(&path), None).expect("compiles");
+        let mut out = Vec::new();
+        renderer.render(&example, &mut out).expect("renders");
+        (
+            String::from_utf8(out).expect("utf-8"),
+            renderer.is_streamed(),
+        )
+    };
+    let main = "# {{session.name}}\n{{#each messages}}\n  {{> line}}\n{{/each}}\n";
+    let (streamed, is_streamed) =
+        render_with(main, "{{number}} {{role}} {{truncate content 10}}\n");
+    assert!(is_streamed);
+    let whole = render_whole_with(
+        main,
+        &[("line", "{{number}} {{role}} {{truncate content 10}}\n")],
+        &example,
+    )
+    .expect("renders");
+    assert_eq!(streamed, whole);
+    // A partial that reads the messages makes the report render whole.
+    let (_, is_streamed) = render_with("{{> line}}", "{{count messages}}");
+    assert!(!is_streamed);
+}

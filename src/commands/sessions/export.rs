@@ -12,6 +12,7 @@ use confab_core::{
     Context, EncodeOptions, Encoder, ExportMetadata, ExportSettings, Session, SessionStore,
     StoreError,
 };
+use confab_redact::Report;
 use jiff::Timestamp;
 
 use crate::commands::sessions::{existing_names, not_found};
@@ -19,6 +20,9 @@ use crate::error::CliError;
 use crate::input::format_named;
 use crate::output::{stderr, stdout};
 use crate::project::Project;
+
+mod targets;
+mod temporaries;
 
 /// Arguments of `confab sessions export`.
 #[derive(Debug, Args)]
@@ -63,8 +67,9 @@ pub(crate) struct ExportArgs {
 pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     let format = choose_format(args)?;
     let project = Project::discover()?;
+    // Export only reads: it works on a read-only filesystem and beside a full disk.
     let store = project
-        .open_existing_store()?
+        .open_store_read_only()?
         .ok_or_else(|| not_found(&args.name, &[]))?;
     let session = store.get(&args.name).map_err(|error| match error {
         StoreError::NotFound { name } => not_found(&name, &existing_names(&store)),
@@ -84,12 +89,12 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     let session_name = session.name.clone();
     let mut checkpoint = session.into_checkpoint(&settings);
     let redact = args.redact.unwrap_or(project.config.redact) || args.redact_paths;
-    if redact {
-        let report = crate::redaction::redactor(&project, args.redact_paths)?
-            .redact_checkpoint(&mut checkpoint);
-        // Kinds and counts only: the secrets themselves are never printed.
-        writeln!(stderr(), "redact: {report}")?;
-    }
+    let redactor = redact
+        .then(|| crate::redaction::redactor(&project, args.redact_paths))
+        .transpose()?;
+    let report = redactor
+        .as_ref()
+        .map(|redactor| redactor.redact_checkpoint(&mut checkpoint));
     if format.format.decoder().is_some() {
         // The import pipeline's own check, on what is about to be written.
         let problems = confab_core::problems_of(&checkpoint);
@@ -110,23 +115,55 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     }
 
     let options = encode_options(args, &project, format)?;
-    if args.output == "-" {
-        let mut out = crate::output::data_stdout();
+    // A report's template, partials and instructions are text the checkpoint never held: with
+    // --redact, what a text format renders is scanned whole before it is written.
+    let scan_output = redactor
+        .as_ref()
+        .filter(|_| format.format.decoder().is_none());
+    let encode = |out: &mut dyn Write, target: &str| -> Result<Option<Report>, CliError> {
+        let Some(redactor) = scan_output else {
+            format
+                .encode
+                .encode(&checkpoint, &options, out)
+                .map_err(|error| encode_error(target, error))?;
+            return Ok(None);
+        };
+        let mut rendered = Vec::new();
         format
             .encode
-            .encode(&checkpoint, &options, &mut out)
-            .map_err(|error| encode_error("standard output", error))?;
+            .encode(&checkpoint, &options, &mut rendered)
+            .map_err(|error| encode_error(target, error))?;
+        let (rendered, found) = redact_rendered(redactor, rendered)?;
+        out.write_all(&rendered).map_err(|error| {
+            CliError::failure(format!("could not write {target}")).caused_by(error)
+        })?;
+        Ok(Some(found))
+    };
+    let print_report = move |found: Option<Report>| -> Result<(), CliError> {
+        if let Some(mut report) = report {
+            if let Some(found) = found {
+                report.merge(&found);
+            }
+            // Kinds and counts only: the secrets themselves are never printed.
+            writeln!(stderr(), "redact: {report}")?;
+        }
+        Ok(())
+    };
+    if args.output == "-" {
+        let mut out = crate::output::data_stdout();
+        let found = encode(&mut out, "standard output")?;
         out.flush().map_err(|error| {
             CliError::failure("could not write standard output").caused_by(error)
         })?;
-        return Ok(());
+        return print_report(found);
     }
+    targets::refuse_store_targets(&project, &args.output)?;
+    let mut found = None;
     write_atomically(&args.output, |file| {
-        format
-            .encode
-            .encode(&checkpoint, &options, file)
-            .map_err(|error| encode_error(args.output.as_str(), error))
+        found = encode(file, args.output.as_str())?;
+        Ok(())
     })?;
+    print_report(found)?;
     writeln!(
         stdout(),
         "Exported session {} to {} ({}, {} messages)",
@@ -199,9 +236,35 @@ fn encode_options(
             None => None,
         },
     };
+    if let Some(path) = &chosen {
+        crate::config::trusted_file(&project.root, path, "template")?;
+    }
     options.template = chosen;
     options.template_dir = Some(project.templates_dir());
     Ok(options)
+}
+
+/// `rendered` with every secret in it replaced, and what was replaced: the final-output scan of
+/// text formats. The one place it happens, so that a better whole-text scan can replace this one.
+fn redact_rendered(
+    redactor: &confab_redact::Redactor,
+    rendered: Vec<u8>,
+) -> Result<(Vec<u8>, Report), CliError> {
+    // Report formats write UTF-8; a plugin's output that is not cannot be scanned, and writing
+    // it unscanned would break the promise of --redact.
+    let text = String::from_utf8(rendered).map_err(|_| {
+        CliError::failure(
+            "--redact: the output is not UTF-8 text, so it cannot be scanned for secrets",
+        )
+        .hint("export to a checkpoint format (json, yaml) to redact this session")
+    })?;
+    let redacted = redactor.redact_output(&text);
+    let found = redacted.report;
+    let redacted = match redacted.text {
+        std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+        std::borrow::Cow::Owned(redacted) => redacted.into_bytes(),
+    };
+    Ok((redacted, found))
 }
 
 /// An encoder's error: the OS reason when writing `target` failed, else what the format said.
@@ -220,12 +283,19 @@ fn encode_error(target: &str, error: confab_core::EncodeError) -> CliError {
 fn project_context(project: &Project, session: &Session) -> Result<Context, CliError> {
     let stored = session.context.clone().unwrap_or_default();
     let instructions = match project.instructions_file() {
-        Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
-            CliError::failure(format!(
-                "could not read the instructions file {path}: {}",
-                crate::input::io_reason(&error)
-            ))
-        })?),
+        Some(path) => Some(
+            std::fs::read_to_string(crate::config::trusted_file(
+                &project.root,
+                &path,
+                "instructions file",
+            )?)
+            .map_err(|error| {
+                CliError::failure(format!(
+                    "could not read the instructions file {path}: {}",
+                    crate::input::io_reason(&error)
+                ))
+            })?,
+        ),
         None => stored.project_instructions,
     };
     Ok(Context {
@@ -243,38 +313,6 @@ fn user_name() -> String {
         .into_iter()
         .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
         .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// Temporary export files start with this, then the writing process's id.
-const TEMPORARY_PREFIX: &str = ".confab-export-";
-
-/// Removes temporary files of exports whose process is gone (killed before it could clean up).
-///
-/// Only where `/proc` tells which processes live (Linux); elsewhere leftovers stay until removed
-/// by hand. They are never mistaken for exports: the target is only ever written by a rename.
-fn remove_stale_temporaries(folder: &Utf8Path) {
-    if !cfg!(target_os = "linux") || !Utf8Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = folder.read_dir_utf8() else {
-        return;
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let Some(rest) = entry.file_name().strip_prefix(TEMPORARY_PREFIX) else {
-            continue;
-        };
-        let Some(pid) = rest
-            .split('-')
-            .next()
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !Utf8Path::new(&format!("/proc/{pid}")).exists() {
-            // Losing this race to another confab cleaning up is fine.
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// Writes through `write` to the output `path`, never leaving half a file and never replacing
@@ -328,17 +366,9 @@ fn write_atomically(
             "create it first (mkdir -p {folder}) or choose another --output"
         )));
     }
-    remove_stale_temporaries(folder);
-    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The umask applies, as for any new file.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut temporary = builder.tempfile_in(folder).map_err(fail)?;
+    // Locked for as long as it exists, which keeps other exports' clean-up away from it.
+    let mut temporary = temporaries::create_in(folder).map_err(fail)?;
+    temporaries::remove_abandoned(folder, &temporary);
     write(temporary.as_file_mut())?;
     if let Some(metadata) = &existing {
         temporary
