@@ -57,6 +57,7 @@ const READS: &str = r#"
     "$CONFAB" sessions list || exit 91
     "$CONFAB" sessions show eks-troubleshooting > /dev/null || exit 92
     "$CONFAB" sessions search pods || exit 93
+    "$CONFAB" sessions export eks-troubleshooting -o - --format markdown > /dev/null || exit 95
     "$CONFAB" sessions delete eks-troubleshooting && exit 94
     exit 0
 "#;
