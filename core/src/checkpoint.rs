@@ -47,6 +47,23 @@ pub struct Checkpoint {
     pub statistics: Option<Statistics>,
 }
 
+impl Checkpoint {
+    /// A copy of everything but the messages: for work on the envelope alone (checking it,
+    /// writing it ahead of a message stream), where a second copy of the messages would cost as
+    /// much as the session.
+    pub fn envelope(&self) -> Checkpoint {
+        Checkpoint {
+            version: self.version.clone(),
+            exported_at: self.exported_at,
+            exported_by: self.exported_by.clone(),
+            session: self.session.clone(),
+            messages: Vec::new(),
+            context: self.context.clone(),
+            statistics: self.statistics,
+        }
+    }
+}
+
 /// The identity and settings of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {

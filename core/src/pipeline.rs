@@ -179,16 +179,7 @@ fn check_typed(checkpoint: &Checkpoint) -> Result<usize, Vec<Problem>> {
     }
     // The envelope without the messages, which were checked one by one: a copy of everything
     // else is small, a second copy of the messages would not be.
-    let envelope = Checkpoint {
-        version: checkpoint.version.clone(),
-        exported_at: checkpoint.exported_at,
-        exported_by: checkpoint.exported_by.clone(),
-        session: checkpoint.session.clone(),
-        messages: Vec::new(),
-        context: checkpoint.context.clone(),
-        statistics: checkpoint.statistics,
-    };
-    check_envelope(&json_of(&envelope)?, &checker)?;
+    check_envelope(&json_of(&checkpoint.envelope())?, &checker)?;
     Ok(checker.count)
 }
 

@@ -35,11 +35,7 @@ pub(crate) fn write_checkpoint(
 
     // The envelope without the messages: small, so held whole, and split around `messages` so
     // the keys keep the order of the JSON form (serde_json keeps insertion order here).
-    let envelope = Checkpoint {
-        messages: Vec::new(),
-        ..clone_envelope(checkpoint)
-    };
-    let Value::Object(envelope) = to_value(&envelope)? else {
+    let Value::Object(envelope) = to_value(&checkpoint.envelope())? else {
         return Err(EncodeError::Format("a checkpoint is a mapping".to_owned()));
     };
     let mut before = Map::new();
@@ -70,19 +66,6 @@ pub(crate) fn write_checkpoint(
     }
     out.flush()?;
     Ok(())
-}
-
-/// Everything of `checkpoint` but its messages.
-fn clone_envelope(checkpoint: &Checkpoint) -> Checkpoint {
-    Checkpoint {
-        version: checkpoint.version.clone(),
-        exported_at: checkpoint.exported_at,
-        exported_by: checkpoint.exported_by.clone(),
-        session: checkpoint.session.clone(),
-        messages: Vec::new(),
-        context: checkpoint.context.clone(),
-        statistics: checkpoint.statistics,
-    }
 }
 
 fn to_value(value: &impl Serialize) -> Result<Value, EncodeError> {
