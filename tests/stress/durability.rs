@@ -117,7 +117,23 @@ fn killed_imports_and_exports_leave_whole_sessions_and_no_partial_files() {
         );
     }
 
-    // The next export cleans up what killed exports left, and succeeds.
+    // Killed exports leave their temporaries; once they are old enough to be abandoned (an
+    // hour; their writers are dead, so nothing holds their locks), the next export removes
+    // them, and succeeds.
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+    for entry in std::fs::read_dir(project.path()).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with(".confab-export-"))
+        {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|file| file.set_modified(two_hours_ago))
+                .expect("age a temporary");
+        }
+    }
     project
         .confab()
         .args(["sessions", "export", "seed", "-o", "out.json"])
