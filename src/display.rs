@@ -1,5 +1,5 @@
-//! Showing stored text and times to a person: tables, local times, and text made safe for a
-//! terminal.
+//! Showing stored text and times to a person: tables and local times (text is made safe for a
+//! terminal by the output handles, `crate::sanitize`).
 
 use std::io::{self, Write};
 
@@ -26,12 +26,6 @@ pub(crate) fn local_second(time: Timestamp) -> String {
         .strftime("%Y-%m-%d %H:%M:%S %Z")
         .to_string()
 }
-
-/// Text from someone else's file made safe for a terminal: one rule, [`crate::sanitize`]'s.
-///
-/// Output handles already sanitise; this is for text that is measured before it is written
-/// (table cells, whose width must count the escapes).
-pub(crate) use crate::sanitize::sanitize as terminal_safe;
 
 /// A table with left-aligned columns; columns listed in `right` are right-aligned.
 pub(crate) fn write_table(

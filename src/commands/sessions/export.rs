@@ -105,11 +105,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
                 "warning: session {session_name:?} cannot be imported back:"
             )?;
             for problem in &problems {
-                writeln!(
-                    err,
-                    "  {}",
-                    crate::display::terminal_safe(&problem.to_string())
-                )?;
+                writeln!(err, "  {problem}")?;
             }
         }
     }

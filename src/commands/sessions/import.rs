@@ -88,7 +88,7 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
 
     let mut err = crate::output::stderr();
     for note in &notes {
-        writeln!(err, "note: {}", crate::display::terminal_safe(note))?;
+        writeln!(err, "note: {note}")?;
     }
     if !secrets.is_empty() {
         writeln!(
@@ -113,8 +113,8 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         out,
         "Imported session {} ({}, {}, {} messages)",
         session.name,
-        crate::display::terminal_safe(&session.model),
-        crate::display::terminal_safe(&session.provider),
+        session.model,
+        session.provider,
         session.messages.len()
     )?;
     writeln!(

@@ -14,10 +14,11 @@ use clap::{Args, ValueEnum};
 use confab_core::{SessionStore, SessionSummary};
 use serde::Serialize;
 
-use crate::display::{local_second_plain, terminal_safe, write_table};
+use crate::display::{local_second_plain, write_table};
 use crate::error::CliError;
 use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
 use crate::project::Project;
+use crate::sanitize::sanitize;
 
 /// Arguments of `confab sessions list`.
 #[derive(Debug, Default, Args)]
@@ -82,8 +83,9 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
                         local_second_plain(session.created_at),
                         local_second_plain(session.updated_at),
                         session.message_count.to_string(),
-                        terminal_safe(&session.model).into_owned(),
-                        terminal_safe(&session.provider).into_owned(),
+                        // Escaped before the widths are measured: they count what is shown.
+                        sanitize(&session.model).into_owned(),
+                        sanitize(&session.provider).into_owned(),
                     ]
                 })
                 .collect();

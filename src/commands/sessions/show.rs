@@ -6,7 +6,7 @@ use clap::Args;
 use confab_core::{Message, SessionStore};
 
 use crate::commands::sessions::not_found;
-use crate::display::{local_minute, local_second, terminal_safe};
+use crate::display::{local_minute, local_second};
 use crate::error::CliError;
 use crate::output::stdout;
 use crate::project::Project;
@@ -34,8 +34,8 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
     writeln!(
         out,
         "{} · {} · {} messages · created {} · updated {}",
-        terminal_safe(&session.provider),
-        terminal_safe(&session.model),
+        session.provider,
+        session.model,
         session.messages.len(),
         local_minute(session.created_at),
         local_minute(session.updated_at),
@@ -43,17 +43,11 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
     for message in &session.messages {
         writeln!(out)?;
         writeln!(out, "{}", heading(message))?;
-        let content = terminal_safe(&message.content);
-        if !content.is_empty() {
-            writeln!(out, "{}", content.trim_end_matches('\n'))?;
+        if !message.content.is_empty() {
+            writeln!(out, "{}", message.content.trim_end_matches('\n'))?;
         }
         for call in &message.tool_calls {
-            writeln!(
-                out,
-                "→ {}({})",
-                terminal_safe(&call.name),
-                terminal_safe(&call.arguments.to_string())
-            )?;
+            writeln!(out, "→ {}({})", call.name, call.arguments)?;
         }
     }
     Ok(())
@@ -66,20 +60,16 @@ fn heading(message: &Message) -> String {
         parts.push(local_second(time));
     }
     match (&message.provider, &message.model) {
-        (Some(provider), Some(model)) => parts.push(format!(
-            "{}/{}",
-            terminal_safe(provider),
-            terminal_safe(model)
-        )),
-        (None, Some(model)) => parts.push(terminal_safe(model).into_owned()),
-        (Some(provider), None) => parts.push(terminal_safe(provider).into_owned()),
+        (Some(provider), Some(model)) => parts.push(format!("{provider}/{model}")),
+        (None, Some(model)) => parts.push(model.clone()),
+        (Some(provider), None) => parts.push(provider.clone()),
         (None, None) => {}
     }
     if let Some(usage) = message.usage {
         parts.push(format!("{} tokens", usage.total()));
     }
     if let Some(id) = &message.tool_call_id {
-        parts.push(format!("answers {}", terminal_safe(id)));
+        parts.push(format!("answers {id}"));
     }
     if message.archived {
         parts.push("archived".to_owned());
