@@ -87,8 +87,16 @@ pub trait SessionStore {
     /// deletes nothing.
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;
 
-    /// Messages and session names matching `query`, best first.
+    /// Messages and session names matching `query`, best first. Exact whether or not the
+    /// index is up to date: every committed message can be found, no deleted one.
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
+
+    /// Brings the store's search index up to date with every committed message. A store whose
+    /// writes index as they go has nothing to do; one that indexes after the commit (the SQLite
+    /// store) catches up here, so that searches are fast again.
+    fn update_index(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// What changes about a session when messages are appended to it.

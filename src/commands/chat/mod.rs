@@ -74,10 +74,14 @@ pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
     };
     let mut conversation = open::open(&project, &store, &choice)?;
     cancel::install_handler();
-    match message {
+    let chatted = match message {
         Some(text) => one_shot(&mut conversation, &mut store, &text),
         None => interactive::run(&project, &mut conversation, &mut store),
-    }
+    };
+    // The turns are committed as they happen; their words reach the search index once the chat
+    // ends (a search meanwhile finds them all the same).
+    crate::indexing::catch_up(&mut store);
+    chatted
 }
 
 /// The message of a one-shot chat: `--message`, else standard input when it is not a terminal,

@@ -122,5 +122,10 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         "Resume it with: confab chat --session {}",
         session.name
     )?;
+    out.flush()?;
+    drop(out);
+    // Committed and reported; now the words reach the search index (a process stopped here
+    // loses nothing: the next search indexes what is left).
+    crate::indexing::catch_up(&mut store);
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::display::local_second;
 use crate::error::CliError;
 use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
 use crate::project::Project;
+use confab_store_sqlite::SqliteStore;
 use crate::sanitize::Sanitized;
 
 /// Arguments of `confab sessions search`.
@@ -97,7 +98,7 @@ pub(crate) fn run(args: &SearchArgs) -> Result<(), CliError> {
         since,
         limit: args.limit,
     };
-    let hits = match project.open_store_read_only()? {
+    let hits = match store_to_search(&project)? {
         Some(store) => store.search(&query)?,
         None => Vec::new(),
     };
@@ -194,6 +195,44 @@ impl From<&SearchHit> for JsonHit {
             created_at: hit.created_at,
             snippet: hit.snippet.replace([HIGHLIGHT_START, HIGHLIGHT_END], "**"),
             resume: format!("confab chat --session {}", hit.session),
+        }
+    }
+}
+
+/// The project's store, its search index brought up to date first when it lags (an import or a
+/// chat was stopped before its index caught up, or another process is catching up now).
+///
+/// Catching up needs a write. A store that cannot be written (a read-only mount) is searched as
+/// it is: the search is exact either way, it only has to index the backlog on the fly each time.
+fn store_to_search(project: &Project) -> Result<Option<SqliteStore>, CliError> {
+    let Some(store) = project.open_store_read_only()? else {
+        return Ok(None);
+    };
+    let backlog = store.index_backlog()?.messages;
+    if backlog == 0 {
+        return Ok(Some(store));
+    }
+    let caught_up = project.open_existing_store().and_then(|writable| {
+        let Some(mut writable) = writable else {
+            return Ok(None);
+        };
+        let mut progress = crate::indexing::Indexing::start(backlog);
+        writable
+            .update_index_with(&mut |done| progress.advance(done))
+            .map_err(CliError::from)?;
+        Ok(Some(writable))
+    });
+    match caught_up {
+        Ok(Some(writable)) => Ok(Some(writable)),
+        Ok(None) => Ok(Some(store)),
+        Err(error) => {
+            writeln!(
+                crate::output::stderr(),
+                "warning: the search index lacks {backlog} messages and cannot be updated ({}); \
+                 searching them directly",
+                error.message()
+            )?;
+            Ok(Some(store))
         }
     }
 }

@@ -11,7 +11,12 @@
 //!
 //! `list` reads only the `sessions` table: each session keeps its `message_count`, updated in the
 //! same transaction as its messages, so listing cost does not grow with conversation length.
+//!
+//! The full-text index is not written inside those transactions: it catches up after the commit
+//! ([`SqliteStore::update_index`]), and a search is exact even before it has (`index.rs` says
+//! how and why).
 
+mod index;
 mod migrations;
 mod open;
 mod rows;
@@ -30,6 +35,7 @@ use confab_core::{
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+pub use crate::index::IndexBacklog;
 use crate::migrations::{MIGRATIONS, MigrationError};
 pub use crate::open::OpenError;
 use crate::rows::{backend, insert_messages, read_messages, split_time, time_from};
@@ -165,16 +171,11 @@ impl SqliteStore {
             .into_iter()
             .filter(|session| before.is_none_or(|before| session.last_activity() < before))
             .collect();
-        {
-            let mut statement = transaction
-                .prepare_cached("DELETE FROM sessions WHERE name = ?1")
-                .map_err(|error| backend("cannot delete", error))?;
-            for session in &stale {
-                statement
-                    .execute([&session.name])
-                    .map_err(|error| backend("cannot delete", error))?;
-            }
+        let mut ids = Vec::with_capacity(stale.len());
+        for session in &stale {
+            ids.extend(session_id(&transaction, &session.name)?);
         }
+        remove_sessions(&transaction, &ids)?;
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
@@ -182,6 +183,18 @@ impl SqliteStore {
             self.forget_deleted()?;
         }
         Ok(stale)
+    }
+
+    /// Brings the full-text index up to date with every committed message, calling `progress`
+    /// with the number of messages indexed so far after each batch. Safe to interrupt: what was
+    /// indexed stays indexed, and the next call goes on from there.
+    pub fn update_index_with(&mut self, progress: &mut dyn FnMut(u64)) -> Result<u64, StoreError> {
+        index::catch_up(&mut self.connection, progress)
+    }
+
+    /// How many committed messages the full-text index does not cover yet. Reads only ids.
+    pub fn index_backlog(&self) -> Result<IndexBacklog, StoreError> {
+        index::backlog(&self.connection)
     }
 
     /// Makes deleted sessions unreadable from the files: the full-text index is rewritten
@@ -192,13 +205,11 @@ impl SqliteStore {
     /// The `-wal` cannot be emptied while another process reads an older snapshot; it is then
     /// overwritten as the store is used, and emptied by the next delete or the last close.
     fn forget_deleted(&mut self) -> Result<(), StoreError> {
+        // A large delete emptied the index: the survivors are indexed again first, so the index
+        // is whole when the command ends.
+        index::catch_up(&mut self.connection, &mut |_| {})?;
         let transaction = self.write()?;
-        transaction
-            .execute(
-                "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
-                [],
-            )
-            .map_err(|error| backend("cannot rewrite the search index", error))?;
+        index::optimize(&transaction)?;
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
@@ -316,9 +327,9 @@ impl SessionStore for SqliteStore {
     fn replace(&mut self, session: &Session) -> Result<(), StoreError> {
         validate_session_name(&session.name)?;
         let transaction = self.write()?;
-        transaction
-            .execute("DELETE FROM sessions WHERE name = ?1", [&session.name])
-            .map_err(|error| backend("cannot replace the session", error))?;
+        if let Some(id) = session_id(&transaction, &session.name)? {
+            remove_sessions(&transaction, &[id])?;
+        }
         insert_session(&transaction, session)?;
         transaction
             .commit()
@@ -327,22 +338,16 @@ impl SessionStore for SqliteStore {
 
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
         let transaction = self.write()?;
-        {
-            let mut statement = transaction
-                .prepare_cached("DELETE FROM sessions WHERE name = ?1")
-                .map_err(|error| backend("cannot delete", error))?;
-            // A name given twice is one session: its second mention must not find it gone.
-            let mut seen = std::collections::HashSet::new();
-            for name in names.iter().filter(|name| seen.insert(name.as_str())) {
-                let deleted = statement
-                    .execute([name])
-                    .map_err(|error| backend("cannot delete", error))?;
-                if deleted == 0 {
-                    // Dropping the transaction rolls back the names deleted so far.
-                    return Err(StoreError::NotFound { name: name.clone() });
-                }
-            }
+        // A name given twice is one session.
+        let mut seen = std::collections::HashSet::new();
+        let mut ids = Vec::new();
+        for name in names.iter().filter(|name| seen.insert(name.as_str())) {
+            // Dropping the transaction on an unknown name deletes nothing.
+            let id = session_id(&transaction, name)?
+                .ok_or_else(|| StoreError::NotFound { name: name.clone() })?;
+            ids.push(id);
         }
+        remove_sessions(&transaction, &ids)?;
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
@@ -352,6 +357,75 @@ impl SessionStore for SqliteStore {
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         search::search(&self.connection, query)
     }
+
+    fn update_index(&mut self) -> Result<(), StoreError> {
+        self.update_index_with(&mut |_| {}).map(drop)
+    }
+}
+
+/// Deletes the sessions with ids `doomed` and their messages, keeping the search index exact, in
+/// the caller's transaction.
+///
+/// Removing rows one by one costs SQLite several microseconds a row, and forgetting them in the
+/// index a tombstone each: seconds for a million messages. When the doomed sessions hold half the
+/// messages or more (a `clean`), the messages to keep are copied aside instead, the table is
+/// emptied at once (SQLite drops its pages without visiting rows), the survivors are put back
+/// with their ids, and the index is emptied to be rebuilt by the catch-up: the cost follows what
+/// stays, not what goes.
+fn remove_sessions(transaction: &Connection, doomed: &[i64]) -> Result<(), StoreError> {
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    let fail = |error| backend("cannot delete", error);
+    transaction
+        .execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS doomed_sessions (id INTEGER PRIMARY KEY);
+             DELETE FROM temp.doomed_sessions;",
+        )
+        .map_err(fail)?;
+    {
+        let mut insert = transaction
+            .prepare_cached("INSERT OR IGNORE INTO temp.doomed_sessions (id) VALUES (?1)")
+            .map_err(fail)?;
+        for id in doomed {
+            insert.execute([id]).map_err(fail)?;
+        }
+    }
+    let (doomed_messages, all_messages): (i64, i64) = transaction
+        .query_row(
+            "SELECT (SELECT coalesce(sum(message_count), 0) FROM sessions
+                     WHERE id IN (SELECT id FROM temp.doomed_sessions)),
+                    (SELECT coalesce(sum(message_count), 0) FROM sessions)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(fail)?;
+    if doomed_messages > 0 && doomed_messages * 2 >= all_messages {
+        index::clear(transaction)?;
+        transaction
+            .execute_batch(
+                "CREATE TEMP TABLE kept_messages AS SELECT * FROM main.messages
+                     WHERE session_id NOT IN (SELECT id FROM temp.doomed_sessions);
+                 DELETE FROM main.messages;
+                 INSERT INTO main.messages SELECT * FROM temp.kept_messages;
+                 DROP TABLE temp.kept_messages;",
+            )
+            .map_err(fail)?;
+    } else {
+        for &id in doomed {
+            index::forget_session(transaction, id)?;
+        }
+    }
+    transaction
+        .execute(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM temp.doomed_sessions)",
+            [],
+        )
+        .map_err(fail)?;
+    transaction
+        .execute("DELETE FROM temp.doomed_sessions", [])
+        .map_err(fail)?;
+    Ok(())
 }
 
 /// How the store's schema version compares with this build's; a newer store is an error.

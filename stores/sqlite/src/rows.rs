@@ -122,17 +122,21 @@ impl SessionRow {
 }
 
 /// Inserts `messages` after the first `first_seq` messages of session `id`.
+///
+/// The messages get ids above every id the search index covers (see `index.rs`), so the
+/// index's catch-up finds them.
 pub(crate) fn insert_messages(
     connection: &Connection,
     id: i64,
     first_seq: i64,
     messages: &[Message],
 ) -> Result<(), StoreError> {
+    let first_id = crate::index::next_message_id(connection)?;
     let mut statement = connection
         .prepare_cached(
-            "INSERT INTO messages (session_id, seq, role, content, created_at, created_at_ns,
+            "INSERT INTO messages (id, session_id, seq, role, content, created_at, created_at_ns,
                  archived, model, input_tokens, output_tokens, tool_calls, tool_call_id, provider)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(|error| backend("cannot store messages", error))?;
     for (offset, message) in messages.iter().enumerate() {
@@ -167,6 +171,7 @@ pub(crate) fn insert_messages(
                 tool_calls,
                 message.tool_call_id,
                 message.provider,
+                first_id + offset as i64,
             ])
             .map_err(|error| backend("cannot store messages", error))?;
     }

@@ -96,62 +96,191 @@ pub(crate) fn search(
     // `snippet()` scores every window against every match, which is quadratic in the matches of
     // one message (40,000 copies of a word took minutes), and SQLite would compute it for every
     // matching row before sorting. `highlight()` is linear, and runs only for the hits shown.
+    //
+    // Messages the index does not cover yet (it catches up after each write) are searched through
+    // a temporary index of just those, so a search is exact at any moment; both run in one read
+    // snapshot, and a hit must join a live message row.
+    let snapshot = connection
+        .unchecked_transaction()
+        .map_err(|error| backend("cannot start a read", error))?;
+    let remaining = (limit - hits.len() as i64).max(0);
+    let filters = Filters {
+        fts: &fts,
+        role,
+        provider: query.provider.as_deref(),
+        model: query.model.as_deref(),
+        since,
+        limit: remaining,
+    };
+    let mut ranked = ranked_hits(&snapshot, "messages_fts", &filters)?;
+    let through = crate::index::indexed_through(&snapshot)?;
+    if backlog_exists(&snapshot, through)? {
+        index_backlog(&snapshot, through)?;
+        ranked.extend(ranked_hits(&snapshot, "backlog_fts", &filters)?);
+        ranked.sort_by(|a, b| {
+            a.score
+                .total_cmp(&b.score)
+                .then_with(|| a.session.cmp(&b.session))
+                .then_with(|| a.seq.cmp(&b.seq))
+        });
+        ranked.truncate(usize::try_from(remaining).unwrap_or(usize::MAX));
+    }
+    for hit in ranked {
+        let role = Role::parse(&hit.role).ok_or_else(|| {
+            StoreError::Unstorable(format!("corrupt role {:?} in the store", hit.role))
+        })?;
+        let created_at = hit
+            .created_at
+            .0
+            .map(|seconds| time_from(seconds, hit.created_at.1.unwrap_or(0)))
+            .transpose()?;
+        let marked = highlight(&snapshot, &fts, hit.rowid)?;
+        hits.push(SearchHit {
+            session: hit.session,
+            provider: hit.provider,
+            model: hit.model,
+            message: Some((hit.seq.max(0) as u64, role)),
+            created_at,
+            snippet: snippet(&marked, SNIPPET_TOKENS),
+        });
+    }
+    Ok(hits)
+}
+
+/// The tokenizer of every full-text index here: the store's and the temporary ones must split
+/// and fold words alike, or a query would match differently in each.
+const TOKENIZER: &str = "unicode61 remove_diacritics 2";
+
+/// What a message hit must satisfy, beside matching.
+struct Filters<'a> {
+    fts: &'a str,
+    role: Option<&'a str>,
+    provider: Option<&'a str>,
+    model: Option<&'a str>,
+    since: Option<i64>,
+    limit: i64,
+}
+
+/// A message that matched, before its snippet is made.
+struct RankedHit {
+    score: f64,
+    session: String,
+    provider: String,
+    model: String,
+    seq: i64,
+    role: String,
+    created_at: (Option<i64>, Option<i64>),
+    rowid: i64,
+}
+
+/// The best `filters.limit` hits of full-text index `table` (the store's, or the temporary one of
+/// the backlog), with their `bm25` scores (lower is better).
+fn ranked_hits(
+    connection: &Connection,
+    table: &str,
+    filters: &Filters<'_>,
+) -> Result<Vec<RankedHit>, StoreError> {
+    let fail = |error| backend("cannot search", error);
+    if filters.limit == 0 {
+        return Ok(Vec::new());
+    }
     let mut statement = connection
-        .prepare_cached(
-            "SELECT s.name, s.provider, s.model, m.seq, m.role, m.created_at, m.created_at_ns,
-                    messages_fts.rowid
-             FROM messages_fts
-             JOIN messages m ON m.id = messages_fts.rowid
+        .prepare_cached(&format!(
+            "SELECT bm25({table}), s.name, s.provider, s.model, m.seq, m.role, m.created_at,
+                    m.created_at_ns, {table}.rowid
+             FROM {table}
+             JOIN messages m ON m.id = {table}.rowid
              JOIN sessions s ON s.id = m.session_id
-             WHERE messages_fts MATCH ?1
+             WHERE {table} MATCH ?1
                AND (?2 IS NULL OR m.role = ?2)
                AND (?3 IS NULL OR s.provider = ?3)
                AND (?4 IS NULL OR s.model = ?4)
                AND (?5 IS NULL OR coalesce(m.created_at, s.updated_at) >= ?5)
-             ORDER BY bm25(messages_fts), s.name, m.seq
-             LIMIT ?6",
-        )
+             ORDER BY bm25({table}), s.name, m.seq
+             LIMIT ?6"
+        ))
         .map_err(fail)?;
-    let remaining = limit - hits.len() as i64;
-    let rows = statement
+    statement
         .query_map(
             params![
-                fts,
-                role,
-                query.provider,
-                query.model,
-                since,
-                remaining.max(0)
+                filters.fts,
+                filters.role,
+                filters.provider,
+                filters.model,
+                filters.since,
+                filters.limit
             ],
             |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, i64>(3)?,
-                    row.get::<_, String>(4)?,
-                    (row.get::<_, Option<i64>>(5)?, row.get::<_, Option<i64>>(6)?),
-                    row.get::<_, i64>(7)?,
-                ))
+                Ok(RankedHit {
+                    score: row.get(0)?,
+                    session: row.get(1)?,
+                    provider: row.get(2)?,
+                    model: row.get(3)?,
+                    seq: row.get(4)?,
+                    role: row.get(5)?,
+                    created_at: (row.get(6)?, row.get(7)?),
+                    rowid: row.get(8)?,
+                })
             },
         )
         .map_err(fail)?
         .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)
+}
+
+/// Whether any committed message is above the watermark `through`.
+fn backlog_exists(connection: &Connection, through: i64) -> Result<bool, StoreError> {
+    connection
+        .prepare_cached("SELECT 1 FROM messages WHERE id > ?1 LIMIT 1")
+        .and_then(|mut statement| statement.exists([through]))
+        .map_err(|error| backend("cannot search", error))
+}
+
+/// Builds `temp.backlog_fts`, an index of the messages above the watermark `through`. Temporary
+/// tables live in the connection's own scratch database, so this works on a read-only store too.
+fn index_backlog(connection: &Connection, through: i64) -> Result<(), StoreError> {
+    connection
+        .execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.backlog_fts;
+             CREATE VIRTUAL TABLE temp.backlog_fts USING fts5(content, tokenize = '{TOKENIZER}');"
+        ))
+        .and_then(|()| {
+            connection.execute(
+                "INSERT INTO temp.backlog_fts (rowid, content)
+                 SELECT id, content FROM messages WHERE id > ?1",
+                [through],
+            )
+        })
+        .map(drop)
+        .map_err(|error| backend("cannot search the messages not yet indexed", error))
+}
+
+/// Message `rowid` with every match of `fts` marked, as `highlight()` marks them. The store's
+/// index keeps no text (it is contentless), so the one message is put in a temporary index of
+/// its own, tokenized the same way.
+fn highlight(connection: &Connection, fts: &str, rowid: i64) -> Result<String, StoreError> {
+    let fail = |error| backend("cannot search", error);
+    connection
+        .execute_batch(&format!(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.snippet_fts
+                 USING fts5(content, tokenize = '{TOKENIZER}');
+             DELETE FROM temp.snippet_fts;"
+        ))
         .map_err(fail)?;
-    let mut highlight = connection
+    connection
         .prepare_cached(
-            "SELECT highlight(messages_fts, 0, ?3, ?4) FROM messages_fts
-             WHERE messages_fts MATCH ?1 AND rowid = ?2",
+            "INSERT INTO temp.snippet_fts (rowid, content) SELECT id, content FROM messages
+             WHERE id = ?1",
         )
+        .and_then(|mut statement| statement.execute([rowid]))
         .map_err(fail)?;
-    for (session, provider, model, seq, role, (seconds, nanos), rowid) in rows {
-        let role = Role::parse(&role)
-            .ok_or_else(|| StoreError::Unstorable(format!("corrupt role {role:?} in the store")))?;
-        let created_at = seconds
-            .map(|seconds| time_from(seconds, nanos.unwrap_or(0)))
-            .transpose()?;
-        let marked: String = highlight
-            .query_row(
+    connection
+        .prepare_cached(
+            "SELECT highlight(snippet_fts, 0, ?3, ?4) FROM snippet_fts
+             WHERE snippet_fts MATCH ?1 AND rowid = ?2",
+        )
+        .and_then(|mut statement| {
+            statement.query_row(
                 params![
                     fts,
                     rowid,
@@ -160,17 +289,8 @@ pub(crate) fn search(
                 ],
                 |row| row.get(0),
             )
-            .map_err(fail)?;
-        hits.push(SearchHit {
-            session,
-            provider,
-            model,
-            message: Some((seq.max(0) as u64, role)),
-            created_at,
-            snippet: snippet(&marked, SNIPPET_TOKENS),
-        });
-    }
-    Ok(hits)
+        })
+        .map_err(fail)
 }
 
 /// How many words a snippet shows.

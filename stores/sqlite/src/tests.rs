@@ -469,6 +469,130 @@ mod search {
         assert_eq!(indexed, 2, "deleted messages left the index");
     }
 
+    fn indexed(store: &SqliteStore) -> i64 {
+        store
+            .connection
+            .query_row("SELECT count(*) FROM messages_fts", [], |row| row.get(0))
+            .expect("count")
+    }
+
+    fn numbered(name: &str, count: usize, word: &str) -> Session {
+        let texts: Vec<String> = (0..count).map(|index| format!("{word} {index}")).collect();
+        let texts: Vec<(&str, Role)> = texts.iter().map(|text| (text.as_str(), Role::User)).collect();
+        chat(name, "openai", &texts)
+    }
+
+    #[test]
+    fn writes_commit_without_indexing_and_search_is_exact_meanwhile() {
+        let (_dir, mut store) = store_with_chats();
+        assert_eq!(store.index_backlog().expect("backlog").messages, 4);
+        assert_eq!(indexed(&store), 0, "nothing is indexed inside the write");
+        // The backlog is searched as it is.
+        assert_eq!(
+            sessions_of(&store, &query("cidr")),
+            [("vpc".to_owned(), Some(0))]
+        );
+        assert_eq!(store.update_index_with(&mut |_| {}).expect("indexes"), 4);
+        assert_eq!(store.index_backlog().expect("backlog").messages, 0);
+        assert_eq!(indexed(&store), 4);
+        // Half indexed, half not: the newest text is found beside the old, each hit once.
+        store
+            .append_messages(
+                "vpc",
+                &[Message::new(Role::User, "the cidr moved again")],
+                &SessionUpdate::at(at("2026-02-01T00:00:00Z")),
+            )
+            .expect("appended");
+        assert_eq!(
+            sessions_of(&store, &query("cidr")),
+            [("vpc".to_owned(), Some(0)), ("vpc".to_owned(), Some(2))]
+        );
+        let marked = store.search(&query("moved")).expect("searches");
+        assert_eq!(
+            marked[0].snippet,
+            format!("the cidr {HIGHLIGHT_START}moved{HIGHLIGHT_END} again")
+        );
+    }
+
+    #[test]
+    fn a_message_written_after_a_delete_is_never_taken_for_indexed() {
+        let (_dir, mut store) = temp_store();
+        store.create(&numbered("big", 10, "alpha")).expect("created");
+        store.create(&numbered("small", 2, "beta")).expect("created");
+        store.update_index().expect("indexes");
+        // The newest messages go (one by one: a small part of the store), so the largest id
+        // falls below the watermark; SQLite alone would hand those ids out again.
+        store.delete(&["small".to_owned()]).expect("deleted");
+        store.create(&numbered("new", 2, "gamma")).expect("created");
+        assert_eq!(store.index_backlog().expect("backlog").messages, 2);
+        store.update_index().expect("indexes");
+        assert_eq!(
+            sessions_of(&store, &query("gamma")),
+            [("new".to_owned(), Some(0)), ("new".to_owned(), Some(1))]
+        );
+        assert!(sessions_of(&store, &query("beta")).is_empty());
+        assert_eq!(indexed(&store), 12);
+    }
+
+    #[test]
+    fn removing_most_of_the_store_rebuilds_the_index_from_what_stays() {
+        let (_dir, mut store) = temp_store();
+        for index in 0..5 {
+            store
+                .create(&numbered(&format!("gone-{index}"), 20, "doomed"))
+                .expect("created");
+        }
+        store.create(&numbered("kept", 3, "survivor")).expect("created");
+        store.update_index().expect("indexes");
+        let all = store.delete_inactive(None).expect("listed");
+        assert_eq!(all.len(), 6);
+        store.create(&numbered("kept", 3, "survivor")).expect("created");
+        store.update_index().expect("indexes");
+        let doomed: Vec<String> = (0..5).map(|index| format!("gone-{index}")).collect();
+        for name in &doomed {
+            store.create(&numbered(name, 20, "doomed")).expect("created");
+        }
+        store.update_index().expect("indexes");
+        store.delete(&doomed).expect("deleted");
+        // The survivors keep their messages, their order and their place in the index.
+        assert_eq!(store.get("kept").expect("kept").messages.len(), 3);
+        assert_eq!(
+            sessions_of(&store, &query("survivor 2")),
+            [("kept".to_owned(), Some(2))]
+        );
+        assert!(sessions_of(&store, &query("doomed")).is_empty());
+        assert_eq!(store.index_backlog().expect("backlog").messages, 0);
+        assert_eq!(indexed(&store), 3);
+    }
+
+    #[test]
+    fn a_read_only_store_searches_its_backlog() {
+        let (dir, mut store) = store_with_chats();
+        let path = store.path().to_owned();
+        store.update_index().expect("indexes");
+        store
+            .append_messages(
+                "eks",
+                &[Message::new(Role::User, "quota raised")],
+                &SessionUpdate::at(at("2026-02-01T00:00:00Z")),
+            )
+            .expect("appended");
+        drop(store);
+        let reader = SqliteStore::open_read_only(&path)
+            .expect("opens")
+            .expect("exists");
+        assert_eq!(
+            sessions_of(&reader, &query("quota")),
+            [("eks".to_owned(), Some(2))]
+        );
+        assert_eq!(
+            sessions_of(&reader, &query("pending")).len(),
+            3,
+            "indexed hits and backlog hits together"
+        );
+        drop(dir);
+    }
+
     #[test]
     fn any_query_text_is_safe() {
         let (_dir, store) = store_with_chats();
