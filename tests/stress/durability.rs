@@ -255,3 +255,57 @@ fn clean_decides_and_deletes_in_one_transaction() {
     assert_eq!(lost, 0, "a session imported during clean was deleted");
     assert!(failed.is_empty(), "clean failed: {failed:?}");
 }
+
+#[test]
+fn an_import_killed_before_its_index_caught_up_loses_nothing() {
+    // Big enough that indexing takes a while after the commit, so the kill lands in it.
+    const MESSAGES: usize = 60_000;
+    let project = Project::new();
+    let mut checkpoint: Value = serde_json::from_str(&long_checkpoint(MESSAGES)).expect("JSON");
+    checkpoint["messages"][MESSAGES - 1]["content"] = "the very last word: zanzibar".into();
+    project.write("long.json", checkpoint.to_string());
+
+    let mut child = project
+        .command()
+        .args(["sessions", "import", "long.json", "--name", "killed"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    // The "Imported" line is printed once the session is committed; the index comes after it.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("reads");
+    assert!(line.starts_with("Imported session killed"), "{line}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let store = project.store_path();
+    let backlog = confab_store_sqlite::SqliteStore::open_read_only(&store)
+        .expect("opens")
+        .expect("exists")
+        .index_backlog()
+        .expect("backlog");
+    assert!(
+        backlog.messages > 0,
+        "the kill came after indexing: make the checkpoint bigger"
+    );
+    assert_eq!(test_support::integrity_check(&store).expect("check"), "ok");
+
+    // The next search finishes the job before it answers.
+    let output = project
+        .confab()
+        .args(["sessions", "search", "zanzibar", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let hits: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(hits["hits"][0]["session"], "killed");
+    assert_eq!(hits["hits"][0]["message"], MESSAGES as u64);
+    let backlog = confab_store_sqlite::SqliteStore::open_read_only(&store)
+        .expect("opens")
+        .expect("exists")
+        .index_backlog()
+        .expect("backlog");
+    assert_eq!(backlog.messages, 0);
+}

@@ -20,8 +20,8 @@ use crate::display::local_second;
 use crate::error::CliError;
 use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
 use crate::project::Project;
-use confab_store_sqlite::SqliteStore;
 use crate::sanitize::Sanitized;
+use confab_store_sqlite::SqliteStore;
 
 /// Arguments of `confab sessions search`.
 #[derive(Debug, Args)]

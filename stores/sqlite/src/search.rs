@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use confab_core::{HIGHLIGHT_END, HIGHLIGHT_START, Role, SearchHit, SearchQuery, StoreError};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::rows::{backend, split_time, time_from};
 
@@ -173,6 +173,13 @@ struct RankedHit {
     rowid: i64,
 }
 
+/// At most this many matches are ranked: beyond it, the newest this many (by message id, the
+/// order messages were stored in). Ranking costs FTS5 a `bm25` call per matching row, about five
+/// microseconds: a word in nearly every message of a million-message store took five seconds to
+/// rank in full. Finding where the newest matches begin reads their rowids only, backwards, and
+/// stops there.
+const RANKED_AT_MOST: i64 = if cfg!(test) { 50 } else { 10_000 };
+
 /// The best `filters.limit` hits of full-text index `table` (the store's, or the temporary one of
 /// the backlog), with their `bm25` scores (lower is better).
 fn ranked_hits(
@@ -184,18 +191,42 @@ fn ranked_hits(
     if filters.limit == 0 {
         return Ok(Vec::new());
     }
+    let matching = format!(
+        "FROM {table}
+         JOIN messages m ON m.id = {table}.rowid
+         JOIN sessions s ON s.id = m.session_id
+         WHERE {table} MATCH ?1
+           AND (?2 IS NULL OR m.role = ?2)
+           AND (?3 IS NULL OR s.provider = ?3)
+           AND (?4 IS NULL OR s.model = ?4)
+           AND (?5 IS NULL OR coalesce(m.created_at, s.updated_at) >= ?5)"
+    );
+    let floor: i64 = connection
+        .prepare_cached(&format!(
+            "SELECT {table}.rowid {matching} ORDER BY {table}.rowid DESC LIMIT 1 OFFSET ?6"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_row(
+                    params![
+                        filters.fts,
+                        filters.role,
+                        filters.provider,
+                        filters.model,
+                        filters.since,
+                        RANKED_AT_MOST - 1
+                    ],
+                    |row| row.get(0),
+                )
+                .optional()
+        })
+        .map_err(fail)?
+        .unwrap_or(i64::MIN);
     let mut statement = connection
         .prepare_cached(&format!(
             "SELECT bm25({table}), s.name, s.provider, s.model, m.seq, m.role, m.created_at,
                     m.created_at_ns, {table}.rowid
-             FROM {table}
-             JOIN messages m ON m.id = {table}.rowid
-             JOIN sessions s ON s.id = m.session_id
-             WHERE {table} MATCH ?1
-               AND (?2 IS NULL OR m.role = ?2)
-               AND (?3 IS NULL OR s.provider = ?3)
-               AND (?4 IS NULL OR s.model = ?4)
-               AND (?5 IS NULL OR coalesce(m.created_at, s.updated_at) >= ?5)
+             {matching} AND {table}.rowid >= ?7
              ORDER BY bm25({table}), s.name, m.seq
              LIMIT ?6"
         ))
@@ -208,7 +239,8 @@ fn ranked_hits(
                 filters.provider,
                 filters.model,
                 filters.since,
-                filters.limit
+                filters.limit,
+                floor
             ],
             |row| {
                 Ok(RankedHit {

@@ -478,7 +478,10 @@ mod search {
 
     fn numbered(name: &str, count: usize, word: &str) -> Session {
         let texts: Vec<String> = (0..count).map(|index| format!("{word} {index}")).collect();
-        let texts: Vec<(&str, Role)> = texts.iter().map(|text| (text.as_str(), Role::User)).collect();
+        let texts: Vec<(&str, Role)> = texts
+            .iter()
+            .map(|text| (text.as_str(), Role::User))
+            .collect();
         chat(name, "openai", &texts)
     }
 
@@ -517,8 +520,12 @@ mod search {
     #[test]
     fn a_message_written_after_a_delete_is_never_taken_for_indexed() {
         let (_dir, mut store) = temp_store();
-        store.create(&numbered("big", 10, "alpha")).expect("created");
-        store.create(&numbered("small", 2, "beta")).expect("created");
+        store
+            .create(&numbered("big", 10, "alpha"))
+            .expect("created");
+        store
+            .create(&numbered("small", 2, "beta"))
+            .expect("created");
         store.update_index().expect("indexes");
         // The newest messages go (one by one: a small part of the store), so the largest id
         // falls below the watermark; SQLite alone would hand those ids out again.
@@ -542,15 +549,21 @@ mod search {
                 .create(&numbered(&format!("gone-{index}"), 20, "doomed"))
                 .expect("created");
         }
-        store.create(&numbered("kept", 3, "survivor")).expect("created");
+        store
+            .create(&numbered("kept", 3, "survivor"))
+            .expect("created");
         store.update_index().expect("indexes");
         let all = store.delete_inactive(None).expect("listed");
         assert_eq!(all.len(), 6);
-        store.create(&numbered("kept", 3, "survivor")).expect("created");
+        store
+            .create(&numbered("kept", 3, "survivor"))
+            .expect("created");
         store.update_index().expect("indexes");
         let doomed: Vec<String> = (0..5).map(|index| format!("gone-{index}")).collect();
         for name in &doomed {
-            store.create(&numbered(name, 20, "doomed")).expect("created");
+            store
+                .create(&numbered(name, 20, "doomed"))
+                .expect("created");
         }
         store.update_index().expect("indexes");
         store.delete(&doomed).expect("deleted");
@@ -563,6 +576,47 @@ mod search {
         assert!(sessions_of(&store, &query("doomed")).is_empty());
         assert_eq!(store.index_backlog().expect("backlog").messages, 0);
         assert_eq!(indexed(&store), 3);
+    }
+
+    #[test]
+    fn a_word_in_very_many_messages_ranks_the_newest_matches() {
+        // Under test, at most 50 matches are ranked. The oldest message is the best match of
+        // all (the word three times in four words), yet it is older than the newest 50.
+        let (_dir, mut store) = temp_store();
+        let mut texts = vec![("needle needle needle x".to_owned(), Role::User)];
+        texts.extend((0..100).map(|index| {
+            let words = if index == 80 {
+                "needle needle y z"
+            } else {
+                "needle a b c d e f g"
+            };
+            (words.to_owned(), Role::User)
+        }));
+        let texts: Vec<(&str, Role)> = texts
+            .iter()
+            .map(|(text, role)| (text.as_str(), *role))
+            .collect();
+        store
+            .create(&chat("many", "openai", &texts))
+            .expect("created");
+        store.update_index().expect("indexes");
+        let hits = sessions_of(
+            &store,
+            &SearchQuery {
+                limit: 1,
+                ..query("needle")
+            },
+        );
+        assert_eq!(hits, [("many".to_owned(), Some(81))]);
+        // Fewer matches than that are all ranked.
+        let hits = sessions_of(
+            &store,
+            &SearchQuery {
+                limit: 1,
+                ..query("x")
+            },
+        );
+        assert_eq!(hits, [("many".to_owned(), Some(0))]);
     }
 
     #[test]
