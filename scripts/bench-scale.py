@@ -76,6 +76,7 @@ def write_store(confab, project, sessions, messages_each, big_session=None):
         shutil.rmtree(confab_dir)
     run([confab, "sessions", "import", str(ROOT / "examples" / "incident-review.json")], project)
     db = sqlite3.connect(confab_dir / "sessions.db")
+    db.execute("DELETE FROM messages")
     db.execute("DELETE FROM sessions")
     rnd = random.Random(7)
     now = int(time.time()) - 10 * 86400
@@ -156,8 +157,9 @@ def main():
     for label, query in (("a rare word", ["rareword42"]), ("a word in nearly every message", ["terraform"])):
         wall, _, _ = median_run([confab, "sessions", "search", *query, "--limit", "20"], project, args.runs)
         print(f"search, {label}, top 20 of {messages:,} messages: {wall * 1000:.0f} ms (target < 100 ms)")
-    repeated = " ".join(["terraform"] * 40_000)
-    wall, _, _ = median_run([confab, "sessions", "search", repeated, "--limit", "20"], project, args.runs)
+    # 40,000 arguments: one argument of them all would pass the kernel's limit on one argument.
+    wall, _, _ = median_run([confab, "sessions", "search", *["terraform"] * 40_000, "--limit", "20"], project,
+                            args.runs)
     print(f"search, one word 40,000 times: {wall * 1000:.0f} ms (linear: about the one-word figure)")
 
     backup = scratch / "store-backup.db"

@@ -397,15 +397,33 @@ fn file_holds(path: &std::path::Path, needle: &[u8]) -> bool {
 
 #[test]
 fn deleted_sessions_leave_no_text_in_the_store_files() {
-    for command in [
-        &["sessions", "delete", "secret"][..],
-        &["sessions", "clean", "--older-than", "1d"],
+    // A small session is removed row by row; one holding most of the store's messages by
+    // emptying the tables and compacting the file: both must leave nothing behind.
+    for (command, copies) in [
+        (&["sessions", "delete", "secret"][..], 1),
+        (&["sessions", "clean", "--older-than", "1d"], 1),
+        (&["sessions", "delete", "secret"], 40),
+        (&["sessions", "clean", "--older-than", "1d"], 40),
     ] {
         let project = project_with_sessions();
         let mut checkpoint: serde_json::Value =
             serde_json::from_str(&project.read("eks-troubleshooting.json")).expect("JSON");
         checkpoint["messages"][0]["content"] =
             "the vault passphrase is Quokka-Marmalade-31415".into();
+        let messages = checkpoint["messages"].as_array().expect("messages").clone();
+        let copied: Vec<serde_json::Value> = (0..copies).flat_map(|_| messages.clone()).collect();
+        let users = copied
+            .iter()
+            .filter(|message| message["role"] == "user")
+            .count();
+        let assistants = copied
+            .iter()
+            .filter(|message| message["role"] == "assistant")
+            .count();
+        checkpoint["statistics"]["message_count"] = copied.len().into();
+        checkpoint["statistics"]["user_messages"] = users.into();
+        checkpoint["statistics"]["assistant_messages"] = assistants.into();
+        checkpoint["messages"] = copied.into();
         project.write("secret.json", checkpoint.to_string());
         // Another process has the store open (a chat, say), so the -wal outlives each command.
         let _other = confab_store_sqlite::SqliteStore::open(&project.store_path()).expect("opens");

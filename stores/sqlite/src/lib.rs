@@ -175,13 +175,11 @@ impl SqliteStore {
         for session in &stale {
             ids.extend(session_id(&transaction, &session.name)?);
         }
-        remove_sessions(&transaction, &ids)?;
+        let removal = remove_sessions(&transaction, &ids, Compact::After)?;
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
-        if !stale.is_empty() {
-            self.forget_deleted()?;
-        }
+        self.forget_deleted(removal)?;
         Ok(stale)
     }
 
@@ -204,7 +202,17 @@ impl SqliteStore {
     ///
     /// The `-wal` cannot be emptied while another process reads an older snapshot; it is then
     /// overwritten as the store is used, and emptied by the next delete or the last close.
-    fn forget_deleted(&mut self) -> Result<(), StoreError> {
+    fn forget_deleted(&mut self, removal: Removal) -> Result<(), StoreError> {
+        if removal == Removal::Nothing {
+            return Ok(());
+        }
+        if removal == Removal::Emptied {
+            // The freed pages were not zeroed one by one: the file is rewritten with only what
+            // stays, and shrinks to it.
+            self.connection
+                .execute_batch("VACUUM")
+                .map_err(|error| backend("cannot compact the store", error))?;
+        }
         // A large delete emptied the index: the survivors are indexed again first, so the index
         // is whole when the command ends.
         index::catch_up(&mut self.connection, &mut |_| {})?;
@@ -328,7 +336,7 @@ impl SessionStore for SqliteStore {
         validate_session_name(&session.name)?;
         let transaction = self.write()?;
         if let Some(id) = session_id(&transaction, &session.name)? {
-            remove_sessions(&transaction, &[id])?;
+            remove_sessions(&transaction, &[id], Compact::Never)?;
         }
         insert_session(&transaction, session)?;
         transaction
@@ -347,11 +355,11 @@ impl SessionStore for SqliteStore {
                 .ok_or_else(|| StoreError::NotFound { name: name.clone() })?;
             ids.push(id);
         }
-        remove_sessions(&transaction, &ids)?;
+        let removal = remove_sessions(&transaction, &ids, Compact::After)?;
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
-        self.forget_deleted()
+        self.forget_deleted(removal)
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
@@ -363,18 +371,44 @@ impl SessionStore for SqliteStore {
     }
 }
 
+/// How [`remove_sessions`] removed sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    /// There were none to remove.
+    Nothing,
+    /// Row by row, each freed page zeroed, each indexed message tombstoned.
+    OneByOne,
+    /// By emptying the tables and the index and putting back what stays; with
+    /// [`Compact::After`], freed pages are left as they were for a `VACUUM` to drop.
+    Emptied,
+}
+
+/// Whether the caller compacts the store after a removal (`VACUUM`), so that freed pages need not
+/// be zeroed one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compact {
+    After,
+    Never,
+}
+
 /// Deletes the sessions with ids `doomed` and their messages, keeping the search index exact, in
 /// the caller's transaction.
 ///
 /// Removing rows one by one costs SQLite several microseconds a row, and forgetting them in the
 /// index a tombstone each: seconds for a million messages. When the doomed sessions hold half the
 /// messages or more (a `clean`), the messages to keep are copied aside instead, the table is
-/// emptied at once (SQLite drops its pages without visiting rows), the survivors are put back
-/// with their ids, and the index is emptied to be rebuilt by the catch-up: the cost follows what
-/// stays, not what goes.
-fn remove_sessions(transaction: &Connection, doomed: &[i64]) -> Result<(), StoreError> {
+/// emptied, the survivors are put back with their ids, and the index is emptied to be rebuilt by
+/// the catch-up: the cost follows what stays, not what goes. Zeroing every freed page (the store
+/// runs with `secure_delete`) would cost as much as writing the deleted text again, twice with the
+/// WAL; with [`Compact::After`] the pages are only freed, and the caller's `VACUUM` (whose cost
+/// also follows what stays) leaves them out of the file.
+fn remove_sessions(
+    transaction: &Connection,
+    doomed: &[i64],
+    compact: Compact,
+) -> Result<Removal, StoreError> {
     if doomed.is_empty() {
-        return Ok(());
+        return Ok(Removal::Nothing);
     }
     let fail = |error| backend("cannot delete", error);
     transaction
@@ -400,22 +434,35 @@ fn remove_sessions(transaction: &Connection, doomed: &[i64]) -> Result<(), Store
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .map_err(fail)?;
-    if doomed_messages > 0 && doomed_messages * 2 >= all_messages {
-        index::clear(transaction)?;
+    let removal = if doomed_messages > 0 && doomed_messages * 2 >= all_messages {
+        if compact == Compact::After {
+            transaction
+                .pragma_update(None, "secure_delete", "FAST")
+                .map_err(fail)?;
+        }
+        let emptied = index::clear(transaction).and_then(|()| {
+            transaction
+                .execute_batch(
+                    "CREATE TEMP TABLE kept_messages AS SELECT * FROM main.messages
+                         WHERE session_id NOT IN (SELECT id FROM temp.doomed_sessions);
+                     DELETE FROM main.messages;
+                     INSERT INTO main.messages SELECT * FROM temp.kept_messages;
+                     DROP TABLE temp.kept_messages;",
+                )
+                .map_err(fail)
+        });
+        // Back to zeroing whatever happened: only this removal is followed by a VACUUM.
         transaction
-            .execute_batch(
-                "CREATE TEMP TABLE kept_messages AS SELECT * FROM main.messages
-                     WHERE session_id NOT IN (SELECT id FROM temp.doomed_sessions);
-                 DELETE FROM main.messages;
-                 INSERT INTO main.messages SELECT * FROM temp.kept_messages;
-                 DROP TABLE temp.kept_messages;",
-            )
+            .pragma_update(None, "secure_delete", true)
             .map_err(fail)?;
+        emptied?;
+        Removal::Emptied
     } else {
         for &id in doomed {
             index::forget_session(transaction, id)?;
         }
-    }
+        Removal::OneByOne
+    };
     transaction
         .execute(
             "DELETE FROM sessions WHERE id IN (SELECT id FROM temp.doomed_sessions)",
@@ -425,7 +472,7 @@ fn remove_sessions(transaction: &Connection, doomed: &[i64]) -> Result<(), Store
     transaction
         .execute("DELETE FROM temp.doomed_sessions", [])
         .map_err(fail)?;
-    Ok(())
+    Ok(removal)
 }
 
 /// How the store's schema version compares with this build's; a newer store is an error.
