@@ -371,6 +371,46 @@ impl SessionStore for SqliteStore {
     }
 }
 
+/// Replaces the `messages` table with one holding only the messages of sessions not in
+/// `temp.doomed_sessions`, keeping their ids.
+///
+/// The table is dropped and created again from its own schema: with foreign keys on, SQLite
+/// deletes every row of a child table one by one (`DELETE FROM messages` took 0.6 s for 200,000
+/// messages), while dropping it frees its pages at once (30 ms). The survivors are found through
+/// the session index, so only their rows are read.
+fn empty_messages(transaction: &Connection) -> Result<(), StoreError> {
+    let fail = |error| backend("cannot delete", error);
+    let schema: Vec<String> = transaction
+        .prepare(
+            "SELECT sql FROM sqlite_schema
+             WHERE tbl_name = 'messages' AND sql IS NOT NULL
+             ORDER BY type = 'table' DESC",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(fail)?;
+    transaction
+        .execute_batch(
+            "CREATE TEMP TABLE kept_messages AS SELECT * FROM main.messages
+                 WHERE session_id IN (SELECT id FROM main.sessions
+                                      WHERE id NOT IN (SELECT id FROM temp.doomed_sessions));
+             DROP TABLE main.messages;",
+        )
+        .map_err(fail)?;
+    for sql in &schema {
+        transaction.execute_batch(sql).map_err(fail)?;
+    }
+    transaction
+        .execute_batch(
+            "INSERT INTO main.messages SELECT * FROM temp.kept_messages;
+             DROP TABLE temp.kept_messages;",
+        )
+        .map_err(fail)
+}
+
 /// How [`remove_sessions`] removed sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Removal {
@@ -398,10 +438,10 @@ enum Compact {
 /// index a tombstone each: seconds for a million messages. When the doomed sessions hold half the
 /// messages or more (a `clean`), the messages to keep are copied aside instead, the table is
 /// emptied, the survivors are put back with their ids, and the index is emptied to be rebuilt by
-/// the catch-up: the cost follows what stays, not what goes. Zeroing every freed page (the store
-/// runs with `secure_delete`) would cost as much as writing the deleted text again, twice with the
-/// WAL; with [`Compact::After`] the pages are only freed, and the caller's `VACUUM` (whose cost
-/// also follows what stays) leaves them out of the file.
+/// the catch-up: the cost follows what stays, not what goes (see [`empty_messages`]). Zeroing
+/// every freed page (the store runs with `secure_delete`) would cost as much as writing the
+/// deleted text again, twice with the WAL; with [`Compact::After`] the pages are only freed, and
+/// the caller's `VACUUM` (whose cost also follows what stays) leaves them out of the file.
 fn remove_sessions(
     transaction: &Connection,
     doomed: &[i64],
@@ -440,17 +480,7 @@ fn remove_sessions(
                 .pragma_update(None, "secure_delete", "FAST")
                 .map_err(fail)?;
         }
-        let emptied = index::clear(transaction).and_then(|()| {
-            transaction
-                .execute_batch(
-                    "CREATE TEMP TABLE kept_messages AS SELECT * FROM main.messages
-                         WHERE session_id NOT IN (SELECT id FROM temp.doomed_sessions);
-                     DELETE FROM main.messages;
-                     INSERT INTO main.messages SELECT * FROM temp.kept_messages;
-                     DROP TABLE temp.kept_messages;",
-                )
-                .map_err(fail)
-        });
+        let emptied = index::clear(transaction).and_then(|()| empty_messages(transaction));
         // Back to zeroing whatever happened: only this removal is followed by a VACUUM.
         transaction
             .pragma_update(None, "secure_delete", true)
