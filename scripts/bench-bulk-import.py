@@ -142,7 +142,7 @@ def main():
     median = statistics.median
     base = median(baseline)
     print(f"{args.files:,} files x {args.messages} messages, {size_mb:.0f} MB of JSON, "
-          f"{os.cpu_count()} cores, {args.runs} runs (median), load average before: "
+          f"{os.cpu_count()} cores, {args.runs} runs (median), load average at the end: "
           f"{os.getloadavg()[0]:.1f}")
     print(f"{'':<44} {'wall':>9} {'CPU':>9} {'peak RSS':>9}  {'wall ratio':>10}")
     print(f"{'baseline: serde_json parse, 1 core':<44} {base:>7.2f} s {median(baseline_cpu):>7.2f} s "

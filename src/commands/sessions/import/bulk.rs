@@ -91,6 +91,7 @@ pub(super) fn run(
         failed: 0,
         unreadable: 0,
         secrets: false,
+        stdout_is_terminal: crate::output::stdout_is_terminal(),
     };
     let (sender, receiver) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let written = std::thread::scope(|scope| {
@@ -169,6 +170,7 @@ struct Writer<'a> {
     failed: usize,
     unreadable: usize,
     secrets: bool,
+    stdout_is_terminal: bool,
 }
 
 impl Writer<'_> {
@@ -220,10 +222,17 @@ impl Writer<'_> {
         }
         self.imported += 1;
         self.secrets |= !prepared.secrets.is_empty();
-        self.bar.suspend(|| -> std::io::Result<()> {
+        let report = || -> std::io::Result<()> {
             super::write_notes(&prepared, Some(&prepared.source_name))?;
             super::write_imported(&mut stdout(), &prepared.session)
-        })?;
+        };
+        // The bar is cleared and redrawn around lines that reach the terminal; a line that goes
+        // to a pipe or a file leaves it alone (and its redraws at their usual rate).
+        if self.stdout_is_terminal || !prepared.notes.is_empty() || !prepared.secrets.is_empty() {
+            self.bar.suspend(report)?;
+        } else {
+            report()?;
+        }
         Ok(())
     }
 
