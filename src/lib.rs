@@ -19,6 +19,7 @@ mod indexing;
 mod input;
 mod linked_formats;
 mod output;
+mod paths;
 mod project;
 mod redaction;
 mod sanitize;

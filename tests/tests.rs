@@ -17,6 +17,7 @@ mod formats;
 mod fuzz_smoke;
 mod guide;
 mod hostile;
+mod import_bulk;
 mod limits;
 mod readme;
 mod redaction;

@@ -39,9 +39,7 @@ use crate::input::{decoder_for, format_named, read_source};
 use crate::output::{stdout, write_json};
 use crate::project::Project;
 
-mod paths;
-
-use paths::Target;
+use crate::paths::{self, Target};
 
 /// Arguments of `confab sessions validate`.
 #[derive(Debug, Args)]

@@ -1,7 +1,10 @@
-//! Which files `validate PATH...` checks: files as given, folders searched, patterns expanded.
+//! Which files `validate PATH...` checks and `import PATH...` reads: files as given, folders
+//! searched, patterns expanded.
 //!
-//! `validate` runs in CI and pre-commit hooks on trees it did not make, so the walk must end and
-//! must not hide anything:
+//! Both commands take the same paths, so that a file list that validates in CI is the file list
+//! that imports. `validate` runs in CI and pre-commit hooks on trees it did not make, and `import`
+//! is pointed at whole folders of another tool's history (`~/.claude/projects`), so the walk must
+//! end and must not hide anything:
 //!
 //! - **Symlinked folders are not followed** (a link to `..` or `/` would loop or walk the whole
 //!   machine). A symlinked *file* is checked like any file. Named on the command line, a link to
@@ -25,7 +28,7 @@ use crate::input::io_reason;
 
 /// One entry of the report: a file to check, or a path the walk could not use.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Target {
+pub(crate) enum Target {
     /// A file to check (`-` for standard input).
     File(Utf8PathBuf),
     /// A path found but not usable, shown as well as it can be, and why.
@@ -33,7 +36,7 @@ pub(super) enum Target {
 }
 
 /// The targets `paths` name, sorted within each argument, in argument order, without duplicates.
-pub(super) fn expand(paths: &[String]) -> Result<Vec<Target>, CliError> {
+pub(crate) fn expand(paths: &[String]) -> Result<Vec<Target>, CliError> {
     let extensions: Vec<&str> = confab_core::decoders()
         .into_iter()
         .flat_map(|decoder| decoder.format.extensions().iter().copied())

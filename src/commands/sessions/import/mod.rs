@@ -1,0 +1,277 @@
+//! `confab sessions import PATH...`: checkpoints into this project's store.
+//!
+//! One file (the common case; `-` reads standard input) is decoded and checked in full (schema
+//! and consistency) before the store is even opened, so an invalid file changes nothing. The
+//! session is then written in one transaction: it is either wholly there or not at all, also with
+//! `--overwrite`.
+//!
+//! Many files (several paths, a folder, a glob pattern: the paths `validate` takes, expanded by
+//! [`crate::paths`] with the same rules) go through [`bulk`]: every file is decoded and checked on
+//! all cores, and one writer stores the good ones in the order of the paths. A bad file is reported
+//! and skipped, never blocking the others. One path that names one file is a one-file import,
+//! whatever the spelling (`a.json`, a folder holding only `a.json`, a pattern matching it), so
+//! `--name` and the resume hint work the same way for it.
+//!
+//! Both ways share the steps of one file ([`check`], [`finish`], [`store_session`]), so a file
+//! is refused, named and stored alike whether it comes alone or among ten thousand.
+
+mod bulk;
+
+use std::io::Write;
+
+use camino::Utf8Path;
+use clap::{ArgAction, Args};
+use confab_core::{Checkpoint, Session, SessionStore, StoreError, validate_session_name};
+use confab_redact::{Redactor, Report};
+use confab_store_sqlite::SqliteStore;
+use jiff::Timestamp;
+
+use crate::error::CliError;
+use crate::input::{decoder_for, read_source};
+use crate::output::{stderr, stdout};
+use crate::paths::{self, Target};
+use crate::project::Project;
+
+/// Arguments of `confab sessions import`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// Checkpoint files, folders (searched recursively) or glob patterns; `-` reads standard
+    /// input.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+
+    /// Store the session under this name instead of the checkpoint's (one file only).
+    #[arg(short, long, value_name = "NAME")]
+    name: Option<String>,
+
+    /// Replace an existing session of the same name (among many files, the last one wins).
+    #[arg(long)]
+    overwrite: bool,
+
+    /// Keep the checkpoint's project context with the session (`--context=false` drops it).
+    #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
+          default_value_t = true, default_missing_value = "true")]
+    context: bool,
+
+    /// Read the files as this format instead of guessing from their extension or content.
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+}
+
+pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
+    let project = Project::discover()?;
+    let targets = paths::expand(&args.paths)?;
+    match targets.as_slice() {
+        [Target::File(path)] => import_one(args, &project, path),
+        [] => Err(nothing_to_import()),
+        _ => {
+            if args.name.is_some() {
+                return Err(CliError::usage(format!(
+                    "--name names one session, but {} files were given",
+                    bulk::thousands(targets.len())
+                ))
+                .hint("import that file alone to name it, or leave out --name to keep the checkpoints' names"));
+            }
+            bulk::run(args, &project, &targets)
+        }
+    }
+}
+
+/// The folders and patterns given hold no file of a format that imports.
+fn nothing_to_import() -> CliError {
+    CliError::usage("no checkpoint files to import in the paths given").hint(
+        "folders are searched for the extensions of formats that import (`confab formats` lists them); name other files one by one",
+    )
+}
+
+/// One file, as `import FILE` always did: every problem is the command's error.
+fn import_one(args: &ImportArgs, project: &Project, path: &Utf8Path) -> Result<(), CliError> {
+    let checked = check(
+        path,
+        project.config.max_import_size,
+        args.format.as_deref(),
+        args.name.as_deref(),
+    )
+    .map_err(|failure| failure.error)?;
+    let redactor = crate::redaction::redactor(project, false)?;
+    let prepared = finish(checked, &redactor, args);
+
+    let mut store = project.open_store()?;
+    store_session(&mut store, &prepared.session, args.overwrite).map_err(|error| match error {
+        StoreError::AlreadyExists { name } => CliError::failure(format!(
+            "a session named {} already exists",
+            confab_core::Quoted(&name)
+        ))
+        .hint("replace it with --overwrite, or import under another name with --name NAME"),
+        other => other.into(),
+    })?;
+
+    write_notes(&prepared, None)?;
+    if !prepared.secrets.is_empty() {
+        write_secrets_hint()?;
+    }
+    let mut out = stdout();
+    write_imported(&mut out, &prepared.session)?;
+    writeln!(
+        out,
+        "Resume it with: confab chat --session {}",
+        prepared.session.name
+    )?;
+    out.flush()?;
+    drop(out);
+    // Committed and reported; now the words reach the search index (a process stopped here
+    // loses nothing: the next search indexes what is left).
+    crate::indexing::catch_up(&mut store);
+    Ok(())
+}
+
+/// Why one file was not imported, and whether it could not even be read (exit 2, as
+/// `validate` counts it) rather than being refused (exit 1).
+#[derive(Debug)]
+struct Failure {
+    error: CliError,
+    unreadable: bool,
+}
+
+impl From<CliError> for Failure {
+    fn from(error: CliError) -> Failure {
+        Failure {
+            error,
+            unreadable: false,
+        }
+    }
+}
+
+/// A file read, decoded and checked: everything `import` refuses is refused here, before any
+/// store is touched. The file's bytes are gone by the time this is returned.
+struct Checked {
+    source_name: String,
+    checkpoint: Checkpoint,
+    notes: Vec<String>,
+}
+
+/// Reads, decodes and checks the file at `path` (`-` for stdin), as a session called `name` if
+/// given, else by the checkpoint's own name.
+fn check(
+    path: &Utf8Path,
+    limit: u64,
+    format: Option<&str>,
+    name: Option<&str>,
+) -> Result<Checked, Failure> {
+    let unreadable = |error| Failure {
+        error,
+        unreadable: true,
+    };
+    let source = read_source(path, limit).map_err(unreadable)?;
+    let format = decoder_for(&source, path, format).map_err(unreadable)?;
+    let imported = confab_core::read_checkpoint(&source.name, &source.bytes, format.decode)
+        .map_err(CliError::from)?;
+    let notes = imported.notes.clone();
+    let checkpoint = imported.into_recorded();
+
+    match name {
+        // The same check, and the same message, as `validate`'s.
+        None => confab_core::check_session_name(
+            &source.name,
+            &source.bytes,
+            format.decode,
+            &checkpoint.session.name,
+        )
+        .map_err(CliError::from)?,
+        Some(name) => validate_session_name(name).map_err(|error| {
+            CliError::failure(error).hint("choose a name that follows the rule")
+        })?,
+    }
+    Ok(Checked {
+        source_name: source.name,
+        checkpoint,
+        notes,
+    })
+}
+
+/// A checked file made into the session to store, with what to tell the user about it.
+struct Prepared {
+    source_name: String,
+    session: Session,
+    notes: Vec<String>,
+    secrets: Report,
+}
+
+/// Scans `checked` for secrets and makes it a session, named and with context as `args` say.
+fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared {
+    let secrets = redactor.scan_checkpoint(&checked.checkpoint);
+    let mut session = Session::from_checkpoint(checked.checkpoint, Timestamp::now());
+    if let Some(name) = &args.name {
+        session.name.clone_from(name);
+    }
+    if !args.context {
+        session.context = None;
+    }
+    Prepared {
+        source_name: checked.source_name,
+        session,
+        notes: checked.notes,
+        secrets,
+    }
+}
+
+/// Writes one session in its own transaction: created, or replaced with `--overwrite`.
+fn store_session(
+    store: &mut SqliteStore,
+    session: &Session,
+    overwrite: bool,
+) -> Result<(), StoreError> {
+    if overwrite {
+        store.replace(session)
+    } else {
+        store.create(session)
+    }
+}
+
+/// The converter's notes and the secret warning for one imported file, on stderr. Among many
+/// files (`many` is the file's name) each note says which file it is about.
+fn write_notes(prepared: &Prepared, many: Option<&str>) -> std::io::Result<()> {
+    let mut err = stderr();
+    for note in &prepared.notes {
+        match many {
+            None => writeln!(err, "note: {note}")?,
+            Some(file) => writeln!(err, "note: {file}: {note}")?,
+        }
+    }
+    let secrets = &prepared.secrets;
+    if !secrets.is_empty() {
+        writeln!(
+            err,
+            "warning: {} holds {} unredacted {} ({}); imported as is",
+            prepared.source_name,
+            secrets.total(),
+            if secrets.total() == 1 {
+                "secret"
+            } else {
+                "secrets"
+            },
+            secrets.breakdown()
+        )?;
+    }
+    Ok(())
+}
+
+/// How to share without the secrets a warning was about; once per command.
+fn write_secrets_hint() -> std::io::Result<()> {
+    writeln!(
+        stderr(),
+        "hint: share sessions with `confab sessions export NAME -o FILE --redact`"
+    )
+}
+
+/// `Imported session NAME (model, provider, N messages)`, one line on stdout.
+fn write_imported(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Imported session {} ({}, {}, {} messages)",
+        session.name,
+        session.model,
+        session.provider,
+        session.messages.len()
+    )
+}
