@@ -3,7 +3,16 @@
 //! Paths are files, folders (searched recursively for files with an extension of a format that
 //! imports) and glob patterns (for shells that do not expand them, and for `**`). Every file goes
 //! through the same pipeline as `import` (decode, schema, consistency), in parallel, with the one
-//! compiled schema shared by all threads.
+//! compiled schema shared by all threads; a single file is checked on the calling thread.
+//!
+//! Where the time goes (callgrind instruction counts, 300 checkpoints of 40 messages, issue 16):
+//! choosing the format took 62 % when every registered decoder sniffed every file, the Gemini and
+//! OpenAI sniffers each parsing a small file whole to find it is not theirs, so [`detect`] asks
+//! the decoder of the file's extension first; the pipeline is most of the rest, nearly all of it
+//! parsing JSON into values and dropping them. Compiling the schema (once per process) took 1.4 %
+//! and reading the files 1.4 %; the settings, plugin discovery and the thread pool under 0.3 %.
+//!
+//! [`detect`]: confab_core::detect
 //!
 //! Exit codes: 0 when every file is valid, 1 when any is invalid, 2 when a path cannot be read or
 //! matches nothing (a CI job should fail loudly on a typo in its file list).
@@ -95,18 +104,22 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     }
     let limit = Project::discover()?.config.max_import_size;
     let targets = paths::expand(&args.paths)?;
-    let reports: Vec<FileReport> = targets
-        .par_iter()
-        .map(|target| match target {
-            Target::File(path) => check_file(path, args.input_format.as_deref(), limit),
-            Target::Unreadable { shown, reason } => FileReport {
-                path: shown.clone(),
-                unreadable: true,
-                problems: vec![Problem::new("", "read", reason)],
-                ..FileReport::empty()
-            },
-        })
-        .collect();
+    let check = |target: &Target| match target {
+        Target::File(path) => check_file(path, args.input_format.as_deref(), limit),
+        Target::Unreadable { shown, reason } => FileReport {
+            path: shown.clone(),
+            unreadable: true,
+            problems: vec![Problem::new("", "read", reason)],
+            ..FileReport::empty()
+        },
+    };
+    // One file (a pre-commit hook, one big checkpoint) is checked on this thread: starting the
+    // thread pool would only add its threads' start and their spinning while they find no work.
+    let reports: Vec<FileReport> = if targets.len() == 1 {
+        targets.iter().map(check).collect()
+    } else {
+        targets.par_iter().map(check).collect()
+    };
     let summary = Summary {
         files: reports.len(),
         valid: reports.iter().filter(|report| report.valid).count(),
