@@ -501,7 +501,7 @@ fn an_invalid_file_changes_nothing() {
         .stderr(contains(
             "eks-troubleshooting.json:1:31: /session: \"model\" is a required property [required]",
         ))
-        .stderr(contains("nothing was imported or changed"));
+        .stderr(contains("nothing from this file was imported"));
     let after = project
         .confab()
         .args(["sessions", "list", "--json"])
