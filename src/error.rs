@@ -179,7 +179,9 @@ impl From<confab_core::InvalidCheckpoint> for CliError {
         for problem in &invalid.problems {
             error = error.detail(problem_line(&invalid.source_name, problem));
         }
-        error.hint("`confab schema` prints the checkpoint schema; nothing from this file was imported")
+        error.hint(
+            "`confab schema` prints the checkpoint schema; nothing from this file was imported",
+        )
     }
 }
 
