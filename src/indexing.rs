@@ -18,17 +18,21 @@ const ANNOUNCED_FROM: u64 = 20_000;
 
 /// Indexes what `store` has not indexed yet; a failure is reported as a warning.
 pub(crate) fn catch_up(store: &mut SqliteStore) {
-    let backlog = match store.index_backlog() {
-        Ok(backlog) => backlog.messages,
-        Err(error) => return warn(&error),
-    };
-    if backlog == 0 {
-        return;
-    }
-    let mut progress = Indexing::start(backlog);
-    if let Err(error) = store.update_index_with(&mut |done| progress.advance(done)) {
+    if let Err(error) = update(store) {
         warn(&error);
     }
+}
+
+/// Indexes what `store` has not indexed yet, showing the progress of a long catch-up.
+pub(crate) fn update(store: &mut SqliteStore) -> Result<(), confab_core::StoreError> {
+    let backlog = store.index_backlog()?.messages;
+    if backlog == 0 {
+        return Ok(());
+    }
+    let mut progress = Indexing::start(backlog);
+    store
+        .update_index_with(&mut |done| progress.advance(done))
+        .map(drop)
 }
 
 fn warn(error: &confab_core::StoreError) {
@@ -43,7 +47,7 @@ fn warn(error: &confab_core::StoreError) {
 /// What a person at a terminal sees of a long catch-up: a line counting the messages indexed,
 /// rewritten in place, then left as a record. Nothing when stderr is not a terminal, or when the
 /// backlog is small.
-pub(crate) struct Indexing {
+struct Indexing {
     total: u64,
     /// Whether the line is on the terminal and not ended yet.
     shown: bool,
@@ -51,7 +55,7 @@ pub(crate) struct Indexing {
 
 impl Indexing {
     /// Starts showing the indexing of `total` messages.
-    pub(crate) fn start(total: u64) -> Indexing {
+    fn start(total: u64) -> Indexing {
         let shown = total >= ANNOUNCED_FROM && std::io::stderr().is_terminal();
         let mut indexing = Indexing { total, shown };
         indexing.advance(0);
@@ -59,7 +63,7 @@ impl Indexing {
     }
 
     /// `done` messages are indexed so far.
-    pub(crate) fn advance(&mut self, done: u64) {
+    fn advance(&mut self, done: u64) {
         if !self.shown {
             return;
         }

@@ -12,6 +12,7 @@ use std::io::Write;
 
 use clap::{Args, ValueEnum};
 use confab_core::{HIGHLIGHT_END, HIGHLIGHT_START, Role, SearchHit, SearchQuery, SessionStore};
+use confab_store_sqlite::SqliteStore;
 use jiff::ZonedDateTime;
 use serde::Serialize;
 
@@ -21,7 +22,6 @@ use crate::error::CliError;
 use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
 use crate::project::Project;
 use crate::sanitize::Sanitized;
-use confab_store_sqlite::SqliteStore;
 
 /// Arguments of `confab sessions search`.
 #[derive(Debug, Args)]
@@ -216,10 +216,7 @@ fn store_to_search(project: &Project) -> Result<Option<SqliteStore>, CliError> {
         let Some(mut writable) = writable else {
             return Ok(None);
         };
-        let mut progress = crate::indexing::Indexing::start(backlog);
-        writable
-            .update_index_with(&mut |done| progress.advance(done))
-            .map_err(CliError::from)?;
+        crate::indexing::update(&mut writable)?;
         Ok(Some(writable))
     });
     match caught_up {
