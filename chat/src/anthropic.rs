@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::history::{Speaker, WireMessage, split_system, to_json, turns};
 use crate::provider::ApiKey;
-use crate::reply::{ChatRequest, PartialCall, Reply, text_at, usage};
+use crate::reply::{ChatRequest, PartialCall, Reply, text_at};
 use crate::stream::Fold;
 
 /// The token limit of an answer when the settings give none: the API requires one.
@@ -97,7 +97,7 @@ pub(crate) fn reply(body: &Value) -> Result<Reply, String> {
 #[derive(Default)]
 pub(crate) struct Stream {
     reply: Reply,
-    input_tokens: Option<u64>,
+    started: Option<confab_core::TokenUsage>,
     /// Tool-use blocks by their content block index.
     calls: BTreeMap<u64, PartialCall>,
     done: bool,
@@ -112,8 +112,7 @@ impl Fold for Stream {
                     .get("model")
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                let usage = message.get("usage").and_then(|usage| usage_of(usage, None));
-                self.input_tokens = usage.and_then(|usage| usage.input_tokens);
+                self.started = message.get("usage").and_then(|usage| usage_of(usage, None));
                 None
             }
             "content_block_start" => {
@@ -151,7 +150,7 @@ impl Fold for Stream {
                     self.reply.stop_reason = Some(reason.to_owned());
                 }
                 if let Some(usage) = event.get("usage") {
-                    self.reply.usage = usage_of(usage, self.input_tokens);
+                    self.reply.usage = usage_of(usage, self.started);
                 }
                 None
             }
@@ -174,7 +173,7 @@ impl Fold for Stream {
 
     fn finish(mut self) -> Reply {
         if self.reply.usage.is_none() {
-            self.reply.usage = usage(self.input_tokens, None);
+            self.reply.usage = self.started;
         }
         self.reply.tool_calls = self.calls.into_values().map(PartialCall::finish).collect();
         self.reply
@@ -191,19 +190,23 @@ impl Stream {
     }
 }
 
-/// Token usage; input counts the prompt's cached parts too, which Anthropic reports apart.
-/// `input` fills in input tokens a streamed `message_delta` leaves out.
-fn usage_of(usage: &Value, input: Option<u64>) -> Option<confab_core::TokenUsage> {
+/// Token usage as Anthropic counts it: `input_tokens` is the uncached input, the cache's reads
+/// and writes come apart (see `TokenUsage`). `started` fills in what a streamed
+/// `message_delta` leaves out, which `message_start` reported.
+fn usage_of(
+    usage: &Value,
+    started: Option<confab_core::TokenUsage>,
+) -> Option<confab_core::TokenUsage> {
     let count = |key: &str| usage.get(key).and_then(Value::as_u64);
-    let reported = [
-        "input_tokens",
-        "cache_creation_input_tokens",
-        "cache_read_input_tokens",
-    ]
-    .into_iter()
-    .filter_map(count)
-    .reduce(|a, b| a.saturating_add(b));
-    crate::reply::usage(reported.or(input), count("output_tokens"))
+    let started = started.unwrap_or_default();
+    let usage = confab_core::TokenUsage {
+        input_tokens: count("input_tokens").or(started.input_tokens),
+        output_tokens: count("output_tokens").or(started.output_tokens),
+        cached_input_tokens: count("cache_read_input_tokens").or(started.cached_input_tokens),
+        cache_write_tokens: count("cache_creation_input_tokens").or(started.cache_write_tokens),
+        reasoning_tokens: None,
+    };
+    (usage != confab_core::TokenUsage::default()).then_some(usage)
 }
 
 #[cfg(test)]
@@ -212,6 +215,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::reply::usage;
 
     #[test]
     fn instructions_go_in_system_and_a_token_limit_is_always_set() {
@@ -255,7 +259,13 @@ mod tests {
         });
         let reply = reply(&body).expect("parses");
         assert_eq!(reply.text, "Checking.");
-        assert_eq!(reply.usage, usage(Some(15), Some(4)));
+        let expected = confab_core::TokenUsage {
+            input_tokens: Some(10),
+            output_tokens: Some(4),
+            cached_input_tokens: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(reply.usage, Some(expected));
         assert_eq!(reply.tool_calls[0].arguments, json!({"city": "Oslo"}));
         assert_eq!(reply.stop_reason.as_deref(), Some("tool_use"));
     }

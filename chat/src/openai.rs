@@ -192,11 +192,17 @@ impl Stream {
     }
 }
 
+/// Token usage as OpenAI counts it: the cached part of the prompt and the reasoning part of the
+/// completion are inside the two totals (see `TokenUsage`).
 fn usage_of(counts: &Value) -> Option<confab_core::TokenUsage> {
-    usage(
-        counts.get("prompt_tokens").and_then(Value::as_u64),
-        counts.get("completion_tokens").and_then(Value::as_u64),
-    )
+    let count = |pointer: &str| counts.pointer(pointer).and_then(Value::as_u64);
+    usage(count("/prompt_tokens"), count("/completion_tokens")).map(|usage| {
+        confab_core::TokenUsage {
+            cached_input_tokens: count("/prompt_tokens_details/cached_tokens"),
+            reasoning_tokens: count("/completion_tokens_details/reasoning_tokens"),
+            ..usage
+        }
+    })
 }
 
 #[cfg(test)]

@@ -98,10 +98,12 @@ pub struct ProviderSpec {
 
 impl ProviderSpec {
     /// The providers confab knows without settings, sorted by name.
-    pub const BUILTIN: [&'static str; 3] = ["anthropic", "ollama", "openai"];
+    pub const BUILTIN: [&'static str; 4] = ["anthropic", "google", "ollama", "openai"];
 
     /// A provider confab knows without settings: `openai` (key in `OPENAI_API_KEY`),
-    /// `anthropic` (key in `ANTHROPIC_API_KEY`) or `ollama` (a local server, no key).
+    /// `anthropic` (key in `ANTHROPIC_API_KEY`), `google` (Gemini through its OpenAI-compatible
+    /// endpoint, key in `GEMINI_API_KEY`: the provider of sessions imported from Gemini CLI) or
+    /// `ollama` (a local server, no key).
     pub fn builtin(name: &str) -> Option<ProviderSpec> {
         let (api, base_url, key, model, max_tokens) = match name {
             "openai" => (
@@ -117,6 +119,13 @@ impl ProviderSpec {
                 Some("ANTHROPIC_API_KEY"),
                 "claude-sonnet-4-5",
                 Some(anthropic::DEFAULT_MAX_TOKENS),
+            ),
+            "google" => (
+                Api::OpenAi,
+                "https://generativelanguage.googleapis.com/v1beta/openai",
+                Some("GEMINI_API_KEY"),
+                "gemini-2.5-flash",
+                None,
             ),
             "ollama" => (
                 Api::OpenAi,

@@ -68,6 +68,7 @@ pub(crate) fn usage(input: Option<u64>, output: Option<u64>) -> Option<TokenUsag
     (input.is_some() || output.is_some()).then_some(TokenUsage {
         input_tokens: input,
         output_tokens: output,
+        ..TokenUsage::default()
     })
 }
 

@@ -68,6 +68,9 @@ pub fn message() -> impl Strategy<Value = Message> {
         prop::option::of((
             prop::option::of(any::<u32>()),
             prop::option::of(any::<u32>()),
+            prop::option::of(any::<u32>()),
+            prop::option::of(any::<u32>()),
+            prop::option::of(any::<u32>()),
         )),
         prop::collection::vec((text(), "[a-z_]{1,12}", json_value()), 0..3),
         prop::option::of(text()),
@@ -82,9 +85,14 @@ pub fn message() -> impl Strategy<Value = Message> {
                     archived,
                     model,
                     provider,
-                    usage: usage.map(|(input, output)| TokenUsage {
-                        input_tokens: input.map(u64::from),
-                        output_tokens: output.map(u64::from),
+                    usage: usage.map(|(input, output, cached, cache_write, reasoning)| {
+                        TokenUsage {
+                            input_tokens: input.map(u64::from),
+                            output_tokens: output.map(u64::from),
+                            cached_input_tokens: cached.map(u64::from),
+                            cache_write_tokens: cache_write.map(u64::from),
+                            reasoning_tokens: reasoning.map(u64::from),
+                        }
                     }),
                     tool_calls: calls
                         .into_iter()

@@ -183,6 +183,18 @@ fn is_false(value: &bool) -> bool {
 }
 
 /// Token usage of one message, as the provider reported it.
+///
+/// Counts are kept as the source wrote them, not normalised, because providers disagree on what
+/// `input_tokens` holds and a converted session should still match the tool's own totals:
+///
+/// | source | `input_tokens` | `cached_input_tokens` | `reasoning_tokens` |
+/// |---|---|---|---|
+/// | Claude (Anthropic) | uncached input only | cache reads, *not* in `input_tokens` | — |
+/// | Codex, OpenAI | all input | the cached part, *inside* `input_tokens` | *inside* `output_tokens` |
+/// | Gemini | all input (`promptTokenCount`) | the cached part, *inside* `input_tokens` | *beside* `output_tokens` |
+///
+/// `cache_write_tokens` is Anthropic's cache creation, not in `input_tokens`. Every count beyond
+/// input and output is a confab extension and optional, so version "1.0" files stay Atmos's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenUsage {
     /// Tokens sent to the model.
@@ -191,9 +203,33 @@ pub struct TokenUsage {
     /// Tokens the model generated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<u64>,
+    /// Input tokens read from the provider's prompt cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_tokens: Option<u64>,
+    /// Input tokens written to the provider's prompt cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_tokens: Option<u64>,
+    /// Tokens the model spent reasoning ("thinking") before it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u64>,
 }
 
 impl TokenUsage {
+    /// Each count of `self` and `other` added, a count unknown to both staying unknown.
+    pub fn plus(&self, other: &TokenUsage) -> TokenUsage {
+        let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+        };
+        TokenUsage {
+            input_tokens: add(self.input_tokens, other.input_tokens),
+            output_tokens: add(self.output_tokens, other.output_tokens),
+            cached_input_tokens: add(self.cached_input_tokens, other.cached_input_tokens),
+            cache_write_tokens: add(self.cache_write_tokens, other.cache_write_tokens),
+            reasoning_tokens: add(self.reasoning_tokens, other.reasoning_tokens),
+        }
+    }
+
     /// Input plus output, counting an unknown side as zero.
     pub fn total(&self) -> u64 {
         self.input_tokens
@@ -257,6 +293,10 @@ pub struct Statistics {
     /// Number of tool calls, when any message made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<u64>,
+    /// Each token count summed over the messages that report it, when any message reports
+    /// usage (a confab extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<TokenUsage>,
 }
 
 impl Statistics {
@@ -265,6 +305,7 @@ impl Statistics {
         let mut stats = Statistics::default();
         let mut tokens: Option<u64> = None;
         let mut calls: Option<u64> = None;
+        let mut usage_sum: Option<TokenUsage> = None;
         for message in messages {
             stats.message_count += 1;
             match message.role {
@@ -274,6 +315,7 @@ impl Statistics {
             }
             if let Some(usage) = message.usage {
                 tokens = Some(tokens.unwrap_or(0).saturating_add(usage.total()));
+                usage_sum = Some(usage_sum.unwrap_or_default().plus(&usage));
             }
             if !message.tool_calls.is_empty() {
                 calls = Some(calls.unwrap_or(0) + message.tool_calls.len() as u64);
@@ -281,6 +323,7 @@ impl Statistics {
         }
         stats.total_tokens = tokens;
         stats.tool_calls = calls;
+        stats.usage = usage_sum;
         stats
     }
 }
@@ -313,6 +356,7 @@ mod tests {
         answer.usage = Some(TokenUsage {
             input_tokens: Some(10),
             output_tokens: Some(5),
+            ..TokenUsage::default()
         });
         answer.tool_calls.push(ToolCall {
             id: "c1".into(),

@@ -152,6 +152,10 @@ pub enum Decoded {
     /// A checkpoint a converter built from another tool's file (boxed: a checkpoint's envelope
     /// is large beside a `Value`).
     Converted(Box<DecodeOutcome>),
+    /// Several sessions a converter built from one file that holds many conversations (a
+    /// ChatGPT or Claude.ai data export, `llm logs`), in the file's order, each with a name of
+    /// its own that no other in the file has ([`crate::transcript::unique_names`]).
+    Collection(Vec<DecodeOutcome>),
 }
 
 /// A checkpoint converted from another tool's file, and what the conversion could not carry over.

@@ -47,6 +47,7 @@ pub use format::{
 pub use location::Location;
 pub use pipeline::{
     CheckSummary, Imported, check_checkpoint, check_session_name, problems_of, read_checkpoint,
+    read_checkpoints,
 };
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
 pub use store::{

@@ -54,13 +54,37 @@ impl Imported {
 }
 
 /// Decodes `bytes` with `decoder`, checks them and returns the checkpoint; `source_name` names
-/// the file in errors.
+/// the file in errors. A file that holds several sessions is refused here: read it with
+/// [`read_checkpoints`].
 pub fn read_checkpoint(
     source_name: &str,
     bytes: &[u8],
     decoder: &dyn Decode,
 ) -> Result<Imported, InvalidCheckpoint> {
-    run(source_name, bytes, decoder, Keep::Messages).map(|(imported, _)| imported)
+    let mut read = read_checkpoints(source_name, bytes, decoder)?;
+    match read.len() {
+        1 => Ok(read.remove(0)),
+        count => Err(InvalidCheckpoint {
+            source_name: source_name.to_owned(),
+            problems: vec![Problem::new(
+                "",
+                "sessions",
+                format!("holds {count} sessions where one was expected"),
+            )],
+        }),
+    }
+}
+
+/// Decodes `bytes` with `decoder`, checks them and returns every session the file holds: one
+/// for a checkpoint or a transcript, all of them for an export of many conversations. If one
+/// is invalid, none is returned, and the error has the problems of each.
+pub fn read_checkpoints(
+    source_name: &str,
+    bytes: &[u8],
+    decoder: &dyn Decode,
+) -> Result<Vec<Imported>, InvalidCheckpoint> {
+    run(source_name, bytes, decoder, Keep::Messages)
+        .map(|read| read.into_iter().map(|(imported, _)| imported).collect())
 }
 
 /// Checks that the session in `bytes` can be stored under `name`, the checkpoint's own name: the
@@ -94,15 +118,20 @@ pub struct CheckSummary {
     pub message_count: usize,
 }
 
-/// Runs every check [`read_checkpoint`] runs without keeping the messages: for `validate`.
+/// Runs every check [`read_checkpoints`] runs without keeping the messages: for `validate`.
+/// One summary per session the file holds.
 pub fn check_checkpoint(
     source_name: &str,
     bytes: &[u8],
     decoder: &dyn Decode,
-) -> Result<CheckSummary, InvalidCheckpoint> {
-    run(source_name, bytes, decoder, Keep::Nothing).map(|(imported, count)| CheckSummary {
-        session_name: imported.checkpoint.session.name,
-        message_count: count,
+) -> Result<Vec<CheckSummary>, InvalidCheckpoint> {
+    run(source_name, bytes, decoder, Keep::Nothing).map(|read| {
+        read.into_iter()
+            .map(|(imported, count)| CheckSummary {
+                session_name: imported.checkpoint.session.name,
+                message_count: count,
+            })
+            .collect()
     })
 }
 
@@ -133,7 +162,7 @@ fn run(
     bytes: &[u8],
     decoder: &dyn Decode,
     keep: Keep,
-) -> Result<(Imported, usize), InvalidCheckpoint> {
+) -> Result<Vec<(Imported, usize)>, InvalidCheckpoint> {
     let invalid = |problems: Vec<Problem>| InvalidCheckpoint {
         source_name: source_name.to_owned(),
         problems,
@@ -161,13 +190,53 @@ fn run(
                 checkpoint,
                 notes: Vec::new(),
             };
-            Ok((imported, count))
+            Ok(vec![(imported, count)])
         }
         Decoded::Converted(outcome) => {
             let DecodeOutcome { checkpoint, notes } = *outcome;
             let count = check_typed(&checkpoint).map_err(invalid)?;
-            Ok((Imported { checkpoint, notes }, count))
+            Ok(vec![(Imported { checkpoint, notes }, count)])
         }
+        Decoded::Collection(outcomes) => check_collection(outcomes).map_err(invalid),
+    }
+}
+
+/// Checks each session of a file that holds many, and says which session a problem is in.
+fn check_collection(outcomes: Vec<DecodeOutcome>) -> Result<Vec<(Imported, usize)>, Vec<Problem>> {
+    if outcomes.is_empty() {
+        return Err(vec![
+            Problem::new("", "sessions", "holds no conversation to import")
+                .with_hint("an export made before any chat has nothing to bring in"),
+        ]);
+    }
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut checked = Vec::with_capacity(outcomes.len());
+    for (index, DecodeOutcome { checkpoint, notes }) in outcomes.into_iter().enumerate() {
+        let which = format!(
+            "conversation {} ({})",
+            index + 1,
+            crate::error::Quoted(&checkpoint.session.name)
+        );
+        if !seen.insert(checkpoint.session.name.clone()) {
+            problems.push(Problem::new(
+                "/session/name",
+                "name",
+                format!("{which}: another conversation in the file has the same name"),
+            ));
+        }
+        match check_typed(&checkpoint) {
+            Ok(count) => checked.push((Imported { checkpoint, notes }, count)),
+            Err(found) => problems.extend(found.into_iter().map(|mut problem| {
+                problem.message = format!("{which}: {}", problem.message);
+                problem
+            })),
+        }
+    }
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
     }
 }
 

@@ -44,6 +44,9 @@ fn fully_populated() -> Checkpoint {
         usage: Some(TokenUsage {
             input_tokens: Some(120),
             output_tokens: Some(48),
+            cached_input_tokens: Some(100),
+            cache_write_tokens: Some(20),
+            reasoning_tokens: Some(8),
         }),
         tool_calls: vec![ToolCall {
             id: "call-1".to_owned(),

@@ -83,6 +83,12 @@ pub trait SessionStore {
     /// Stores `session` in place of the session of the same name, or adds it if there is none.
     fn replace(&mut self, session: &Session) -> Result<(), StoreError>;
 
+    /// Stores every one of `sessions` in one transaction: each added ([`SessionStore::create`]),
+    /// or with `overwrite` put in place of the session of its name ([`SessionStore::replace`]).
+    /// If one cannot be stored, none is: a file holding many conversations (a ChatGPT export)
+    /// is imported whole or not at all.
+    fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError>;
+
     /// Deletes every session named (a name given twice is one name); if any name is unknown,
     /// deletes nothing.
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;

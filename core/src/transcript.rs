@@ -131,6 +131,79 @@ pub fn short_id(id: &str) -> Option<String> {
     (!short.is_empty()).then_some(short)
 }
 
+/// A session name from a conversation's title, `PREFIX-words-of-the-title` (ASCII letters and
+/// digits, lowercase, at most 48 of them), else from its id (`PREFIX-` and [`short_id`]); `None`
+/// when it has neither, so the caller can name it by its position. Always a valid store name.
+pub fn titled_name(prefix: &str, title: Option<&str>, id: Option<&str>) -> Option<String> {
+    let mut slug = String::new();
+    for word in title
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        if slug.len() + word.len() + 1 > 48 {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    if !slug.is_empty() {
+        return Some(format!("{prefix}-{slug}"));
+    }
+    id.and_then(short_id)
+        .map(|short| format!("{prefix}-{short}"))
+}
+
+/// Makes the session names of a file that holds many conversations unique: the second
+/// `x` becomes `x-2`, the third `x-3`, and so on (skipping names another one already has).
+pub fn unique_names(outcomes: &mut [DecodeOutcome]) {
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for outcome in outcomes.iter_mut() {
+        let name = &mut outcome.checkpoint.session.name;
+        if taken.insert(name.clone()) {
+            continue;
+        }
+        let unique = (2..)
+            .map(|n| format!("{name}-{n}"))
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or_default();
+        taken.insert(unique.clone());
+        *name = unique;
+    }
+}
+
+/// The provider that serves `model`, told by its name (`claude-*` is Anthropic's, `gpt-*` and
+/// the `o` series OpenAI's, `gemini-*` Google's), for sources that name the model but not who
+/// served it; `None` when the name says nothing.
+pub fn provider_of_model(model: &str) -> Option<&'static str> {
+    let model = model
+        .rsplit('/')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_lowercase();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|prefix| model.starts_with(prefix));
+    if starts(&["claude"]) {
+        Some("anthropic")
+    } else if starts(&["gemini", "gemma"]) {
+        Some("google")
+    } else if starts(&[
+        "gpt-",
+        "gpt4",
+        "chatgpt",
+        "o1",
+        "o3",
+        "o4",
+        "codex",
+        "text-davinci",
+    ]) {
+        Some("openai")
+    } else {
+        None
+    }
+}
+
 /// 32-bit FNV-1a: a stable, dependency-free hash for names derived from content.
 pub fn fnv1a(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5_u32, |hash, &byte| {
@@ -237,6 +310,61 @@ pub fn checkpoint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titled_names_are_valid_store_names() {
+        let name = |title, id| titled_name("chatgpt", title, id);
+        assert_eq!(
+            name(Some("Fix the VPC (peering) — again!"), Some("x")).as_deref(),
+            Some("chatgpt-fix-the-vpc-peering-again")
+        );
+        assert_eq!(
+            name(Some("日本語だけ"), Some("6a1f-22")).as_deref(),
+            Some("chatgpt-6a1f22")
+        );
+        assert_eq!(name(None, None), None);
+        let long = "word ".repeat(40);
+        let long = name(Some(&long), None).expect("named");
+        assert!(long.len() <= "chatgpt-".len() + 48, "{long}");
+        crate::validate_session_name(&long).expect("valid");
+    }
+
+    #[test]
+    fn duplicate_names_get_numbers() {
+        let outcome = |name: &str| {
+            let envelope = Envelope {
+                name: name.to_owned(),
+                provider: "openai",
+                model: "gpt-4o".to_owned(),
+                context: Context::default(),
+                metadata: Map::new(),
+                created_at: None,
+                updated_at: None,
+            };
+            let messages = vec![Message::new(crate::Role::User, "hi")];
+            checkpoint("test", envelope, messages, Notes::default()).expect("a checkpoint")
+        };
+        let mut outcomes = vec![outcome("a"), outcome("a-2"), outcome("a"), outcome("a")];
+        unique_names(&mut outcomes);
+        let names: Vec<&str> = outcomes
+            .iter()
+            .map(|outcome| outcome.checkpoint.session.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "a-2", "a-3", "a-4"]);
+    }
+
+    #[test]
+    fn providers_are_told_by_model_names() {
+        assert_eq!(provider_of_model("claude-sonnet-4-5"), Some("anthropic"));
+        assert_eq!(
+            provider_of_model("anthropic/claude-3-haiku"),
+            Some("anthropic")
+        );
+        assert_eq!(provider_of_model("gemini-2.5-pro"), Some("google"));
+        assert_eq!(provider_of_model("gpt-4o-mini"), Some("openai"));
+        assert_eq!(provider_of_model("o3"), Some("openai"));
+        assert_eq!(provider_of_model("llama3.2"), None);
+    }
 
     #[test]
     fn fnv1a_matches_the_reference_values() {

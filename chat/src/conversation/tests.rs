@@ -98,6 +98,22 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
+    fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError> {
+        self.refused()?;
+        if let Some(taken) = sessions
+            .iter()
+            .find(|session| !overwrite && self.sessions.contains_key(&session.name))
+        {
+            return Err(StoreError::AlreadyExists {
+                name: taken.name.clone(),
+            });
+        }
+        for session in sessions {
+            self.sessions.insert(session.name.clone(), session.clone());
+        }
+        Ok(())
+    }
+
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
         self.refused()?;
         for name in names {

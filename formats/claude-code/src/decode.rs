@@ -122,7 +122,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
         mut notes,
         mut messages,
         compactions,
-        cache_tokens,
         ..
     } = builder;
     // A response that was only thinking (an interrupted turn) leaves nothing to show.
@@ -137,12 +136,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
             "the conversation was compacted {compactions} time(s); the {archived} messages before \
              the last compaction are marked archived"
         ));
-    }
-    if cache_tokens {
-        notes.add(
-            "prompt cache token counts (cache_creation_input_tokens, cache_read_input_tokens) are \
-             not mapped: usage.input_tokens counts only the uncached input",
-        );
     }
 
     let main: Vec<&Event> = selected.iter().map(|&index| &events[index]).collect();
@@ -347,7 +340,6 @@ struct Builder {
     /// Where each assistant response (by API message id) went, to merge its later parts in.
     responses: HashMap<String, usize>,
     compactions: usize,
-    cache_tokens: bool,
 }
 
 impl Builder {
@@ -357,7 +349,6 @@ impl Builder {
             messages: Vec::new(),
             responses: HashMap::new(),
             compactions: 0,
-            cache_tokens: false,
         }
     }
 
@@ -555,16 +546,16 @@ impl Builder {
         self.messages.push(assistant);
     }
 
+    /// Anthropic's counts as they are: `input_tokens` is the uncached input, cache reads and
+    /// writes come beside it (see `TokenUsage`).
     fn usage(&mut self, usage: &Value) -> TokenUsage {
         let count = |key: &str| usage.get(key).and_then(Value::as_u64);
-        if count("cache_creation_input_tokens").unwrap_or(0) > 0
-            || count("cache_read_input_tokens").unwrap_or(0) > 0
-        {
-            self.cache_tokens = true;
-        }
         TokenUsage {
             input_tokens: count("input_tokens"),
             output_tokens: count("output_tokens"),
+            cached_input_tokens: count("cache_read_input_tokens"),
+            cache_write_tokens: count("cache_creation_input_tokens"),
+            reasoning_tokens: None,
         }
     }
 }

@@ -35,9 +35,10 @@
 //!   the API that produced them, and not part of what was said. A note counts them.
 //! - **Compaction.** Messages before a `compact_boundary` are marked `archived`: the model no
 //!   longer sees them, only the summary that follows, which stays a user message.
-//! - Usage is `message.usage.input_tokens` and `output_tokens`; the prompt cache counts
-//!   (`cache_creation_input_tokens`, `cache_read_input_tokens`) have no place in a checkpoint and
-//!   are named in a note. Timestamps are kept when they are RFC 3339.
+//! - Usage is `message.usage` as Anthropic counts it: `input_tokens` (the uncached input only),
+//!   `output_tokens`, and the prompt cache's `cache_read_input_tokens` and
+//!   `cache_creation_input_tokens` as `cached_input_tokens` and `cache_write_tokens`. Timestamps
+//!   are kept when they are RFC 3339.
 //! - The session is named `claude-code-` and the first eight characters of the `sessionId`.
 //!   Provider `anthropic`; model of the last assistant message that names one. The first `cwd`
 //!   becomes `context.working_directory`; `session.metadata` keeps the `session_id`, the `title`

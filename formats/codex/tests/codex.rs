@@ -54,6 +54,7 @@ fn usage(input: u64, output: u64) -> Option<TokenUsage> {
     Some(TokenUsage {
         input_tokens: Some(input),
         output_tokens: Some(output),
+        ..TokenUsage::default()
     })
 }
 

@@ -76,10 +76,27 @@ pub(crate) fn root_data(checkpoint: &Checkpoint, messages: Value) -> Value {
         fill(context, &["files_accessed"], Value::Array(Vec::new()));
     }
     if let Some(Value::Object(statistics)) = root.get_mut("statistics") {
-        fill(statistics, &["total_tokens", "tool_calls"], Value::Null);
+        fill(
+            statistics,
+            &["total_tokens", "tool_calls", "usage"],
+            Value::Null,
+        );
+        if let Some(Value::Object(usage)) = statistics.get_mut("usage") {
+            fill(usage, USAGE_COUNTS, Value::Null);
+        }
     }
     Value::Object(root)
 }
+
+/// The counts of a `usage` object, each present in template data (null when unknown), so a
+/// template can test any of them without a strict-mode error.
+const USAGE_COUNTS: &[&str] = &[
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+];
 
 /// The template data of message number `index` (from 0).
 pub fn message_data(index: usize, message: &Message) -> Value {
@@ -95,7 +112,7 @@ pub fn message_data(index: usize, message: &Message) -> Value {
     fill(object, &["archived"], Value::Bool(false));
     fill(object, &["tool_calls"], Value::Array(Vec::new()));
     if let Some(Value::Object(usage)) = object.get_mut("usage") {
-        fill(usage, &["input_tokens", "output_tokens"], Value::Null);
+        fill(usage, USAGE_COUNTS, Value::Null);
     }
     if let Some(Value::Array(calls)) = object.get_mut("tool_calls") {
         for call in calls.iter_mut().filter_map(Value::as_object_mut) {

@@ -344,6 +344,30 @@ impl SessionStore for SqliteStore {
             .map_err(|error| backend("cannot commit", error))
     }
 
+    fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError> {
+        for session in sessions {
+            validate_session_name(&session.name)?;
+        }
+        let transaction = self.write()?;
+        for session in sessions {
+            match session_id(&transaction, &session.name)? {
+                Some(id) if overwrite => {
+                    remove_sessions(&transaction, &[id], Compact::Never)?;
+                }
+                Some(_) => {
+                    return Err(StoreError::AlreadyExists {
+                        name: session.name.clone(),
+                    });
+                }
+                None => {}
+            }
+            insert_session(&transaction, session)?;
+        }
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))
+    }
+
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
         let transaction = self.write()?;
         // A name given twice is one session.

@@ -99,6 +99,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO search_index (id, indexed_through) VALUES (1, 0);
     ",
+    // 5: the token counts beyond input and output that Claude, Codex, Gemini and OpenAI report
+    // (see `TokenUsage`). Columns, not a JSON blob, so statistics can sum them in SQL; adding a
+    // nullable column rewrites no row.
+    r"
+    ALTER TABLE messages ADD COLUMN cached_input_tokens INTEGER;
+    ALTER TABLE messages ADD COLUMN cache_write_tokens INTEGER;
+    ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER;
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.

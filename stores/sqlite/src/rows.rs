@@ -135,8 +135,9 @@ pub(crate) fn insert_messages(
     let mut statement = connection
         .prepare_cached(
             "INSERT INTO messages (id, session_id, seq, role, content, created_at, created_at_ns,
-                 archived, model, input_tokens, output_tokens, tool_calls, tool_call_id, provider)
-             VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 archived, model, input_tokens, output_tokens, tool_calls, tool_call_id, provider,
+                 cached_input_tokens, cache_write_tokens, reasoning_tokens)
+             VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?16, ?17)",
         )
         .map_err(|error| backend("cannot store messages", error))?;
     for (offset, message) in messages.iter().enumerate() {
@@ -172,6 +173,9 @@ pub(crate) fn insert_messages(
                 message.tool_call_id,
                 message.provider,
                 first_id + offset as i64,
+                tokens(usage.cached_input_tokens)?,
+                tokens(usage.cache_write_tokens)?,
+                tokens(usage.reasoning_tokens)?,
             ])
             .map_err(|error| backend("cannot store messages", error))?;
     }
@@ -189,6 +193,9 @@ struct MessageRow {
     model: Option<String>,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
+    cached_input_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
     tool_calls: Option<String>,
     tool_call_id: Option<String>,
     provider: Option<String>,
@@ -197,7 +204,8 @@ struct MessageRow {
 impl MessageRow {
     /// The columns [`MessageRow::read`] reads, in its order.
     const COLUMNS: &'static str = "role, content, created_at, created_at_ns, archived, model,
-         input_tokens, output_tokens, tool_calls, tool_call_id, provider";
+         input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+         tool_calls, tool_call_id, provider";
 
     fn read(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
         Ok(MessageRow {
@@ -209,6 +217,9 @@ impl MessageRow {
             model: row.get("model")?,
             input_tokens: row.get("input_tokens")?,
             output_tokens: row.get("output_tokens")?,
+            cached_input_tokens: row.get("cached_input_tokens")?,
+            cache_write_tokens: row.get("cache_write_tokens")?,
+            reasoning_tokens: row.get("reasoning_tokens")?,
             tool_calls: row.get("tool_calls")?,
             tool_call_id: row.get("tool_call_id")?,
             provider: row.get("provider")?,
@@ -219,13 +230,15 @@ impl MessageRow {
         let role = Role::parse(&self.role).ok_or_else(|| {
             StoreError::Unstorable(format!("corrupt role {:?} in the store", self.role))
         })?;
-        let usage = match (self.input_tokens, self.output_tokens) {
-            (None, None) => None,
-            (input, output) => Some(TokenUsage {
-                input_tokens: input.map(|count| count.max(0) as u64),
-                output_tokens: output.map(|count| count.max(0) as u64),
-            }),
+        let count = |column: Option<i64>| column.map(|count| count.max(0) as u64);
+        let usage = TokenUsage {
+            input_tokens: count(self.input_tokens),
+            output_tokens: count(self.output_tokens),
+            cached_input_tokens: count(self.cached_input_tokens),
+            cache_write_tokens: count(self.cache_write_tokens),
+            reasoning_tokens: count(self.reasoning_tokens),
         };
+        let usage = (usage != TokenUsage::default()).then_some(usage);
         Ok(Message {
             role,
             content: self.content,

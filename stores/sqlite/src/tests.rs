@@ -16,6 +16,9 @@ fn session(name: &str) -> Session {
     answer.usage = Some(TokenUsage {
         input_tokens: Some(12),
         output_tokens: None,
+        cached_input_tokens: Some(4),
+        cache_write_tokens: None,
+        reasoning_tokens: Some(3),
     });
     answer.tool_calls.push(ToolCall {
         id: "c1".into(),
@@ -80,6 +83,30 @@ fn names_are_unique_and_checked() {
         store.get("nope"),
         Err(StoreError::NotFound { .. })
     ));
+}
+
+#[test]
+fn store_all_writes_every_session_or_none() {
+    let (_dir, mut store) = temp_store();
+    store.create(&session("taken")).expect("created");
+    let batch = [session("a"), session("taken"), session("b")];
+
+    let refused = store.store_all(&batch, false);
+    assert!(matches!(refused, Err(StoreError::AlreadyExists { name }) if name == "taken"));
+    let names = |store: &SqliteStore| -> Vec<String> {
+        let list = store.list().expect("lists");
+        list.into_iter().map(|summary| summary.name).collect()
+    };
+    assert_eq!(names(&store), ["taken"], "a refused batch stores nothing");
+
+    let mut replacement = session("taken");
+    replacement.model = "other".into();
+    store
+        .store_all(&[session("a"), replacement.clone(), session("b")], true)
+        .expect("stored with overwrite");
+    assert_eq!(names(&store), ["a", "b", "taken"]);
+    assert_eq!(store.get("taken").expect("found"), replacement);
+    assert_eq!(store.get("a").expect("found"), session("a"));
 }
 
 #[test]

@@ -84,9 +84,20 @@ struct FileReport {
     session: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     messages: Option<usize>,
+    /// Each session of a file that holds several (a data export): then `session` is left out
+    /// and `messages` counts them all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sessions: Vec<SessionReport>,
     problems: Vec<Problem>,
     #[serde(skip)]
     unreadable: bool,
+}
+
+/// One session of a file that holds several.
+#[derive(Debug, Serialize)]
+struct SessionReport {
+    session: String,
+    messages: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -186,6 +197,7 @@ impl FileReport {
             format: None,
             session: None,
             messages: None,
+            sessions: Vec::new(),
             problems: Vec::new(),
             unreadable: false,
         }
@@ -219,19 +231,33 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
     };
     report.format = Some(format.name());
     let checked = confab_core::check_checkpoint(&source.name, &source.bytes, format.decode)
-        .and_then(|summary| {
-            let name = &summary.session_name;
-            confab_core::check_session_name(&source.name, &source.bytes, format.decode, name)
-                .map(|()| summary)
+        .and_then(|summaries| {
+            for summary in &summaries {
+                let name = &summary.session_name;
+                confab_core::check_session_name(&source.name, &source.bytes, format.decode, name)?;
+            }
+            Ok(summaries)
         });
     match checked {
-        Ok(CheckSummary {
-            session_name,
-            message_count,
-        }) => {
+        Ok(mut summaries) if summaries.len() == 1 => {
+            let CheckSummary {
+                session_name,
+                message_count,
+            } = summaries.remove(0);
             report.valid = true;
             report.session = Some(session_name);
             report.messages = Some(message_count);
+        }
+        Ok(summaries) => {
+            report.valid = true;
+            report.messages = Some(summaries.iter().map(|summary| summary.message_count).sum());
+            report.sessions = summaries
+                .into_iter()
+                .map(|summary| SessionReport {
+                    session: summary.session_name,
+                    messages: summary.message_count,
+                })
+                .collect();
         }
         Err(invalid) => report.problems = invalid.problems,
     }
@@ -250,12 +276,15 @@ fn problem(rule: &str, error: &CliError) -> Problem {
 fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {
     for report in reports {
         if report.valid {
+            let what = match report.session.as_deref() {
+                Some(session) => session.to_owned(),
+                None => format!("{} sessions", report.sessions.len()),
+            };
             writeln!(
                 out,
-                "ok: {} ({} {}, {} messages)",
+                "ok: {} ({} {what}, {} messages)",
                 report.path,
                 report.format.unwrap_or("?"),
-                report.session.as_deref().unwrap_or("?"),
                 report.messages.unwrap_or(0)
             )?;
             continue;
