@@ -11,6 +11,7 @@
 //! - [`transcript`]: what the converters of other tools' transcripts share.
 //! - [`schema`] and [`pipeline`]: the JSON Schema in `schemas/` and the one path from bytes to a
 //!   checked [`Checkpoint`] that both `import` and `validate` use.
+//! - [`recognise`]: what to say about a file no reader accepts.
 //! - [`session`] and [`store`]: a [`Session`] as a store keeps it, and the [`SessionStore`] trait
 //!   that stores implement.
 //!
@@ -24,6 +25,7 @@ pub mod error;
 pub mod format;
 pub mod location;
 pub mod pipeline;
+pub mod recognise;
 pub mod schema;
 pub mod session;
 pub mod store;

@@ -16,7 +16,10 @@ mod history;
 mod interactive;
 mod open;
 mod provider;
+mod resume_hint;
 mod turn;
+
+pub(crate) use resume_hint::write_resume_hint;
 
 use std::io::{IsTerminal, Write};
 

@@ -6,7 +6,7 @@
 //! - **Workers** (rayon, as `validate`) do everything a file needs before the store: read it
 //!   (within the import limit), pick its format, decode and check it, check its name, scan it for
 //!   secrets, make the session. That is nearly all the work, and it parallelises perfectly.
-//! - **One writer**, the main thread, stores each good session in its own transaction (SQLite
+//! - **One writer**, the main thread, stores the sessions of each good file in one transaction (SQLite
 //!   has one writer at a time anyway, and in WAL mode with `synchronous=NORMAL` a commit is
 //!   cheap), prints one line per file and moves the progress bar. The store indexes words for
 //!   search after the commit ([`crate::indexing`]), so the writer only stores rows; the index
@@ -194,7 +194,7 @@ impl Writer<'_> {
             Some(store) => store,
             None => self.store.insert(self.project.open_store()?),
         };
-        match super::store_session(store, &prepared.session, self.overwrite) {
+        match super::store_sessions(store, &prepared.sessions, self.overwrite) {
             Ok(()) => {}
             Err(StoreError::AlreadyExists { name }) => {
                 let error = CliError::failure(format!(
@@ -220,11 +220,15 @@ impl Writer<'_> {
                 )));
             }
         }
-        self.imported += 1;
+        self.imported += prepared.sessions.len();
         self.secrets |= !prepared.secrets.is_empty();
         let report = || -> std::io::Result<()> {
             super::write_notes(&prepared, Some(&prepared.source_name))?;
-            super::write_imported(&mut stdout(), &prepared.session)
+            let mut out = stdout();
+            for session in &prepared.sessions {
+                super::write_imported(&mut out, session)?;
+            }
+            Ok(())
         };
         // The bar is cleared and redrawn around lines that reach the terminal; a line that goes
         // to a pipe or a file leaves it alone (and its redraws at their usual rate).

@@ -97,26 +97,32 @@ fn import_one(args: &ImportArgs, project: &Project, path: &Utf8Path) -> Result<(
     let prepared = finish(checked, &redactor, args);
 
     let mut store = project.open_store()?;
-    store_session(&mut store, &prepared.session, args.overwrite).map_err(|error| match error {
-        StoreError::AlreadyExists { name } => CliError::failure(format!(
-            "a session named {} already exists",
-            confab_core::Quoted(&name)
-        ))
-        .hint("replace it with --overwrite, or import under another name with --name NAME"),
-        other => other.into(),
-    })?;
+    store_sessions(&mut store, &prepared.sessions, args.overwrite).map_err(
+        |error| match error {
+            StoreError::AlreadyExists { name } => CliError::failure(format!(
+                "a session named {} already exists",
+                confab_core::Quoted(&name)
+            ))
+            .hint(if prepared.sessions.len() == 1 {
+                "replace it with --overwrite, or import under another name with --name NAME"
+            } else {
+                "replace it with --overwrite; none of the file's sessions was imported"
+            }),
+            other => other.into(),
+        },
+    )?;
 
     write_notes(&prepared, None)?;
     if !prepared.secrets.is_empty() {
         write_secrets_hint()?;
     }
     let mut out = stdout();
-    write_imported(&mut out, &prepared.session)?;
-    writeln!(
-        out,
-        "Resume it with: confab chat --session {}",
-        prepared.session.name
-    )?;
+    for session in &prepared.sessions {
+        write_imported(&mut out, session)?;
+    }
+    if let [session] = prepared.sessions.as_slice() {
+        crate::commands::chat::write_resume_hint(&mut out, project, session)?;
+    }
     out.flush()?;
     drop(out);
     // Committed and reported; now the words reach the search index (a process stopped here
@@ -146,7 +152,10 @@ impl From<CliError> for Failure {
 /// store is touched. The file's bytes are gone by the time this is returned.
 struct Checked {
     source_name: String,
-    checkpoint: Checkpoint,
+    /// Every session of the file (one, but for exports of many conversations), with the notes
+    /// of its conversion already recorded in its metadata.
+    checkpoints: Vec<Checkpoint>,
+    /// The notes to print, each naming its session when the file holds several.
     notes: Vec<String>,
 }
 
@@ -164,67 +173,95 @@ fn check(
     };
     let source = read_source(path, limit).map_err(unreadable)?;
     let format = decoder_for(&source, path, format).map_err(unreadable)?;
-    let imported = confab_core::read_checkpoint(&source.name, &source.bytes, format.decode)
+    let imported = confab_core::read_checkpoints(&source.name, &source.bytes, format.decode)
         .map_err(CliError::from)?;
-    let notes = imported.notes.clone();
-    let checkpoint = imported.into_recorded();
-
-    match name {
-        // The same check, and the same message, as `validate`'s.
-        None => confab_core::check_session_name(
-            &source.name,
-            &source.bytes,
-            format.decode,
-            &checkpoint.session.name,
-        )
-        .map_err(CliError::from)?,
-        Some(name) => validate_session_name(name).map_err(|error| {
-            CliError::failure(error).hint("choose a name that follows the rule")
-        })?,
+    let many = imported.len() > 1;
+    if many && name.is_some() {
+        return Err(Failure::from(
+            CliError::usage(format!(
+                "--name names one session, but {} holds {}",
+                source.name,
+                imported.len()
+            ))
+            .hint("leave out --name: each conversation is named from its title"),
+        ));
+    }
+    let mut notes = Vec::new();
+    let mut checkpoints = Vec::with_capacity(imported.len());
+    for imported in imported {
+        let session = imported.checkpoint.session.name.clone();
+        notes.extend(imported.notes.iter().map(|note| match many {
+            true => format!("{session}: {note}"),
+            false => note.clone(),
+        }));
+        let checkpoint = imported.into_recorded();
+        match name {
+            // The same check, and the same message, as `validate`'s.
+            None => confab_core::check_session_name(
+                &source.name,
+                &source.bytes,
+                format.decode,
+                &checkpoint.session.name,
+            )
+            .map_err(CliError::from)?,
+            Some(name) => validate_session_name(name).map_err(|error| {
+                CliError::failure(error).hint("choose a name that follows the rule")
+            })?,
+        }
+        checkpoints.push(checkpoint);
     }
     Ok(Checked {
         source_name: source.name,
-        checkpoint,
+        checkpoints,
         notes,
     })
 }
 
-/// A checked file made into the session to store, with what to tell the user about it.
+/// A checked file made into the sessions to store, with what to tell the user about them.
 struct Prepared {
     source_name: String,
-    session: Session,
+    sessions: Vec<Session>,
     notes: Vec<String>,
     secrets: Report,
 }
 
-/// Scans `checked` for secrets and makes it a session, named and with context as `args` say.
+/// Scans `checked` for secrets and makes it sessions, named and with context as `args` say.
 fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared {
-    let secrets = redactor.scan_checkpoint(&checked.checkpoint);
-    let mut session = Session::from_checkpoint(checked.checkpoint, Timestamp::now());
-    if let Some(name) = &args.name {
-        session.name.clone_from(name);
-    }
-    if !args.context {
-        session.context = None;
-    }
+    let mut secrets = Report::default();
+    let now = Timestamp::now();
+    let sessions = checked
+        .checkpoints
+        .into_iter()
+        .map(|checkpoint| {
+            secrets.merge(&redactor.scan_checkpoint(&checkpoint));
+            let mut session = Session::from_checkpoint(checkpoint, now);
+            if let Some(name) = &args.name {
+                session.name.clone_from(name);
+            }
+            if !args.context {
+                session.context = None;
+            }
+            session
+        })
+        .collect();
     Prepared {
         source_name: checked.source_name,
-        session,
+        sessions,
         notes: checked.notes,
         secrets,
     }
 }
 
-/// Writes one session in its own transaction: created, or replaced with `--overwrite`.
-fn store_session(
+/// Writes the sessions of one file in one transaction: created, or replaced with `--overwrite`.
+fn store_sessions(
     store: &mut SqliteStore,
-    session: &Session,
+    sessions: &[Session],
     overwrite: bool,
 ) -> Result<(), StoreError> {
-    if overwrite {
-        store.replace(session)
-    } else {
-        store.create(session)
+    match sessions {
+        [session] if overwrite => store.replace(session),
+        [session] => store.create(session),
+        many => store.store_all(many, overwrite),
     }
 }
 
