@@ -373,7 +373,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
-        self.send_header("request-id", api_id("req", seed))
+        self.send_header("request-id", api_id("req", f"request/{seed}"))
         self.end_headers()
         for event in stream_events(message):
             self.wfile.write(event)
