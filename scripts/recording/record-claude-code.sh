@@ -89,16 +89,16 @@ with open(path, "w") as out:
 EOF
 }
 
-# The client's environment: nothing from the caller's but PATH, so no real key or setting leaks in.
+# The client's environment: nothing from the caller's, so no real key or setting leaks in.
 client_env() {
-    echo env -i "PATH=/usr/local/bin:/usr/bin:/bin" "HOME=$SCENARIO_HOME" "TERM=xterm-256color" \
-        "LANG=C.UTF-8" "ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT" "ANTHROPIC_API_KEY=$FAKE_KEY" \
-        "DISABLE_TELEMETRY=1" "DISABLE_AUTOUPDATER=1" "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1"
+    CLIENT_ENV=(env -i "PATH=/usr/local/bin:/usr/bin:/bin" "HOME=$SCENARIO_HOME" "TERM=xterm-256color"
+        "LANG=C.UTF-8" "ANTHROPIC_BASE_URL=http://127.0.0.1:$PORT" "ANTHROPIC_API_KEY=$FAKE_KEY"
+        "DISABLE_TELEMETRY=1" "DISABLE_AUTOUPDATER=1" "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1")
 }
 
 run_print() {
-    # shellcheck disable=SC2046
-    (cd "$PROJECT" && $(client_env) "$CLAUDE" -p "$@")
+    client_env
+    (cd "$PROJECT" && "${CLIENT_ENV[@]}" "$CLAUDE" -p "$@")
 }
 
 # The one session file the scenario wrote (its name is the session id).
@@ -212,7 +212,9 @@ record_local_commands() {
     say "scenario local-commands (interactive, through tmux)"
     prepare_scenario local-commands
     local command
-    command="$(client_env) $CLAUDE --allowedTools Bash"
+    client_env
+    # tmux runs one shell command line: quote each word of it.
+    command="$(printf '%q ' "${CLIENT_ENV[@]}" "$CLAUDE" --allowedTools Bash)"
     tmux -L "$TMUX_SOCKET" new-session -d -s rec -x 160 -y 50 -c "$PROJECT" "$command; sleep 30"
     wait_idle "start-up"
 
