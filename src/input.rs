@@ -116,15 +116,59 @@ pub(crate) fn decoder_for(
     match confab_core::detect(path, &source.bytes) {
         Detection::Decoder(decoder) => Ok(decoder),
         Detection::Report(format) => Err(report_only(format)),
-        Detection::Unknown => Err(CliError::failure(format!(
-            "cannot tell the format of {}",
-            source.name
-        ))
-        .hint(format!(
-            "name it with --format; formats that import: {}",
-            confab_core::format::describe_decoders()
-        ))),
+        Detection::Unknown => {
+            let refusals =
+                match confab_core::recognise::try_every_reader(&source.name, &source.bytes) {
+                    // A reader that sniffs nothing may still read the file whole.
+                    Ok((decoder, _)) => return Ok(decoder),
+                    Err(refusals) => refusals,
+                };
+            Err(no_reader(source, &refusals).hint(format!(
+                "formats that import: {}",
+                confab_core::format::describe_decoders()
+            )))
+        }
     }
+}
+
+/// The sessions of `source`, read by `decoder`, the reader [`decoder_for`] chose.
+///
+/// When that reader refuses the file and neither `--format` named it nor was it sure of the
+/// content, every reader tries ([`confab_core::recognise`]): the first to accept the file reads
+/// it, and if none does, the error lists each with its first reason.
+pub(crate) fn read_sessions(
+    source: &Source,
+    decoder: Decoder,
+    explicit: bool,
+) -> Result<(Decoder, Vec<confab_core::Imported>), CliError> {
+    let refused = match confab_core::read_checkpoints(&source.name, &source.bytes, decoder.decode) {
+        Ok(imported) => return Ok((decoder, imported)),
+        Err(refused) => refused,
+    };
+    if explicit || decoder.decode.sniff(&source.bytes) == confab_core::Sniff::Yes {
+        return Err(refused.into());
+    }
+    confab_core::recognise::try_every_reader(&source.name, &source.bytes)
+        .map_err(|refusals| no_reader(source, &refusals))
+}
+
+/// No reader accepts `source`: each one's first reason, and what the file looks like.
+fn no_reader(source: &Source, refusals: &[confab_core::recognise::Refusal]) -> CliError {
+    let mut error = CliError::failure(format!(
+        "{} is not a file any of confab's readers accepts",
+        source.name
+    ));
+    for refusal in refusals {
+        error = error.detail(format!("{}: {}", refusal.format, refusal.reason));
+    }
+    if let Some(shape) = confab_core::recognise::known_shape(&source.bytes) {
+        error = error.hint(format!(
+            "it looks like {shape}, which holds no chat history"
+        ));
+    }
+    error
+        .hint("name its format with --format FORMAT to see every problem that reader finds")
+        .hint("nothing from this file was imported")
 }
 
 /// The registered format called `name`, or a usage error listing the formats there are.

@@ -15,6 +15,7 @@ mod commands;
 mod config;
 mod display;
 mod error;
+mod history;
 mod indexing;
 mod input;
 mod linked_formats;

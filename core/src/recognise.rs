@@ -72,7 +72,11 @@ pub fn known_shape(bytes: &[u8]) -> Option<&'static str> {
 
 fn json_shape(value: &Value) -> Option<&'static str> {
     let has = |key: &str| value.get(key).is_some();
-    if value.get("log").and_then(|log| log.get("entries")).is_some() {
+    if value
+        .get("log")
+        .and_then(|log| log.get("entries"))
+        .is_some()
+    {
         return Some("an HTTP archive (HAR file)");
     }
     if has("cells") && has("nbformat") {

@@ -71,6 +71,11 @@ pub trait SessionStore {
     /// Summaries of every session, sorted by name. Reads no message content.
     fn list(&self) -> Result<Vec<SessionSummary>, StoreError>;
 
+    /// The value of `session.metadata[key]` of every session that has one, with the session's
+    /// name, sorted by name. Reads no message content: `import --from` finds the sessions it
+    /// brought in before (under `imported_from`) this way, however many there are.
+    fn metadata_values(&self, key: &str) -> Result<Vec<(String, Value)>, StoreError>;
+
     /// Appends messages to the session called `name` and applies `update` to it, in one
     /// transaction: a chat turn is recorded whole or not at all.
     fn append_messages(

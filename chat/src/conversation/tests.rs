@@ -98,6 +98,17 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
+    fn metadata_values(&self, key: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        Ok(self
+            .sessions
+            .values()
+            .filter_map(|session| {
+                let value = session.metadata.as_ref()?.get(key)?;
+                Some((session.name.clone(), value.clone()))
+            })
+            .collect())
+    }
+
     fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError> {
         self.refused()?;
         if let Some(taken) = sessions

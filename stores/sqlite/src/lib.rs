@@ -34,6 +34,7 @@ use confab_core::{
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde_json::Value;
 
 pub use crate::index::IndexBacklog;
 use crate::migrations::{MIGRATIONS, MigrationError};
@@ -342,6 +343,45 @@ impl SessionStore for SqliteStore {
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))
+    }
+
+    fn metadata_values(&self, key: &str) -> Result<Vec<(String, Value)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT name, json_extract(metadata, ?1), json_type(metadata, ?1) FROM sessions
+                 WHERE json_extract(metadata, ?1) IS NOT NULL ORDER BY name",
+            )
+            .map_err(|error| backend("cannot read session metadata", error))?;
+        // A quoted member name: any key, also one with dots or brackets.
+        let path = format!("$.{}", Value::String(key.to_owned()));
+        let rows = statement
+            .query_map([path], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, rusqlite::types::Value>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|error| backend("cannot read session metadata", error))?;
+        rows.map(|row| {
+            let (name, value, kind) =
+                row.map_err(|error| backend("cannot read session metadata", error))?;
+            // json_extract gives objects and arrays as their JSON text, booleans as 1 and 0.
+            let value = match (kind.as_str(), value) {
+                ("true", _) => Value::Bool(true),
+                ("false", _) => Value::Bool(false),
+                ("object" | "array", rusqlite::types::Value::Text(text)) => {
+                    serde_json::from_str(&text).unwrap_or(Value::Null)
+                }
+                (_, rusqlite::types::Value::Integer(number)) => Value::from(number),
+                (_, rusqlite::types::Value::Real(number)) => Value::from(number),
+                (_, rusqlite::types::Value::Text(text)) => Value::String(text),
+                (_, rusqlite::types::Value::Null | rusqlite::types::Value::Blob(_)) => Value::Null,
+            };
+            Ok((name, value))
+        })
+        .collect()
     }
 
     fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError> {

@@ -110,6 +110,37 @@ fn store_all_writes_every_session_or_none() {
 }
 
 #[test]
+fn metadata_values_are_read_without_messages() {
+    let (_dir, mut store) = temp_store();
+    let mut keyed = session("keyed");
+    keyed.metadata = Some(serde_json::Map::from_iter([(
+        "imported_from".to_owned(),
+        json!({"tool": "codex", "bytes": 12}),
+    )]));
+    let mut text = session("text");
+    text.metadata = Some(serde_json::Map::from_iter([(
+        "imported_from".to_owned(),
+        json!("plain"),
+    )]));
+    store.create(&keyed).expect("created");
+    store.create(&text).expect("created");
+    store.create(&session("other")).expect("created");
+    assert_eq!(
+        store.metadata_values("imported_from").expect("read"),
+        [
+            ("keyed".to_owned(), json!({"tool": "codex", "bytes": 12})),
+            ("text".to_owned(), json!("plain")),
+        ]
+    );
+    assert!(
+        store
+            .metadata_values("no.such key")
+            .expect("read")
+            .is_empty()
+    );
+}
+
+#[test]
 fn exists_tells_a_name_taken_from_a_free_one() {
     let (_dir, mut store) = temp_store();
     assert!(!store.exists("s1").expect("reads"));

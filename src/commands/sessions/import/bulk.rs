@@ -64,14 +64,29 @@ pub(super) fn run(
     project: &Project,
     targets: &[Target],
 ) -> Result<(), CliError> {
+    run_with(args, project, targets, &|_, _| {})
+}
+
+/// [`run`], with `annotate` called on the sessions of the file at each index of `targets` before
+/// they are stored (on a worker): `import --from` records where they came from there.
+pub(super) fn run_with(
+    args: &ImportArgs,
+    project: &Project,
+    targets: &[Target],
+    annotate: &(dyn Fn(usize, &mut Prepared) + Sync),
+) -> Result<(), CliError> {
     if let Some(name) = &args.format {
         format_named(name)?;
     }
     let redactor = crate::redaction::redactor(project, false)?;
     let limit = project.config.max_import_size;
-    let prepare = |target: &Target| match target {
+    let prepare = |(index, target): (usize, &Target)| match target {
         Target::File(path) => match super::check(path, limit, args.format.as_deref(), None) {
-            Ok(checked) => Outcome::Ready(Box::new(super::finish(checked, &redactor, args))),
+            Ok(checked) => {
+                let mut prepared = super::finish(checked, &redactor, args);
+                annotate(index, &mut prepared);
+                Outcome::Ready(Box::new(prepared))
+            }
             Err(failure) => Outcome::Failed(failure),
         },
         Target::Unreadable { reason, .. } => Outcome::Failed(Failure {
@@ -96,8 +111,15 @@ pub(super) fn run(
     let (sender, receiver) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let written = std::thread::scope(|scope| {
         scope.spawn(move || {
+            let mut first = 0;
             for batch in batches(targets) {
-                let outcomes: Vec<Outcome> = batch.par_iter().map(prepare).collect();
+                let outcomes: Vec<Outcome> = batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(offset, target)| (first + offset, target))
+                    .map(prepare)
+                    .collect();
+                first += batch.len();
                 if sender.send(outcomes).is_err() {
                     // The writer stopped on an error of the store: nothing more to decode.
                     break;
@@ -194,7 +216,11 @@ impl Writer<'_> {
             Some(store) => store,
             None => self.store.insert(self.project.open_store()?),
         };
-        match super::store_sessions(store, &prepared.sessions, self.overwrite) {
+        match super::store_sessions(
+            store,
+            &prepared.sessions,
+            self.overwrite || prepared.replace,
+        ) {
             Ok(()) => {}
             Err(StoreError::AlreadyExists { name }) => {
                 let error = CliError::failure(format!(

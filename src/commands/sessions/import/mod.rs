@@ -16,6 +16,7 @@
 //! is refused, named and stored alike whether it comes alone or among ten thousand.
 
 mod bulk;
+mod from;
 
 use std::io::Write;
 
@@ -27,18 +28,39 @@ use confab_store_sqlite::SqliteStore;
 use jiff::Timestamp;
 
 use crate::error::CliError;
-use crate::input::{decoder_for, read_source};
+use crate::input::{decoder_for, read_sessions, read_source};
 use crate::output::{stderr, stdout};
 use crate::paths::{self, Target};
 use crate::project::Project;
 
 /// Arguments of `confab sessions import`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct ImportArgs {
     /// Checkpoint files, folders (searched recursively) or glob patterns; `-` reads standard
     /// input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(
+        required_unless_present = "from",
+        conflicts_with = "from",
+        value_name = "PATH"
+    )]
     paths: Vec<String>,
+
+    /// Import the sessions another tool keeps, from where it keeps them; again later, only what
+    /// is new or has grown.
+    #[arg(long, value_enum, value_name = "TOOL")]
+    from: Option<crate::history::Tool>,
+
+    /// With --from: every project's sessions, not only this project's.
+    #[arg(long)]
+    all_projects: bool,
+
+    /// With --from: only sessions active within this age (e.g. 7d, 12h, 2w).
+    #[arg(long, value_name = "AGE")]
+    since: Option<crate::age::Age>,
+
+    /// With --from: list what would be imported or updated, and import nothing.
+    #[arg(long)]
+    dry_run: bool,
 
     /// Store the session under this name instead of the checkpoint's (one file only).
     #[arg(short, long, value_name = "NAME")]
@@ -60,6 +82,16 @@ pub(crate) struct ImportArgs {
 
 pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
+    if let Some(tool) = args.from {
+        return from::run(args, &project, tool);
+    }
+    // clap's `requires` does not hold flags to it, so the rule is here.
+    if args.all_projects || args.since.is_some() || args.dry_run {
+        return Err(CliError::usage(
+            "--all-projects, --since and --dry-run choose among another tool's sessions",
+        )
+        .hint("use them with --from claude-code|codex|gemini"));
+    }
     let targets = paths::expand(&args.paths)?;
     match targets.as_slice() {
         [Target::File(path)] => import_one(args, &project, path),
@@ -172,9 +204,9 @@ fn check(
         unreadable: true,
     };
     let source = read_source(path, limit).map_err(unreadable)?;
+    let format_given = format.is_some();
     let format = decoder_for(&source, path, format).map_err(unreadable)?;
-    let imported = confab_core::read_checkpoints(&source.name, &source.bytes, format.decode)
-        .map_err(CliError::from)?;
+    let (format, imported) = read_sessions(&source, format, format_given)?;
     let many = imported.len() > 1;
     if many && name.is_some() {
         return Err(Failure::from(
@@ -221,6 +253,9 @@ fn check(
 struct Prepared {
     source_name: String,
     sessions: Vec<Session>,
+    /// Store the sessions in place of those of their names, as `--overwrite` would: a session
+    /// `import --from` brought in before and that has grown since.
+    replace: bool,
     notes: Vec<String>,
     secrets: Report,
 }
@@ -247,6 +282,7 @@ fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared 
     Prepared {
         source_name: checked.source_name,
         sessions,
+        replace: false,
         notes: checked.notes,
         secrets,
     }

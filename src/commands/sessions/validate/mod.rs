@@ -39,7 +39,7 @@ use std::io::Write;
 
 use camino::Utf8Path;
 use clap::{Args, ValueEnum};
-use confab_core::{CheckSummary, Problem};
+use confab_core::{CheckSummary, Problem, Sniff};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -238,6 +238,45 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
             }
             Ok(summaries)
         });
+    // A guess that was refused: every reader tries, as `import` does (`input::read_sessions`).
+    let checked = match checked {
+        Err(_) if input_format.is_none() && format.decode.sniff(&source.bytes) != Sniff::Yes => {
+            match confab_core::recognise::try_every_reader(&source.name, &source.bytes) {
+                Ok((other, imported)) => {
+                    report.format = Some(other.name());
+                    Ok(imported
+                        .into_iter()
+                        .map(|imported| CheckSummary {
+                            message_count: imported.checkpoint.messages.len(),
+                            session_name: imported.checkpoint.session.name,
+                        })
+                        .collect())
+                }
+                Err(refusals) => {
+                    let shape = confab_core::recognise::known_shape(&source.bytes);
+                    report.problems = refusals
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, refusal)| {
+                            let problem = Problem::new(
+                                "",
+                                "format",
+                                format!("the {} reader: {}", refusal.format, refusal.reason),
+                            );
+                            match shape {
+                                Some(shape) if index == 0 => problem.with_hint(format!(
+                                    "it looks like {shape}, which holds no chat history"
+                                )),
+                                _ => problem,
+                            }
+                        })
+                        .collect();
+                    return report;
+                }
+            }
+        }
+        checked => checked,
+    };
     match checked {
         Ok(mut summaries) if summaries.len() == 1 => {
             let CheckSummary {

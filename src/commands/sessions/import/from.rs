@@ -1,0 +1,212 @@
+//! `confab sessions import --from TOOL`: the sessions another tool keeps, imported in one command,
+//! and again later with only what changed.
+//!
+//! The files are found where the tool keeps them ([`crate::history`]), narrowed to this project
+//! (unless `--all-projects`) and to recent ones (`--since`), and go through the bulk importer, so
+//! they are decoded on every core with the same checks, names and progress bar as any folder.
+//!
+//! **Running it again.** Each session imported this way records where it came from in
+//! `session.metadata.imported_from`: the tool, the file, its size and modification time, and the
+//! tool's own session id (`key`). The next run reads those records (no message bodies) and skips
+//! every file whose size and time are unchanged. A file that changed is decoded again and the
+//! session it became is updated in place, under the name it has in the store, never duplicated:
+//! matched by the file, or by the tool's session id when the file moved. So a Claude Code
+//! session that went on for another hour is one session here too, with the new turns.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use serde_json::{Map, Value};
+
+use super::{ImportArgs, Prepared, bulk};
+use crate::error::CliError;
+use crate::history::{Found, Tool, is_within};
+use crate::output::stdout;
+use crate::paths::Target;
+use crate::project::Project;
+
+/// The metadata key of a session's origin.
+pub(crate) const IMPORTED_FROM: &str = "imported_from";
+
+/// What a previous import recorded of a session's source.
+#[derive(Debug, Clone)]
+struct Earlier {
+    name: String,
+    bytes: u64,
+    modified: i64,
+}
+
+/// What this run does with a file.
+#[derive(Debug)]
+enum Plan {
+    New,
+    Grown(String),
+}
+
+pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<(), CliError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let home = tool.home(&env).ok_or_else(|| {
+        CliError::failure(format!(
+            "cannot tell where {} keeps its sessions",
+            tool.name()
+        ))
+        .hint(format!("set HOME, or {}", tool.override_variable()))
+    })?;
+    if !home.is_dir() {
+        return Err(
+            CliError::failure(format!("no {} history at {home}", tool.name())).hint(format!(
+                "set {} if {} keeps its files elsewhere",
+                tool.override_variable(),
+                tool.name()
+            )),
+        );
+    }
+    let mut found = tool.files(&home);
+    if let Some(since) = &args.since {
+        let cutoff = since
+            .before(&jiff::ZonedDateTime::now())
+            .map_or(i64::MIN, |cutoff| cutoff.as_second());
+        found.retain(|file| file.modified >= cutoff);
+    }
+    if !args.all_projects {
+        found.retain(|file| {
+            tool.working_directory(&file.path)
+                .is_some_and(|folder| is_within(&folder, &project.root))
+        });
+    }
+
+    let (by_path, by_key) = earlier_imports(project, tool)?;
+    let mut unchanged = 0;
+    let mut work: Vec<(Found, Plan)> = Vec::new();
+    for file in found {
+        match by_path.get(file.path.as_str()) {
+            Some(earlier) if earlier.bytes == file.bytes && earlier.modified == file.modified => {
+                unchanged += 1;
+            }
+            Some(earlier) => {
+                let name = earlier.name.clone();
+                work.push((file, Plan::Grown(name)));
+            }
+            None => work.push((file, Plan::New)),
+        }
+    }
+
+    let mut out = stdout();
+    if args.dry_run {
+        for (file, plan) in &work {
+            match plan {
+                Plan::New => writeln!(out, "would import {}", file.path)?,
+                Plan::Grown(name) => writeln!(out, "would update {name} from {}", file.path)?,
+            }
+        }
+        writeln!(
+            out,
+            "{} new, {} grown, {unchanged} unchanged {} sessions",
+            work.iter()
+                .filter(|(_, plan)| matches!(plan, Plan::New))
+                .count(),
+            work.iter()
+                .filter(|(_, plan)| matches!(plan, Plan::Grown(_)))
+                .count(),
+            tool.name()
+        )?;
+        return Ok(());
+    }
+    if work.is_empty() {
+        writeln!(
+            out,
+            "Nothing new from {} ({unchanged} sessions already imported and unchanged)",
+            tool.name()
+        )?;
+        return Ok(());
+    }
+    drop(out);
+    let targets: Vec<Target> = work
+        .iter()
+        .map(|(file, _)| Target::File(file.path.clone()))
+        .collect();
+    let annotate = |index: usize, prepared: &mut Prepared| {
+        let (file, plan) = &work[index];
+        record_origin(tool, file, plan, &by_key, prepared);
+    };
+    let args = ImportArgs {
+        format: Some(tool.name().to_owned()),
+        ..args.clone()
+    };
+    bulk::run_with(&args, project, &targets, &annotate)
+}
+
+/// The sessions earlier runs imported from `tool`: by file, and by the tool's session id.
+#[allow(clippy::type_complexity)]
+fn earlier_imports(
+    project: &Project,
+    tool: Tool,
+) -> Result<(HashMap<String, Earlier>, HashMap<String, String>), CliError> {
+    let mut by_path = HashMap::new();
+    let mut by_key = HashMap::new();
+    let Some(store) = project.open_store_read_only()? else {
+        return Ok((by_path, by_key));
+    };
+    use confab_core::SessionStore;
+    for (name, origin) in store.metadata_values(IMPORTED_FROM)? {
+        if origin.get("tool").and_then(Value::as_str) != Some(tool.name()) {
+            continue;
+        }
+        if let Some(key) = origin.get("key").and_then(Value::as_str) {
+            by_key.insert(key.to_owned(), name.clone());
+        }
+        if let Some(path) = origin.get("path").and_then(Value::as_str) {
+            let earlier = Earlier {
+                name,
+                bytes: origin.get("bytes").and_then(Value::as_u64).unwrap_or(0),
+                modified: origin.get("modified").and_then(Value::as_i64).unwrap_or(0),
+            };
+            by_path.insert(path.to_owned(), earlier);
+        }
+    }
+    Ok((by_path, by_key))
+}
+
+/// Records where each session of `prepared` came from, and makes a session seen before replace
+/// the one it became then.
+fn record_origin(
+    tool: Tool,
+    file: &Found,
+    plan: &Plan,
+    by_key: &HashMap<String, String>,
+    prepared: &mut Prepared,
+) {
+    let single = prepared.sessions.len() == 1;
+    for session in &mut prepared.sessions {
+        let metadata = session.metadata.get_or_insert_default();
+        let key = source_key(metadata);
+        let earlier = match (plan, &key) {
+            (Plan::Grown(name), _) if single => Some(name.clone()),
+            (_, Some(key)) => by_key.get(key).cloned(),
+            _ => None,
+        };
+        let mut origin = Map::new();
+        origin.insert("tool".into(), Value::from(tool.name()));
+        origin.insert("path".into(), Value::from(file.path.as_str()));
+        origin.insert("bytes".into(), Value::from(file.bytes));
+        origin.insert("modified".into(), Value::from(file.modified));
+        if let Some(key) = key {
+            origin.insert("key".into(), Value::from(key));
+        }
+        metadata.insert(IMPORTED_FROM.into(), Value::Object(origin));
+        if let Some(name) = earlier {
+            session.name = name;
+            prepared.replace = true;
+        }
+    }
+}
+
+/// The tool's own id of a session, as its converter recorded it: the session id, and the
+/// sub-agent's id for a sub-agent thread (which shares its parent's session id).
+fn source_key(metadata: &Map<String, Value>) -> Option<String> {
+    let id = metadata.get("session_id").and_then(Value::as_str)?;
+    Some(match metadata.get("agent_id").and_then(Value::as_str) {
+        Some(agent) => format!("{id}/{agent}"),
+        None => id.to_owned(),
+    })
+}

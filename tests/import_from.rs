@@ -1,0 +1,211 @@
+//! `sessions import --from TOOL` against a fake home holding files the real clients wrote
+//! (recorded by `scripts/recording/`): found where the tool keeps them, narrowed to this
+//! project, and imported again only when they changed, updated in place.
+
+use std::path::{Path, PathBuf};
+
+use predicates::str::contains;
+
+use crate::util::Project;
+
+const CLAUDE_MAIN: &str =
+    "formats/claude-code/tests/fixtures/recorded/main/5b8f831c-7276-41c0-9604-c27f0b53f96d.jsonl";
+/// The folder the Claude Code session ran in when it was recorded.
+const CLAUDE_CWD: &str = "/tmp/confab-rec-claude.J6q7ZG/main/project";
+
+const CODEX_EXEC: &str = "formats/codex/tests/fixtures/recorded/exec/sessions/2026/12/03/rollout-2026-12-03T17-32-02-01a23cf6-960a-7a31-99ae-8a9520aa2698.jsonl";
+const CODEX_CWD: &str = "/tmp/confab-rec-codex.vtyL99/exec/project";
+
+/// The second prompt typed in both recordings: a file cut before it holds one turn.
+const SECOND_PROMPT: &str = "Which of them is a Python file?";
+
+fn recorded(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    std::fs::read_to_string(path).expect("recorded fixture")
+}
+
+/// `text` as if the session had run in `folder`.
+fn moved_to(text: &str, from: &str, folder: &Path) -> String {
+    text.replace(from, &folder.to_string_lossy())
+}
+
+/// The lines of `text` before the first that holds `marker`.
+fn cut_before(text: &str, marker: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.contains(marker))
+        .expect("marker present");
+    let mut cut = lines[..at].join("\n");
+    cut.push('\n');
+    cut
+}
+
+fn write(path: &Path, content: &str) -> PathBuf {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
+    std::fs::write(path, content).expect("write");
+    path.to_path_buf()
+}
+
+struct Homes {
+    dir: tempfile::TempDir,
+}
+
+impl Homes {
+    fn new() -> Homes {
+        Homes {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn claude(&self) -> PathBuf {
+        self.dir.path().join("claude")
+    }
+
+    fn codex(&self) -> PathBuf {
+        self.dir.path().join("codex")
+    }
+}
+
+fn from(project: &Project, homes: &Homes, tool: &str) -> assert_cmd::Command {
+    let mut command = project.confab();
+    command
+        .env("CLAUDE_CONFIG_DIR", homes.claude())
+        .env("CODEX_HOME", homes.codex())
+        .args(["sessions", "import", "--from", tool]);
+    command
+}
+
+#[test]
+fn claude_code_sessions_of_this_project_are_imported_then_updated_in_place() {
+    let project = Project::new();
+    let homes = Homes::new();
+    let whole = moved_to(&recorded(CLAUDE_MAIN), CLAUDE_CWD, project.path());
+    let ours = homes.claude().join("projects/this-project/5b8f831c.jsonl");
+    write(&ours, &cut_before(&whole, SECOND_PROMPT));
+    // Another project's session, as recorded.
+    write(
+        &homes.claude().join("projects/other/5b8f831c-other.jsonl"),
+        &recorded(CLAUDE_MAIN).replace("5b8f831c-7276", "9c9f831c-7276"),
+    );
+
+    from(&project, &homes, "claude-code")
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains("would import").and(contains("1 new, 0 grown, 0 unchanged")));
+    assert!(
+        project.session_names().is_empty(),
+        "a dry run imports nothing"
+    );
+
+    from(&project, &homes, "claude-code")
+        .assert()
+        .success()
+        .stdout(contains("Imported 1 session from 1 file"));
+    let names = project.session_names();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let first = show_json(&project, &names[0]);
+    let typed = |session: &serde_json::Value| {
+        session["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter(|message| message["role"] == "user")
+            .count()
+    };
+    assert_eq!(typed(&first), 1);
+    assert_eq!(
+        first["session"]["metadata"]["imported_from"]["tool"],
+        "claude-code"
+    );
+
+    from(&project, &homes, "claude-code")
+        .assert()
+        .success()
+        .stdout(contains("Nothing new from claude-code (1 sessions"));
+
+    // The person went on in Claude Code: the file grew by the second turn.
+    write(&ours, &whole);
+    from(&project, &homes, "claude-code")
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains(format!("would update {}", names[0])));
+    from(&project, &homes, "claude-code").assert().success();
+    assert_eq!(project.session_names(), names, "updated, not duplicated");
+    let grown = show_json(&project, &names[0]);
+    assert_eq!(typed(&grown), 2);
+    assert!(
+        grown["messages"].as_array().map(Vec::len) > first["messages"].as_array().map(Vec::len)
+    );
+
+    from(&project, &homes, "claude-code")
+        .arg("--all-projects")
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains("1 new, 0 grown, 1 unchanged"));
+}
+
+#[test]
+fn codex_rollouts_are_found_by_date_folder_and_narrowed_by_age() {
+    let project = Project::new();
+    let homes = Homes::new();
+    let rollout = homes
+        .codex()
+        .join("sessions/2026/12/03/rollout-2026-12-03T17-32-02-01a23cf6.jsonl");
+    write(
+        &rollout,
+        &moved_to(&recorded(CODEX_EXEC), CODEX_CWD, project.path()),
+    );
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&rollout)
+        .and_then(|file| file.set_modified(old))
+        .expect("file time");
+
+    from(&project, &homes, "codex")
+        .args(["--since", "7d", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(contains("0 new, 0 grown, 0 unchanged"));
+    from(&project, &homes, "codex")
+        .args(["--since", "60d"])
+        .assert()
+        .success()
+        .stdout(contains("Imported 1 session from 1 file"));
+    let names = project.session_names();
+    assert_eq!(names.len(), 1);
+    let session = show_json(&project, &names[0]);
+    assert_eq!(session["session"]["provider"], "openai");
+}
+
+#[test]
+fn a_tool_without_history_is_an_error_naming_where_it_looked() {
+    let project = Project::new();
+    let homes = Homes::new();
+    from(&project, &homes, "codex")
+        .assert()
+        .code(1)
+        .stderr(contains("no codex history at").and(contains("hint: set CODEX_HOME")));
+    project
+        .confab()
+        .args(["sessions", "import", "--all-projects", "x.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("--from"));
+}
+
+fn show_json(project: &Project, name: &str) -> serde_json::Value {
+    let output = project
+        .confab()
+        .args(["sessions", "export", name, "-o", "-", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+use predicates::prelude::PredicateBooleanExt;
