@@ -145,11 +145,25 @@ pub(crate) fn read_sessions(
         Ok(imported) => return Ok((decoder, imported)),
         Err(refused) => refused,
     };
-    if explicit || decoder.decode.sniff(&source.bytes) == confab_core::Sniff::Yes {
+    if !worth_every_reader(source, decoder, explicit, &refused.problems) {
         return Err(refused.into());
     }
     confab_core::recognise::try_every_reader(&source.name, &source.bytes)
         .map_err(|refusals| no_reader(source, &refusals))
+}
+
+/// Whether a refusal by `decoder` should make every reader try: not when the format was named or
+/// sure of the content, nor when the file is broken as what its reader took it for (a syntax
+/// error in a `.json` file says more than ten readers' refusals).
+pub(crate) fn worth_every_reader(
+    source: &Source,
+    decoder: Decoder,
+    explicit: bool,
+    problems: &[confab_core::Problem],
+) -> bool {
+    !explicit
+        && !problems.iter().all(|problem| problem.rule == "syntax")
+        && decoder.decode.sniff(&source.bytes) != confab_core::Sniff::Yes
 }
 
 /// No reader accepts `source`: each one's first reason, and what the file looks like.

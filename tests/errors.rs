@@ -202,3 +202,44 @@ fn a_query_starting_with_a_dash_follows_a_double_dash() {
         .success()
         .stderr(contains("No matches for \"--help -rf\"."));
 }
+
+#[test]
+fn a_file_no_reader_accepts_lists_every_reader_and_says_what_it_looks_like() {
+    let project = Project::new();
+    project.write(
+        "package.json",
+        r#"{"name": "shop", "version": "1.0.0", "scripts": {"test": "jest"}, "dependencies": {}}"#,
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "package.json"])
+        .assert()
+        .code(1)
+        .stderr(
+            contains("error: package.json is not a file any of confab's readers accepts")
+                .and(contains("  json: "))
+                .and(contains("  openai: "))
+                .and(contains("  claude-code: "))
+                .and(contains(
+                    "hint: it looks like an npm package manifest (package.json), which holds no chat history",
+                )),
+        );
+    assert!(project.session_names().is_empty());
+    project
+        .confab()
+        .args(["sessions", "validate", "package.json"])
+        .assert()
+        .code(1)
+        .stdout(contains("the json reader: ").and(contains("npm package manifest")));
+    // A checkpoint that is only broken is still told apart by its own reader.
+    project.write(
+        "broken.json",
+        r#"{"version": "1.0", "session": {"name": "x", "provider": "openai"}, "messages": []}"#,
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "broken.json"])
+        .assert()
+        .code(1)
+        .stderr(contains("/session: ").and(contains("is not a file any").not()));
+}

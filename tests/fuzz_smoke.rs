@@ -20,7 +20,11 @@ fn seeds() -> Vec<Vec<u8>> {
         "../../formats/openai/tests/fixtures",
     ] {
         for entry in std::fs::read_dir(fixture_path(folder)).expect("fixtures") {
-            seeds.push(std::fs::read(entry.expect("entry").path()).expect("fixture"));
+            let path = entry.expect("entry").path();
+            // The recorded fixtures are folders of files as the clients laid them out.
+            if path.is_file() {
+                seeds.push(std::fs::read(path).expect("fixture"));
+            }
         }
     }
     seeds

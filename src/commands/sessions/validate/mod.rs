@@ -39,12 +39,12 @@ use std::io::Write;
 
 use camino::Utf8Path;
 use clap::{Args, ValueEnum};
-use confab_core::{CheckSummary, Problem, Sniff};
+use confab_core::{CheckSummary, Problem};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{CliError, problem_line};
-use crate::input::{decoder_for, format_named, read_source};
+use crate::input::{decoder_for, format_named, read_source, worth_every_reader};
 use crate::output::{stdout, write_json};
 use crate::project::Project;
 
@@ -240,7 +240,9 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
         });
     // A guess that was refused: every reader tries, as `import` does (`input::read_sessions`).
     let checked = match checked {
-        Err(_) if input_format.is_none() && format.decode.sniff(&source.bytes) != Sniff::Yes => {
+        Err(invalid)
+            if worth_every_reader(&source, format, input_format.is_some(), &invalid.problems) =>
+        {
             match confab_core::recognise::try_every_reader(&source.name, &source.bytes) {
                 Ok((other, imported)) => {
                     report.format = Some(other.name());
