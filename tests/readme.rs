@@ -249,3 +249,42 @@ fn the_providers_example_is_valid_and_reaches_its_server() {
     assert_eq!(request.body["model"], "Qwen/Qwen2.5-7B-Instruct");
     assert_eq!(request.header("authorization"), Some("Bearer vllm-key"));
 }
+
+#[test]
+fn the_import_from_example_works_on_a_recorded_history() {
+    let block = blocks("sh")
+        .into_iter()
+        .find(|block| block.contains("--from"))
+        .expect("README shows import --from");
+    let line = block.lines().next().expect("a command");
+    let command = line.split('#').next().unwrap_or(line);
+    let words = shlex::split(command).expect("shell words");
+    assert_eq!(words[..2], ["confab", "sessions"]);
+
+    let project = Project::new();
+    let claude = tempfile::tempdir().expect("temp dir");
+    let recorded = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "formats/claude-code/tests/fixtures/recorded/main/5b8f831c-7276-41c0-9604-c27f0b53f96d.jsonl",
+        ),
+    )
+    .expect("recorded transcript");
+    let moved = recorded.replace(
+        "/tmp/confab-rec-claude.J6q7ZG/main/project",
+        &project.path().to_string_lossy(),
+    );
+    let folder = claude.path().join("projects/-project");
+    std::fs::create_dir_all(&folder).expect("folders");
+    std::fs::write(folder.join("5b8f831c.jsonl"), moved).expect("write");
+    let output = project
+        .confab()
+        .env("CLAUDE_CONFIG_DIR", claude.path())
+        .args(&words[1..])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "`{line}`: {output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Imported 1 session from 1 file"),
+        "{output:?}"
+    );
+}
