@@ -1142,3 +1142,44 @@ fn a_session_deleted_while_the_answer_streams_keeps_the_users_text_on_screen() {
     assert!(stderr.contains("Two, while s goes away"), "{stderr}");
     assert!(project.session_names().is_empty(), "nothing came back");
 }
+
+#[test]
+fn a_gemini_session_resumes_through_the_built_in_google_provider() {
+    let provider = FakeProvider::start();
+    let project = Project::new();
+    // Only where it is: the built-in provider's API, key variable and default model stay.
+    project.write(
+        "confab.yaml",
+        format!(
+            "providers:\n  google:\n    base_url: {}/v1\n",
+            provider.url()
+        ),
+    );
+    import_with_system(&project, "from-gemini", "google", "gemini-2.5-pro");
+    provider.push(openai_answer("gemini-2.5-pro", "Bergen too.", (7, 2)));
+    let output = project
+        .confab()
+        .args([
+            "chat",
+            "--session",
+            "from-gemini",
+            "--message",
+            "And on the west coast?",
+        ])
+        .env("GEMINI_API_KEY", "gemini-test-key")
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(output.stdout, b"Bergen too.\n");
+    let requests = provider.requests();
+    assert_eq!(requests[0].url, "/v1/chat/completions");
+    assert_eq!(requests[0].body["model"], "gemini-2.5-pro");
+    assert!(
+        requests[0]
+            .headers
+            .iter()
+            .any(|(name, value)| name == "authorization" && value == "Bearer gemini-test-key"),
+        "{:?}",
+        requests[0].headers
+    );
+}

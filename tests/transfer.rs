@@ -643,3 +643,46 @@ fn a_session_that_cannot_be_imported_back_is_exported_with_a_warning() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn the_resume_hint_is_only_given_for_a_provider_confab_knows() {
+    let project = Project::new();
+    let checkpoint = |name: &str, provider: &str| {
+        serde_json::json!({
+            "version": "1.0",
+            "session": {"name": name, "provider": provider, "model": "m"},
+            "messages": [{"role": "user", "content": "hi"}]
+        })
+        .to_string()
+    };
+    project.write("bedrock.json", checkpoint("on-bedrock", "bedrock"));
+    project
+        .confab()
+        .args(["sessions", "import", "bedrock.json"])
+        .assert()
+        .success()
+        .stdout(
+            "Imported session on-bedrock (m, bedrock, 1 messages)\n\
+             To chat in it, describe the provider \"bedrock\" under providers in confab.yaml (api, base_url, model), then run: confab chat --session on-bedrock\n",
+        );
+    project.write("gemini.json", checkpoint("from-gemini", "google"));
+    project
+        .confab()
+        .args(["sessions", "import", "gemini.json"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "Resume it with: confab chat --session from-gemini",
+        ));
+    // Described in confab.yaml, it is known.
+    project.write(
+        "confab.yaml",
+        "providers:\n  bedrock:\n    base_url: http://localhost:9/v1\n",
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "bedrock.json", "--overwrite"])
+        .assert()
+        .success()
+        .stdout(contains("Resume it with: confab chat --session on-bedrock"));
+}

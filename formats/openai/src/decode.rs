@@ -52,9 +52,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
             "unknown".to_owned()
         }
     };
+    // The Chat Completions shape is spoken by every provider's compatible endpoint; the model's
+    // name tells who served it (a Claude model through a gateway is Anthropic's).
+    let provider = confab_core::transcript::provider_of_model(&model).unwrap_or("openai");
     let envelope = Envelope {
         name: format!("openai-{:08x}", fnv1a(bytes)),
-        provider: "openai",
+        provider,
         model,
         context: Context::default(),
         metadata: Map::new(),

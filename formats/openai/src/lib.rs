@@ -22,7 +22,9 @@
 //! - Tool call arguments are parsed from their JSON string; arguments that are not valid JSON
 //!   are kept as a JSON string so nothing is lost. A call without an id gets `call_N`.
 //! - The model is the body's `model`, or `unknown` (with a note) for a bare array. The provider
-//!   is `openai`. There are no timestamps in this format, so messages have none.
+//!   is told by the model's name (`claude-*` is `anthropic`, `gemini-*` is `google`; see
+//!   `transcript::provider_of_model`), else `openai`: many providers speak this shape. There are
+//!   no timestamps in this format, so messages have none.
 //! - The session is named `openai-` and eight hex digits of an FNV-1a hash of the input, so the
 //!   same file always imports under the same name.
 //!

@@ -275,3 +275,18 @@ fn the_format_is_found_by_sniffing_each_fixture() {
         );
     }
 }
+
+#[test]
+fn the_provider_is_told_by_the_model_name() {
+    let body =
+        br#"{"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]}"#;
+    let checkpoint = read_checkpoint("gateway.json", body, &FORMAT)
+        .expect("reads")
+        .checkpoint;
+    assert_eq!(checkpoint.session.provider, "anthropic");
+    let body = br#"{"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}"#;
+    let checkpoint = read_checkpoint("local.json", body, &FORMAT)
+        .expect("reads")
+        .checkpoint;
+    assert_eq!(checkpoint.session.provider, "openai");
+}
