@@ -150,7 +150,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         tool_call = None
         text = None
-        if last.get("role") == "tool":
+        system_text = " ".join(message_text(m) for m in messages if m.get("role") == "system")
+        if "title" in system_text.lower() and not tools and last.get("role") == "user":
+            text = "Listing the project files"  # a client asking for a conversation title
+        elif last.get("role") == "tool":
             result = " ".join(message_text(last).split())[:120]
             text = f"The tool answered: {result}"
         else:
