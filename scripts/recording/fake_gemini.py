@@ -199,9 +199,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                 "I will reply plainly.", "thought": True}]
 
         if any("functionResponse" in p for p in last_parts):
-            names = [p["functionResponse"].get("name", "?") for p in last_parts if "functionResponse" in p]
-            text = (f"The {names[0]} tool ran. The project folder holds a README.md and a "
-                    "notes.txt file.")
+            result = next(p["functionResponse"] for p in last_parts if "functionResponse" in p)
+            answer = result.get("response", {})
+            shown = answer.get("output", answer.get("error", answer)) if isinstance(answer, dict) else answer
+            shown = " ".join(str(shown).split())[:120]
+            text = f"The {result.get('name', 'tool')} tool answered: {shown}"
             words = text.split(" ")
             half = " ".join(words[: len(words) // 2]) + " "
             rest = " ".join(words[len(words) // 2:])
@@ -218,7 +220,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         tools = declared_tools(body)
         if tools and TOOL_WORDS.search(user_text):
             by_name = {t.get("name"): t for t in tools}
-            decl = next((by_name[n] for n in PREFERRED_TOOLS if n in by_name), tools[0])
+            preferred = PREFERRED_TOOLS
+            if re.search(r"\b(shell|run)\b", user_text, re.IGNORECASE):
+                preferred = ("run_shell_command",) + PREFERRED_TOOLS
+            decl = next((by_name[n] for n in preferred if n in by_name), tools[0])
             call = {"functionCall": {"name": decl.get("name"),
                                      "args": tool_call_args(decl, self.server.workdir)}}
             out = [chunk(thought + [call], "STOP", json.dumps(call))]

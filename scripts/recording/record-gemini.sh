@@ -52,10 +52,10 @@ cd "$project"
 "$gemini_bin" -m "$MODEL" --yolo --resume latest -p "Thanks. What is a good name for it?" \
   >"$work/turn2.out" 2>"$work/turn2.err"
 
-rm -rf "$out/auto-recording" "$out/chat-save"
+rm -rf "$out/auto-recording" "$out/chat-save" "$out/resume-across-minute"
 mkdir -p "$out/auto-recording" "$out/chat-save"
-cp -p "$HOME"/.gemini/tmp/*/chats/session-*.jsonl "$out/auto-recording/"
-ls "$HOME"/.gemini/tmp/*/chats/ >"$work/chats-before-interactive.txt"
+cp -p "$HOME"/.gemini/tmp/demo-project/chats/session-*.jsonl "$out/auto-recording/"
+ls "$HOME"/.gemini/tmp/demo-project/chats/ >"$work/chats-before-interactive.txt"
 
 # Interactive: /chat save NAME writes a checkpoint file.
 if [ "${SKIP_INTERACTIVE:-0}" != 1 ]; then
@@ -75,10 +75,29 @@ find "$HOME/.gemini" -type f | sort >"$work/files.txt"
 cat "$work/files.txt"
 if [ "${SKIP_INTERACTIVE:-0}" != 1 ]; then
   # The interactive session's own auto-recorded file, and the /chat save checkpoint.
-  for f in "$HOME"/.gemini/tmp/*/chats/session-*.jsonl; do
+  for f in "$HOME"/.gemini/tmp/demo-project/chats/session-*.jsonl; do
     grep -qxF "$(basename "$f")" "$work/chats-before-interactive.txt" || cp -p "$f" "$out/chat-save/"
   done
-  find "$HOME/.gemini" -name 'checkpoint-*' -exec cp -p {} "$out/chat-save/" \;
+  find "$HOME/.gemini/tmp/demo-project" -name 'checkpoint-*' -exec cp -p {} "$out/chat-save/" \;
+  # The interactive prompt log (non-interactive -p prompts are not written to it).
+  cp -p "$HOME"/.gemini/tmp/demo-project/logs.json "$out/chat-save/"
 fi
+# Resume across a minute boundary: the CLI names files session-<minute>-<id8>.jsonl and, on
+# --resume, opens a new file for the current minute (header + $set only) while the resumed turns
+# go on in the original file. Recorded on purpose because real histories contain such pairs.
+if [ "${SKIP_MINUTE:-0}" != 1 ]; then
+  other="$work/other-project"
+  mkdir -p "$other"
+  printf 'hello\n' >"$other/hello.txt"
+  cd "$other"
+  "$gemini_bin" -m "$MODEL" --yolo -p "Run ls in the shell for me." >"$work/minute1.out" 2>"$work/minute1.err"
+  sleep $((61 - 10#$(date +%S)))
+  "$gemini_bin" -m "$MODEL" --yolo --resume latest -p "Good. Anything else to know?" \
+    >"$work/minute2.out" 2>"$work/minute2.err"
+  rm -rf "$out/resume-across-minute"
+  mkdir -p "$out/resume-across-minute"
+  cp -p "$HOME"/.gemini/tmp/other-project/chats/session-*.jsonl "$out/resume-across-minute/"
+fi
+
 echo "$GEMINI_CLI_VERSION" >"$out/CLIENT_VERSION"
 echo "fixtures written to $out"
