@@ -229,6 +229,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             out = [chunk(thought + [call], "STOP", json.dumps(call))]
             return out
 
+        if "Summary (max" in user_text:  # the CLI asking for a one-line summary of a past session
+            text = "Listed the project files and asked for a name"
+            return [chunk([{"text": text}], "STOP", text)]
         first_line = user_text.strip().splitlines()[-1][:80] if user_text.strip() else "your message"
         text = f"Here is a short answer to \"{first_line}\": all is well."
         if final:

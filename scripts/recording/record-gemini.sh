@@ -54,7 +54,6 @@ cd "$project"
 
 rm -rf "$out/auto-recording" "$out/chat-save" "$out/resume-across-minute"
 mkdir -p "$out/auto-recording" "$out/chat-save"
-cp -p "$HOME"/.gemini/tmp/demo-project/chats/session-*.jsonl "$out/auto-recording/"
 ls "$HOME"/.gemini/tmp/demo-project/chats/ >"$work/chats-before-interactive.txt"
 
 # Interactive: /chat save NAME writes a checkpoint file.
@@ -76,7 +75,7 @@ cat "$work/files.txt"
 if [ "${SKIP_INTERACTIVE:-0}" != 1 ]; then
   # The interactive session's own auto-recorded file, and the /chat save checkpoint.
   for f in "$HOME"/.gemini/tmp/demo-project/chats/session-*.jsonl; do
-    grep -qxF "$(basename "$f")" "$work/chats-before-interactive.txt" || cp -p "$f" "$out/chat-save/"
+    if ! grep -qxF "$(basename "$f")" "$work/chats-before-interactive.txt"; then cp -p "$f" "$out/chat-save/"; fi
   done
   find "$HOME/.gemini/tmp/demo-project" -name 'checkpoint-*' -exec cp -p {} "$out/chat-save/" \;
   # The interactive prompt log (non-interactive -p prompts are not written to it).
@@ -98,6 +97,12 @@ if [ "${SKIP_MINUTE:-0}" != 1 ]; then
   mkdir -p "$out/resume-across-minute"
   cp -p "$HOME"/.gemini/tmp/other-project/chats/session-*.jsonl "$out/resume-across-minute/"
 fi
+
+# Copied last: a later start of the CLI appends a {"$set":{"summary":...}} record (a one-line
+# summary it asked the model for) to the previous session's file.
+for f in "$HOME"/.gemini/tmp/demo-project/chats/session-*.jsonl; do
+  if grep -qxF "$(basename "$f")" "$work/chats-before-interactive.txt"; then cp -p "$f" "$out/auto-recording/"; fi
+done
 
 echo "$GEMINI_CLI_VERSION" >"$out/CLIENT_VERSION"
 echo "fixtures written to $out"
