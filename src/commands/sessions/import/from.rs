@@ -61,19 +61,35 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
             )),
         );
     }
-    let mut found = tool.files(&home);
+    let mut found = tool.sessions(&home).map_err(|error| {
+        CliError::failure(format!("could not read {}'s sessions", tool.name()))
+            .caused_by(error)
+            .hint(format!(
+                "set {} if {} keeps its files elsewhere",
+                tool.override_variable(),
+                tool.name()
+            ))
+    })?;
     if let Some(since) = &args.since {
         let cutoff = since
             .before(&jiff::ZonedDateTime::now())
             .map_or(i64::MIN, |cutoff| cutoff.as_second());
-        found.retain(|file| file.modified >= cutoff);
+        // opencode keeps milliseconds.
+        let cutoff = match tool {
+            Tool::Opencode => cutoff.saturating_mul(1000),
+            _ => cutoff,
+        };
+        found.retain(|(file, _)| file.modified >= cutoff);
     }
     if !args.all_projects {
-        found.retain(|file| {
-            tool.working_directory(&file.path)
+        found.retain(|(file, folder)| {
+            folder
+                .clone()
+                .or_else(|| tool.working_directory(&file.path))
                 .is_some_and(|folder| is_within(&folder, &project.root))
         });
     }
+    let found: Vec<Found> = found.into_iter().map(|(file, _)| file).collect();
 
     let (by_path, by_key) = earlier_imports(project, tool)?;
     let mut unchanged = 0;
@@ -121,10 +137,19 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
         return Ok(());
     }
     drop(out);
-    let targets: Vec<Target> = work
-        .iter()
-        .map(|(file, _)| Target::File(file.path.clone()))
-        .collect();
+    // opencode's sessions are rows of its database: each is written out as the export opencode
+    // itself would print, for the `opencode` reader, in a folder that goes when the import ends.
+    let exports = tempfile::Builder::new()
+        .prefix("confab-from-")
+        .tempdir()
+        .map_err(|error| CliError::failure("could not make a temporary folder").caused_by(error))?;
+    let mut targets = Vec::with_capacity(work.len());
+    for (file, _) in &work {
+        targets.push(match tool {
+            Tool::Opencode => opencode_export(&file.path, exports.path())?,
+            _ => Target::File(file.path.clone()),
+        });
+    }
     let annotate = |index: usize, prepared: &mut Prepared| {
         let (file, plan) = &work[index];
         record_origin(tool, file, plan, &by_key, prepared);
@@ -134,6 +159,21 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
         ..args.clone()
     };
     bulk::run_with(&args, project, &targets, &annotate)
+}
+
+/// The session `database#id` written out as its export, in `folder`.
+fn opencode_export(origin: &camino::Utf8Path, folder: &std::path::Path) -> Result<Target, CliError> {
+    let (database, id) = origin.as_str().rsplit_once('#').unwrap_or((origin.as_str(), ""));
+    let export = crate::history::opencode::export(camino::Utf8Path::new(database), id)
+        .map_err(|error| CliError::failure("could not read an opencode session").caused_by(error))?;
+    let path = folder.join(format!("{id}.json"));
+    let text = serde_json::to_vec(&export)
+        .map_err(|error| CliError::failure("could not write an opencode session").caused_by(error))?;
+    std::fs::write(&path, text)
+        .map_err(|error| CliError::failure("could not write an opencode session").caused_by(error))?;
+    let path = camino::Utf8PathBuf::from_path_buf(path)
+        .map_err(|path| CliError::failure(format!("{} is not UTF-8", path.display())))?;
+    Ok(Target::File(path))
 }
 
 /// The sessions earlier runs imported from `tool`: by file, and by the tool's session id.

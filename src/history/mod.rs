@@ -8,12 +8,16 @@
 //! | Claude Code | `~/.claude` | `CLAUDE_CONFIG_DIR` | `projects/<cwd>/<id>.jsonl`, `projects/<cwd>/<id>/subagents/agent-*.jsonl` |
 //! | Codex | `~/.codex` | `CODEX_HOME` | `sessions/YYYY/MM/DD/rollout-*.jsonl`, `archived_sessions/*.jsonl` |
 //! | Gemini CLI | `~/.gemini` | `GEMINI_CLI_HOME` (in place of `~`) | `tmp/<project>/chats/session-*.jsonl` |
+//! | opencode | `~/.local/share/opencode` | `XDG_DATA_HOME` (in place of `~/.local/share`) | `opencode.db` (see [`opencode`]) |
 //!
 //! **Which project.** A session belongs to this project when the folder it ran in is the
 //! project's root or inside it. That folder is read cheaply, without decoding the session: the
 //! first `cwd` of a Claude Code transcript, the `session_meta` of a Codex rollout (both on the
-//! first lines), the `.project_root` file Gemini CLI keeps beside its `chats/` folder. A file
-//! that says nothing is left out (`--all-projects` takes it).
+//! first lines), the `.project_root` file Gemini CLI keeps beside its `chats/` folder, the
+//! `directory` of an opencode session. A file that says nothing is left out (`--all-projects`
+//! takes it).
+
+pub(crate) mod opencode;
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -33,6 +37,8 @@ pub(crate) enum Tool {
     Codex,
     /// Gemini CLI (`~/.gemini`, or `GEMINI_CLI_HOME/.gemini`).
     Gemini,
+    /// opencode (`~/.local/share/opencode`, or `XDG_DATA_HOME/opencode`).
+    Opencode,
 }
 
 /// One history file found.
@@ -51,6 +57,7 @@ impl Tool {
             Tool::ClaudeCode => "claude-code",
             Tool::Codex => "codex",
             Tool::Gemini => "gemini",
+            Tool::Opencode => "opencode",
         }
     }
 
@@ -73,6 +80,10 @@ impl Tool {
                 .map(Utf8PathBuf::from)
                 .or_else(home)
                 .map(|home| home.join(".gemini")),
+            Tool::Opencode => set("XDG_DATA_HOME")
+                .map(Utf8PathBuf::from)
+                .or_else(|| Some(home()?.join(".local/share")))
+                .map(|data| data.join("opencode")),
         }
     }
 
@@ -82,6 +93,27 @@ impl Tool {
             Tool::ClaudeCode => "CLAUDE_CONFIG_DIR",
             Tool::Codex => "CODEX_HOME",
             Tool::Gemini => "GEMINI_CLI_HOME",
+            Tool::Opencode => "XDG_DATA_HOME",
+        }
+    }
+
+    /// Every session of the tool under `home`, with the folder it ran in where that is known
+    /// without reading the session (opencode's database says; files are read in
+    /// [`Tool::working_directory`]).
+    pub(crate) fn sessions(
+        self,
+        home: &Utf8Path,
+    ) -> Result<Vec<(Found, Option<String>)>, opencode::ReadError> {
+        match self {
+            Tool::Opencode => Ok(opencode::sessions(home)?
+                .into_iter()
+                .map(|(found, directory)| (found, Some(directory)))
+                .collect()),
+            _ => Ok(self
+                .files(home)
+                .into_iter()
+                .map(|found| (found, None))
+                .collect()),
         }
     }
 
@@ -91,6 +123,7 @@ impl Tool {
             Tool::ClaudeCode => vec![home.join("projects")],
             Tool::Codex => vec![home.join("sessions"), home.join("archived_sessions")],
             Tool::Gemini => vec![home.join("tmp")],
+            Tool::Opencode => Vec::new(),
         }
     }
 
@@ -141,6 +174,7 @@ impl Tool {
             Tool::Gemini => {
                 parent == "chats" && name.starts_with("session-") && name.ends_with(".jsonl")
             }
+            Tool::Opencode => false,
         }
     }
 
@@ -167,6 +201,7 @@ impl Tool {
                     .ok()?;
                 Some(text.trim().to_owned()).filter(|root| !root.is_empty())
             }
+            Tool::Opencode => None,
         }
     }
 }
