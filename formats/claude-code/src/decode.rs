@@ -33,6 +33,22 @@ const BOOKKEEPING: &[&str] = &[
     "permission-mode",
 ];
 
+/// `attachment` types that are Claude Code's own context for a request (seen in 2.1.332),
+/// skipped without a note. Other attachments (a file the person attached, say) are counted in
+/// a note, since the model saw them and the checkpoint does not have them.
+const HARNESS_ATTACHMENTS: &[&str] = &[
+    "environment",
+    "model",
+    "deferred_tools_delta",
+    "agent_listing_delta",
+    "skill_listing",
+    "session_context",
+    "date",
+    "remote_session_change",
+    "prompt_snapshot",
+    "auto_mode",
+];
+
 /// `system` subtypes that are timing or display state, skipped without a note.
 const QUIET_SYSTEM: &[&str] = &["turn_duration"];
 
@@ -632,6 +648,18 @@ impl Builder {
             Some("user") => self.user(event),
             Some("assistant") => self.assistant(event),
             Some("system") => self.system(event),
+            Some("attachment") => {
+                let kind = event
+                    .fields
+                    .get("attachment")
+                    .and_then(|attachment| attachment.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("untyped");
+                if !HARNESS_ATTACHMENTS.contains(&kind) {
+                    self.notes
+                        .tally(format!("attachments of type {kind:?} not imported"));
+                }
+            }
             _ => {}
         }
     }

@@ -13,7 +13,7 @@
 //! events are notices, timings (`turn_duration`), compaction boundaries and local commands.
 //! Everything else is bookkeeping, skipped without a note: `summary` and `custom-title` (read
 //! for the title), `attachment` (the environment, model, tool and skill listings Claude Code
-//! adds to a request), `api-request`, `api-request-shape` and `api-request-blob` (the requests
+//! adds to a request; attachments of other types get a note), `api-request`, `api-request-shape` and `api-request-blob` (the requests
 //! as sent, whose `message` repeats the turns), `cost-state` (running totals), `queue-operation`,
 //! `atis-latch`, `tools-used`, `last-prompt`, `mode`, `permission-mode`,
 //! `file-history-snapshot` and `progress`. Events of other types get a note.

@@ -773,3 +773,23 @@ fn a_sidechain_only_file_is_a_subagents_thread_even_without_an_agent_id() {
         &["a sub-agent's thread (of session claude-code-5e551011) that names no agentId"],
     );
 }
+
+#[test]
+fn attachments_other_than_claude_codes_own_context_are_named() {
+    let input = concat!(
+        r#"{"type":"user","uuid":"u1","parentUuid":null,"sessionId":"abc","message":{"role":"user","content":"Look at @notes.txt"}}"#,
+        "\n",
+        r#"{"type":"attachment","uuid":"a1","parentUuid":"u1","sessionId":"abc","attachment":{"type":"date","date":"today"}}"#,
+        "\n",
+        r#"{"type":"attachment","uuid":"a2","parentUuid":"a1","sessionId":"abc","attachment":{"type":"file","filename":"notes.txt"}}"#,
+        "\n",
+        r#"{"type":"assistant","uuid":"u2","parentUuid":"a2","sessionId":"abc","message":{"id":"m1","role":"assistant","content":"Read it.","model":"claude-haiku-4-5"}}"#,
+        "\n"
+    );
+    let checkpoint = read("input", input.as_bytes()).expect("imports");
+    assert_eq!(roles(&checkpoint), [Role::User, Role::Assistant]);
+    assert_eq!(
+        notes(&checkpoint),
+        ["attachments of type \"file\" not imported: 1"]
+    );
+}
