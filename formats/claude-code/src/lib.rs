@@ -55,8 +55,8 @@
 //!   - notifications (`promptSource: "system"`, `origin.kind: "task-notification"`, the
 //!     `<task-notification>` of a background sub-agent that finished) become `system` messages.
 //! - **Thinking** blocks are not imported: they are the model's private reasoning, signed for
-//!   the API that produced them, and not part of what was said (this version stores their text
-//!   empty anyway). A note counts them.
+//!   the API that produced them, and not part of what was said (under `claude -p` this version
+//!   stores their text empty anyway). A note counts them.
 //! - **Compaction.** Messages before a `compact_boundary` are marked `archived`: the model no
 //!   longer sees them, only the summary that follows (`isCompactSummary`), which becomes a
 //!   `system` message, not archived.
