@@ -21,9 +21,9 @@ const INJECTED_MARKERS: &[&str] = &[
     "<user_shell_command>",
 ];
 
-/// The `content_item_kinds` Codex gives the text a person typed; other kinds
-/// (`environments.environment_context`, `shell.user_command`, ...) are text Codex wrote.
-const TYPED_KIND: &str = "user.text";
+/// How the `content_item_kinds` of what a person gave begin (`user.text` for typed text);
+/// other kinds (`environments.environment_context`, `shell.user_command`, ...) are Codex's.
+const TYPED_KIND_PREFIX: &str = "user.";
 
 pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
@@ -555,8 +555,9 @@ impl Decoder {
 
 /// Whether a `user` message is text the person typed rather than context Codex wrote in the
 /// user's name. Codex 0.171 says so itself: a typed prompt's
-/// `internal_chat_message_metadata_passthrough.content_item_kinds` is `user.text` (and its
-/// `content_item_metadata[].provenance.type` is `user`), injected text has other kinds and the
+/// `internal_chat_message_metadata_passthrough.content_item_kinds` is `user.text` (any
+/// `user.` kind counts, for what else a person may attach) and its
+/// `content_item_metadata[].provenance.type` is `user`; injected text has other kinds and the
 /// provenance `harness`. Older rollouts say nothing, and the injected text is told by how it
 /// begins ([`INJECTED_MARKERS`]).
 fn typed(item: &Map<String, Value>, text: &str) -> bool {
@@ -566,7 +567,10 @@ fn typed(item: &Map<String, Value>, text: &str) -> bool {
         .and_then(Value::as_array)
         .filter(|kinds| !kinds.is_empty());
     if let Some(kinds) = kinds {
-        return kinds.iter().any(|kind| kind.as_str() == Some(TYPED_KIND));
+        return kinds.iter().any(|kind| {
+            kind.as_str()
+                .is_some_and(|kind| kind.starts_with(TYPED_KIND_PREFIX))
+        });
     }
     let provenances: Vec<&str> = passthrough
         .and_then(|passthrough| passthrough.get("content_item_metadata"))
@@ -628,5 +632,63 @@ mod tests {
         assert_eq!(between(text, "<cwd>", "</cwd>"), Some("/repo/app"));
         assert_eq!(between(text, "<shell>", "</shell>"), None);
         assert_eq!(between("<cwd></cwd>", "<cwd>", "</cwd>"), None);
+    }
+
+    #[test]
+    fn typed_prompts_are_told_by_their_marks_else_by_how_they_begin() {
+        let item = |passthrough: serde_json::Value| {
+            let mut item = Map::new();
+            item.insert(
+                "internal_chat_message_metadata_passthrough".into(),
+                passthrough,
+            );
+            item
+        };
+        let kinds = |kinds: &[&str]| item(serde_json::json!({ "content_item_kinds": kinds }));
+        assert!(typed(&kinds(&["user.text"]), "hi"));
+        assert!(typed(&kinds(&["user.image", "user.text"]), "hi"));
+        // The marks win over the text: a typed prompt may quote a tag.
+        assert!(typed(&kinds(&["user.text"]), "<environment_context>"));
+        assert!(!typed(&kinds(&["shell.user_command"]), "ls"));
+        let provenance = |kind: &str| {
+            item(serde_json::json!({
+                "content_item_metadata": [{"provenance": {"type": kind}}]
+            }))
+        };
+        assert!(typed(&provenance("user"), "hi"));
+        assert!(!typed(&provenance("harness"), "hi"));
+        assert!(typed(&Map::new(), "Why is it slow?"));
+        assert!(!typed(
+            &Map::new(),
+            "  <user_shell_command>
+ls"
+        ));
+    }
+
+    #[test]
+    fn growth_of_totals_is_counted_per_count() {
+        let before = TokenUsage {
+            input_tokens: Some(100),
+            output_tokens: Some(10),
+            cached_input_tokens: Some(80),
+            ..TokenUsage::default()
+        };
+        let total = TokenUsage {
+            input_tokens: Some(250),
+            output_tokens: Some(30),
+            cached_input_tokens: Some(200),
+            reasoning_tokens: Some(5),
+            cache_write_tokens: None,
+        };
+        assert_eq!(
+            minus(&total, &before),
+            TokenUsage {
+                input_tokens: Some(150),
+                output_tokens: Some(20),
+                cached_input_tokens: Some(120),
+                reasoning_tokens: Some(5),
+                cache_write_tokens: None,
+            }
+        );
     }
 }
