@@ -13,10 +13,11 @@
 //! events are notices, timings (`turn_duration`), compaction boundaries and local commands.
 //! Everything else is bookkeeping, skipped without a note: `summary` and `custom-title` (read
 //! for the title), `attachment` (the environment, model, tool and skill listings Claude Code
-//! adds to a request; attachments of other types get a note), `api-request`, `api-request-shape` and `api-request-blob` (the requests
-//! as sent, whose `message` repeats the turns), `cost-state` (running totals), `queue-operation`,
-//! `atis-latch`, `tools-used`, `last-prompt`, `mode`, `permission-mode`,
-//! `file-history-snapshot` and `progress`. Events of other types get a note.
+//! adds to a request; attachments of other types get a note), `api-request`,
+//! `api-request-shape` and `api-request-blob` (the requests as sent, whose `message` repeats
+//! the turns), `cost-state` (running totals), `queue-operation`, `atis-latch`, `tools-used`,
+//! `last-prompt`, `mode`, `permission-mode`, `file-history-snapshot` and `progress`. Events of
+//! other types get a note.
 //!
 //! [Claude Code]: https://docs.anthropic.com/en/docs/claude-code/overview
 //!
@@ -24,9 +25,8 @@
 //!
 //! - **Which events, in which order.** The conversation is the `parentUuid` chain of the
 //!   non-sidechain events (in a sub-agent's file, of its sidechain events) that ends at the
-//!   last event. Events off the chain (prompts that were
-//!   edited or rewound, and their answers) and sidechains are left out, with a note counting
-//!   them. A compaction boundary (`parentUuid: null`) is crossed through its `logicalParentUuid`.
+//!   last event. Events off the chain (prompts that were edited or rewound, and their answers)
+//!   and sidechains are left out, with a note counting them. A compaction boundary (`parentUuid: null`) is crossed through its `logicalParentUuid`.
 //!   Two kinds of event hang off the chain rather than on it and are kept: the other parts of a
 //!   split response, and the results of parallel tool calls. Kept events are taken in file order,
 //!   which for an append-only log is the order they happened. When a `parentUuid` names an event
