@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use confab_core::transcript::{
-    Envelope, Notes, fnv1a, lines, parse_line, short_id, timestamp, without_bom,
+    Envelope, Notes, fnv1a, lines, parse_line, provider_of_model, short_id, timestamp, without_bom,
 };
 
 /// How the context Codex injects into the conversation as `user` messages begins.
@@ -18,7 +18,12 @@ const INJECTED_MARKERS: &[&str] = &[
     "<multi_agent_mode>",
     "<apps_instructions>",
     "<skills_instructions>",
+    "<user_shell_command>",
 ];
+
+/// How the `content_item_kinds` of what a person gave begin (`user.text` for typed text);
+/// other kinds (`environments.environment_context`, `shell.user_command`, ...) are Codex's.
+const TYPED_KIND_PREFIX: &str = "user.";
 
 pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
@@ -44,9 +49,10 @@ struct Decoder {
     last_timestamp: Option<Timestamp>,
     /// Whether the file is in the older shape, without the `{timestamp, type, payload}` wrapper.
     legacy: bool,
-    /// The last `total_token_usage`, to skip repeated token counts and to derive a turn's usage
-    /// where only totals are recorded.
-    last_total: Option<(u64, u64)>,
+    /// The session's usage so far as Codex last reported it (`total_token_usage`, or a
+    /// `token_usage_record`'s `thread_token_usage`): a `token_count` repeating it is skipped,
+    /// and a turn's usage is derived from it where only totals are recorded.
+    last_total: Option<TokenUsage>,
     generated_ids: usize,
     compactions: usize,
     rolled_back: usize,
@@ -71,6 +77,7 @@ impl Decoder {
                 "turn_context" => self.turn_context(payload),
                 "event_msg" => self.event(payload),
                 "compacted" => self.compacted(payload, at),
+                "token_usage_record" => self.usage_record(payload),
                 // Snapshots of the environment Codex resumes from; not conversation.
                 "world_state" => {}
                 other => self
@@ -158,26 +165,23 @@ impl Decoder {
     }
 
     /// Token usage of the model request just made, added to the latest assistant message.
+    ///
+    /// Codex 0.171 reports each response twice, as a `token_usage_record` and then as a
+    /// `token_count` event whose running total is the record's `thread_token_usage`: the event
+    /// then repeats [`Decoder::last_total`] and is skipped, so the record wins. Older versions
+    /// write only the event.
     fn token_count(&mut self, event: &Map<String, Value>) {
-        let pair = |usage: &Value| {
-            Some((
-                usage.get("input_tokens")?.as_u64()?,
-                usage.get("output_tokens")?.as_u64()?,
-            ))
-        };
         let usage = match event.get("info") {
             Some(info @ Value::Object(_)) => {
-                let total = info.get("total_token_usage").and_then(pair);
+                let total = info.get("total_token_usage").and_then(counts);
                 if total.is_some() && total == self.last_total {
-                    // The same count again (Codex repeats it when only rate limits changed).
+                    // The same count again: a token_usage_record already counted this response,
+                    // or Codex repeated it when only rate limits changed.
                     return;
                 }
-                let last = info.get("last_token_usage").and_then(pair);
+                let last = info.get("last_token_usage").and_then(counts);
                 let derived = match (total, self.last_total) {
-                    (Some((input, output)), Some((before_in, before_out))) => Some((
-                        input.saturating_sub(before_in),
-                        output.saturating_sub(before_out),
-                    )),
+                    (Some(total), Some(before)) => Some(minus(&total, &before)),
                     (total, None) => total,
                     (None, Some(_)) => None,
                 };
@@ -188,11 +192,30 @@ impl Decoder {
             }
             Some(Value::Null) => return,
             // Older versions put the counts of the request directly in the event.
-            _ => pair(&Value::Object(event.clone())),
+            _ => counts(&Value::Object(event.clone())),
         };
-        let Some((input, output)) = usage else {
+        if let Some(usage) = usage {
+            self.add_usage(&usage);
+        }
+    }
+
+    /// `token_usage_record`: one model response's usage (`usage`), with the thread's running
+    /// total (`thread_token_usage`) that the `token_count` event after it repeats.
+    fn usage_record(&mut self, record: &Map<String, Value>) {
+        let Some(usage) = record.get("usage").and_then(counts) else {
+            self.notes
+                .tally("token_usage_record records without usage counts skipped");
             return;
         };
+        self.last_total = record
+            .get("thread_token_usage")
+            .and_then(counts)
+            .or_else(|| Some(self.last_total.unwrap_or_default().plus(&usage)));
+        self.add_usage(&usage);
+    }
+
+    /// Adds one response's usage to the latest assistant message.
+    fn add_usage(&mut self, usage: &TokenUsage) {
         let Some(assistant) = self
             .messages
             .iter_mut()
@@ -203,9 +226,8 @@ impl Decoder {
                 .tally("token counts before the first assistant message not mapped");
             return;
         };
-        let usage = assistant.usage.get_or_insert_with(TokenUsage::default);
-        usage.input_tokens = Some(usage.input_tokens.unwrap_or(0).saturating_add(input));
-        usage.output_tokens = Some(usage.output_tokens.unwrap_or(0).saturating_add(output));
+        let sum = assistant.usage.unwrap_or_default().plus(usage);
+        assistant.usage = Some(sum);
     }
 
     /// `thread_rolled_back`: the last `turns` user turns were taken back.
@@ -229,13 +251,14 @@ impl Decoder {
 
     fn compacted(&mut self, compacted: &Map<String, Value>, at: Option<Timestamp>) {
         self.archive_all();
-        // Codex continues with the summary as the first message of the new history.
+        // Codex continues with the summary as the first message of the new history. Codex
+        // wrote it, not the person: a system message, so user messages stay typed prompts.
         if let Some(summary) = compacted
             .get("message")
             .and_then(Value::as_str)
             .filter(|summary| !summary.is_empty())
         {
-            let mut message = Message::new(Role::User, summary);
+            let mut message = Message::new(Role::System, summary);
             message.created_at = at;
             self.messages.push(message);
         }
@@ -322,19 +345,15 @@ impl Decoder {
         let text = texts.join("\n");
         let role = match item.get("role").and_then(Value::as_str) {
             Some("user") => {
-                let trimmed = text.trim_start();
-                if INJECTED_MARKERS
-                    .iter()
-                    .any(|marker| trimmed.starts_with(marker))
-                {
+                if typed(item, &text) {
+                    Role::User
+                } else {
                     self.injected_context(&text);
                     self.notes.tally(
-                        "context Codex injects as user messages (environment, AGENTS.md) \
-                         imported as system messages",
+                        "context Codex injects as user messages (environment, AGENTS.md, shell \
+                         commands the user ran) imported as system messages",
                     );
                     Role::System
-                } else {
-                    Role::User
                 }
             }
             Some("assistant") => Role::Assistant,
@@ -519,7 +538,7 @@ impl Decoder {
         let created_at = timestamp(meta.get("timestamp"), &mut self.notes);
         let envelope = Envelope {
             name,
-            provider: "openai",
+            provider: provider_of_model(&model).unwrap_or("openai"),
             model,
             context: Context {
                 project_instructions: self.instructions.take(),
@@ -531,6 +550,68 @@ impl Decoder {
             updated_at: self.last_timestamp.filter(|_| !self.messages.is_empty()),
         };
         confab_core::transcript::checkpoint(crate::NAME, envelope, self.messages, self.notes)
+    }
+}
+
+/// Whether a `user` message is text the person typed rather than context Codex wrote in the
+/// user's name. Codex 0.171 says so itself: a typed prompt's
+/// `internal_chat_message_metadata_passthrough.content_item_kinds` is `user.text` (any
+/// `user.` kind counts, for what else a person may attach) and its
+/// `content_item_metadata[].provenance.type` is `user`; injected text has other kinds and the
+/// provenance `harness`. Older rollouts say nothing, and the injected text is told by how it
+/// begins ([`INJECTED_MARKERS`]).
+fn typed(item: &Map<String, Value>, text: &str) -> bool {
+    let passthrough = item.get("internal_chat_message_metadata_passthrough");
+    let kinds = passthrough
+        .and_then(|passthrough| passthrough.get("content_item_kinds"))
+        .and_then(Value::as_array)
+        .filter(|kinds| !kinds.is_empty());
+    if let Some(kinds) = kinds {
+        return kinds.iter().any(|kind| {
+            kind.as_str()
+                .is_some_and(|kind| kind.starts_with(TYPED_KIND_PREFIX))
+        });
+    }
+    let provenances: Vec<&str> = passthrough
+        .and_then(|passthrough| passthrough.get("content_item_metadata"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|metadata| metadata.get("provenance")?.get("type")?.as_str())
+        .collect();
+    if !provenances.is_empty() {
+        return provenances.contains(&"user");
+    }
+    let trimmed = text.trim_start();
+    !INJECTED_MARKERS
+        .iter()
+        .any(|marker| trimmed.starts_with(marker))
+}
+
+/// Token counts as Codex writes them (`input_tokens` and `output_tokens`, and where present
+/// `cached_input_tokens`, `cache_write_input_tokens` and `reasoning_output_tokens`); `None`
+/// without input and output. Codex's input includes the cached part and its output the
+/// reasoning, as `TokenUsage` expects of OpenAI counts.
+fn counts(usage: &Value) -> Option<TokenUsage> {
+    let count = |key: &str| usage.get(key).and_then(Value::as_u64);
+    Some(TokenUsage {
+        input_tokens: Some(count("input_tokens")?),
+        output_tokens: Some(count("output_tokens")?),
+        cached_input_tokens: count("cached_input_tokens"),
+        cache_write_tokens: count("cache_write_input_tokens"),
+        reasoning_tokens: count("reasoning_output_tokens"),
+    })
+}
+
+/// What `total` counts beyond `before`, count by count (a count `before` lacks is kept whole).
+fn minus(total: &TokenUsage, before: &TokenUsage) -> TokenUsage {
+    let sub = |a: Option<u64>, b: Option<u64>| a.map(|a| a.saturating_sub(b.unwrap_or(0)));
+    TokenUsage {
+        input_tokens: sub(total.input_tokens, before.input_tokens),
+        output_tokens: sub(total.output_tokens, before.output_tokens),
+        cached_input_tokens: sub(total.cached_input_tokens, before.cached_input_tokens),
+        cache_write_tokens: sub(total.cache_write_tokens, before.cache_write_tokens),
+        reasoning_tokens: sub(total.reasoning_tokens, before.reasoning_tokens),
     }
 }
 
@@ -551,5 +632,63 @@ mod tests {
         assert_eq!(between(text, "<cwd>", "</cwd>"), Some("/repo/app"));
         assert_eq!(between(text, "<shell>", "</shell>"), None);
         assert_eq!(between("<cwd></cwd>", "<cwd>", "</cwd>"), None);
+    }
+
+    #[test]
+    fn typed_prompts_are_told_by_their_marks_else_by_how_they_begin() {
+        let item = |passthrough: serde_json::Value| {
+            let mut item = Map::new();
+            item.insert(
+                "internal_chat_message_metadata_passthrough".into(),
+                passthrough,
+            );
+            item
+        };
+        let kinds = |kinds: &[&str]| item(serde_json::json!({ "content_item_kinds": kinds }));
+        assert!(typed(&kinds(&["user.text"]), "hi"));
+        assert!(typed(&kinds(&["user.image", "user.text"]), "hi"));
+        // The marks win over the text: a typed prompt may quote a tag.
+        assert!(typed(&kinds(&["user.text"]), "<environment_context>"));
+        assert!(!typed(&kinds(&["shell.user_command"]), "ls"));
+        let provenance = |kind: &str| {
+            item(serde_json::json!({
+                "content_item_metadata": [{"provenance": {"type": kind}}]
+            }))
+        };
+        assert!(typed(&provenance("user"), "hi"));
+        assert!(!typed(&provenance("harness"), "hi"));
+        assert!(typed(&Map::new(), "Why is it slow?"));
+        assert!(!typed(
+            &Map::new(),
+            "  <user_shell_command>
+ls"
+        ));
+    }
+
+    #[test]
+    fn growth_of_totals_is_counted_per_count() {
+        let before = TokenUsage {
+            input_tokens: Some(100),
+            output_tokens: Some(10),
+            cached_input_tokens: Some(80),
+            ..TokenUsage::default()
+        };
+        let total = TokenUsage {
+            input_tokens: Some(250),
+            output_tokens: Some(30),
+            cached_input_tokens: Some(200),
+            reasoning_tokens: Some(5),
+            cache_write_tokens: None,
+        };
+        assert_eq!(
+            minus(&total, &before),
+            TokenUsage {
+                input_tokens: Some(150),
+                output_tokens: Some(20),
+                cached_input_tokens: Some(120),
+                reasoning_tokens: Some(5),
+                cache_write_tokens: None,
+            }
+        );
     }
 }

@@ -17,7 +17,11 @@
 //!   `reasoning`, `web_search_call`, ...;
 //! - `turn_context`: per turn, the `model`, `cwd`, approval and sandbox policies;
 //! - `event_msg`: UI events, most of which repeat the response items (`user_message`,
-//!   `agent_message`), and `token_count` with `info.last_token_usage`;
+//!   `agent_message` before 0.171, `item_completed` since), and `token_count` with
+//!   `info.last_token_usage` and the running `info.total_token_usage`;
+//! - `token_usage_record` (since about 0.170): one model response's `usage`, with the turn's and
+//!   the thread's running totals (`turn_token_usage`, `thread_token_usage`);
+//! - `world_state`: the environment a resume starts from;
 //! - `compacted`: a compaction summary.
 //!
 //! Rollouts written before about September 2025 have no wrapper: the first line is the session
@@ -32,25 +36,37 @@
 //! # Mapping
 //!
 //! - Messages are the `message` response items, in file order; the `event_msg` copies of them
-//!   are not read twice. `developer` messages become `system` messages, and so do the `user`
-//!   messages that Codex writes itself (`<environment_context>`, `<user_instructions>`,
-//!   `# AGENTS.md instructions`, ...), since the user did not type them.
+//!   (`user_message`, `agent_message`, `item_completed`) are not read twice. `developer`
+//!   messages become `system` messages, and so do the `user` messages that Codex writes itself
+//!   (`<environment_context>`, `<user_instructions>`, `# AGENTS.md instructions`, the
+//!   `<user_shell_command>` of a `!cmd` the person ran, ...), so that the user messages are
+//!   exactly the prompts the person typed. Codex 0.171 marks a typed prompt: its
+//!   `internal_chat_message_metadata_passthrough.content_item_kinds` is `["user.text"]` and its
+//!   provenance `user`, where injected text has other kinds and the provenance `harness`; older
+//!   rollouts carry no such marks and injected text is told by how it begins.
 //! - A `function_call` (or `custom_tool_call`, or `local_shell_call`, named `local_shell`) becomes
 //!   a tool call on the assistant message just before it, or on a new assistant message with no
 //!   text when the call does not follow one. Arguments are parsed from their JSON string and kept
 //!   as a string when they do not parse. Each `*_output` becomes a `tool` message answering its
 //!   `call_id`.
-//! - `token_count` events add `last_token_usage`'s input and output tokens (or the growth of
-//!   `total_token_usage`, where that is all there is) to the latest assistant message; repeated
-//!   counts are skipped.
+//! - Usage: each `token_usage_record`'s `usage` is added to the latest assistant message, with
+//!   `cached_input_tokens`, `cache_write_input_tokens` and `reasoning_output_tokens` as
+//!   `cached_input_tokens`, `cache_write_tokens` and `reasoning_tokens` (Codex's input includes
+//!   the cached part, its output the reasoning). Codex 0.171 reports every response a second
+//!   time as a `token_count` event; the record wins: the event's `total_token_usage` equals the
+//!   record's `thread_token_usage` and is skipped as a repeat. Rollouts without records (before
+//!   about 0.170) are counted from `token_count` events: `last_token_usage` (or the growth of
+//!   `total_token_usage`, where that is all there is), repeated counts skipped.
 //! - The model is the latest `turn_context.model` (each assistant message keeps the model of its
-//!   turn); provider `openai`. Rollouts of 2025 record no model: it is `unknown`, with a note.
+//!   turn); the provider is the one the model's name tells (`provider_of_model`), else
+//!   `openai` (the session meta's `model_provider` names the configured endpoint, kept in the
+//!   metadata). Rollouts of 2025 record no model: it is `unknown`, with a note.
 //! - `cwd` (from the session meta, else the first turn context, else the injected
 //!   `<environment_context>`) becomes `context.working_directory`; the user's instructions
 //!   (`instructions` in the session meta, `user_instructions` in a turn context, or the injected
 //!   AGENTS.md text) become `context.project_instructions`.
-//! - A `compacted` record marks everything before it `archived` and continues with its summary
-//!   as a user message, as Codex does. A `thread_rolled_back` event takes back the last turns,
+//! - A `compacted` record marks everything before it `archived` and continues with its summary,
+//!   as Codex does; the summary is a `system` message, since Codex wrote it. A `thread_rolled_back` event takes back the last turns,
 //!   which are left out.
 //! - The session is named `codex-` and the first eight characters of the session id; the id,
 //!   `originator`, `cli_version` (as `codex_version`), `model_provider`, `source`,
@@ -59,14 +75,17 @@
 //! Not mapped, each named in `session.metadata.import_notes`: reasoning items (summaries of, or
 //! encrypted, reasoning), `base_instructions` (Codex's system prompt, the same for every
 //! session), images (replaced by placeholders like `[input_image omitted]`), web searches,
-//! encrypted compaction items and records of unknown types. The other `event_msg` records and
-//! `world_state` snapshots are UI and resume state, not conversation, and are skipped silently.
+//! encrypted compaction items and records of unknown types. The other `event_msg` records
+//! (`item_completed`, `task_started`, `thread_settings_applied`, ...), `turn_context` beyond its
+//! model and cwd, and `world_state` snapshots are UI and resume state, not conversation, and
+//! are skipped silently.
 //!
 //! # Detection
 //!
 //! The `.jsonl` extension is shared with other transcript formats, so content decides: the first
-//! line is a `RolloutLine` (`type` `session_meta`, `response_item`, `turn_context`, `event_msg`
-//! or `compacted`, with a `payload`), or the unwrapped session meta of an older rollout.
+//! line is a `RolloutLine` (`type` `session_meta`, `response_item`, `turn_context`, `event_msg`,
+//! `compacted`, `world_state` or `token_usage_record`, with a `payload`), or the unwrapped
+//! session meta of an older rollout.
 
 mod decode;
 
@@ -88,6 +107,8 @@ const RECORD_TYPES: &[&str] = &[
     "turn_context",
     "event_msg",
     "compacted",
+    "world_state",
+    "token_usage_record",
 ];
 
 confab_core::declare_format! {
