@@ -149,6 +149,73 @@ fn claude_code_sessions_of_this_project_are_imported_then_updated_in_place() {
 }
 
 #[test]
+fn a_claude_code_sub_agent_comes_with_its_parent_linked_to_the_call_that_started_it() {
+    let project = Project::new();
+    let homes = Homes::new();
+    let recorded_folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("formats/claude-code/tests/fixtures/recorded/subagent");
+    let cwd = "/tmp/confab-rec-claude.J6q7ZG/subagent/project";
+    let target = homes.claude().join("projects/this-project");
+    for entry in walkdir::WalkDir::new(&recorded_folder) {
+        let entry = entry.expect("entry");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(&recorded_folder).expect("inside");
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        write(
+            &target.join(relative),
+            &moved_to(&text, cwd, project.path()),
+        );
+    }
+    from(&project, &homes, "claude-code")
+        .assert()
+        .success()
+        .stdout(contains("Imported 2 sessions from 2 files"));
+    let names = project.session_names();
+    let parent = names
+        .iter()
+        .find(|name| !name.contains("-agent-"))
+        .expect("the parent");
+    let child = names
+        .iter()
+        .find(|name| name.contains("-agent-"))
+        .expect("the sub-agent");
+    let child = show_json(&project, child);
+    let metadata = &child["session"]["metadata"];
+    assert_eq!(metadata["parent_session"], parent.as_str());
+    assert_eq!(
+        metadata["parent_tool_call_id"],
+        "toolu_01VzH3b8stL3uXoHDqaBC6LY"
+    );
+    assert_eq!(metadata["agent_type"], "general-purpose");
+    let parent = show_json(&project, parent);
+    let calls: Vec<String> = parent["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .flat_map(|message| {
+            message["tool_calls"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|call| call["id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        calls
+            .iter()
+            .any(|id| id == "toolu_01VzH3b8stL3uXoHDqaBC6LY"),
+        "{calls:?}"
+    );
+    // Both keyed: a second run finds nothing new.
+    from(&project, &homes, "claude-code")
+        .assert()
+        .success()
+        .stdout(contains("Nothing new from claude-code (2 sessions"));
+}
+
+#[test]
 fn codex_rollouts_are_found_by_date_folder_and_narrowed_by_age() {
     let project = Project::new();
     let homes = Homes::new();
@@ -209,3 +276,60 @@ fn show_json(project: &Project, name: &str) -> serde_json::Value {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn opencode_sessions_are_read_from_its_database() {
+    let project = Project::new();
+    let data = tempfile::tempdir().expect("temp dir");
+    let database = data.path().join("opencode/opencode.db");
+    std::fs::create_dir_all(database.parent().expect("parent")).expect("folders");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("formats/opencode/tests/fixtures/recorded/data/opencode/opencode.db"),
+        &database,
+    )
+    .expect("copy the recorded database");
+    // As if the session had run in this project.
+    let connection = rusqlite::Connection::open(&database).expect("opens");
+    connection
+        .execute(
+            "UPDATE session SET directory = ?1",
+            [project.path().to_string_lossy()],
+        )
+        .expect("moved");
+    let from_opencode = || {
+        let mut command = project.confab();
+        command
+            .env("XDG_DATA_HOME", data.path())
+            .args(["sessions", "import", "--from", "opencode"]);
+        command
+    };
+    from_opencode()
+        .assert()
+        .success()
+        .stdout(contains("Imported 1 session from 1 file"));
+    let names = project.session_names();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let session = show_json(&project, &names[0]);
+    let users: Vec<&str> = session["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|message| message["role"] == "user")
+        .filter_map(|message| message["content"].as_str())
+        .collect();
+    assert_eq!(users.len(), 2, "the two typed prompts: {users:?}");
+    assert_eq!(
+        session["session"]["metadata"]["imported_from"]["tool"],
+        "opencode"
+    );
+    from_opencode()
+        .assert()
+        .success()
+        .stdout(contains("Nothing new from opencode (1 sessions"));
+    connection
+        .execute("UPDATE session SET time_updated = time_updated + 1000", [])
+        .expect("touched");
+    from_opencode().assert().success();
+    assert_eq!(project.session_names(), names, "updated, not duplicated");
+}

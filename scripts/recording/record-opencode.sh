@@ -69,6 +69,17 @@ session_id="$(python3.11 -c 'import json,sys; print(json.load(open(sys.argv[1]))
 rm -rf "$out"
 mkdir -p "$out"
 "$opencode_bin" export "$session_id" >"$out/export.json" 2>"$work/export.err"
+# The database opencode keeps its sessions in (what `import --from opencode` reads), as one
+# file: the WAL folded in by SQLite's own backup, nothing else changed.
+mkdir -p "$out/data/opencode"
+python3.11 - "$HOME/.local/share/opencode/opencode.db" "$out/data/opencode/opencode.db" <<'PY'
+import sqlite3, sys
+source = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+target = sqlite3.connect(sys.argv[2])
+source.backup(target)
+target.execute("PRAGMA journal_mode=DELETE")
+target.close()
+PY
 echo "$OPENCODE_VERSION" >"$out/CLIENT_VERSION"
 cat "$work/turn1.out" "$work/turn2.out"
 echo "session $session_id exported; fixtures written to $out"

@@ -115,17 +115,15 @@ pub(crate) fn export(database: &Utf8Path, id: &str) -> Result<Value, ReadError> 
         .map_err(failed)?;
     let mut messages = Vec::new();
     let mut statement = connection
-        .prepare(
-            "SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
-        )
+        .prepare("SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id")
         .map_err(failed)?;
     let rows = statement
-        .query_map([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .query_map([id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
         .map_err(failed)?;
     let mut parts = connection
-        .prepare(
-            "SELECT id, data FROM part WHERE message_id = ?1 ORDER BY time_created, id",
-        )
+        .prepare("SELECT id, data FROM part WHERE message_id = ?1 ORDER BY time_created, id")
         .map_err(failed)?;
     for row in rows {
         let (message_id, data) = row.map_err(failed)?;

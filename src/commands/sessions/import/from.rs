@@ -162,15 +162,25 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
 }
 
 /// The session `database#id` written out as its export, in `folder`.
-fn opencode_export(origin: &camino::Utf8Path, folder: &std::path::Path) -> Result<Target, CliError> {
-    let (database, id) = origin.as_str().rsplit_once('#').unwrap_or((origin.as_str(), ""));
-    let export = crate::history::opencode::export(camino::Utf8Path::new(database), id)
-        .map_err(|error| CliError::failure("could not read an opencode session").caused_by(error))?;
+fn opencode_export(
+    origin: &camino::Utf8Path,
+    folder: &std::path::Path,
+) -> Result<Target, CliError> {
+    let (database, id) = origin
+        .as_str()
+        .rsplit_once('#')
+        .unwrap_or((origin.as_str(), ""));
+    let export =
+        crate::history::opencode::export(camino::Utf8Path::new(database), id).map_err(|error| {
+            CliError::failure("could not read an opencode session").caused_by(error)
+        })?;
     let path = folder.join(format!("{id}.json"));
-    let text = serde_json::to_vec(&export)
-        .map_err(|error| CliError::failure("could not write an opencode session").caused_by(error))?;
-    std::fs::write(&path, text)
-        .map_err(|error| CliError::failure("could not write an opencode session").caused_by(error))?;
+    let text = serde_json::to_vec(&export).map_err(|error| {
+        CliError::failure("could not write an opencode session").caused_by(error)
+    })?;
+    std::fs::write(&path, text).map_err(|error| {
+        CliError::failure("could not write an opencode session").caused_by(error)
+    })?;
     let path = camino::Utf8PathBuf::from_path_buf(path)
         .map_err(|path| CliError::failure(format!("{} is not UTF-8", path.display())))?;
     Ok(Target::File(path))
@@ -244,7 +254,9 @@ fn record_origin(
 /// The tool's own id of a session, as its converter recorded it: the session id, and the
 /// sub-agent's id for a sub-agent thread (which shares its parent's session id).
 fn source_key(metadata: &Map<String, Value>) -> Option<String> {
-    let id = metadata.get("session_id").and_then(Value::as_str)?;
+    let id = ["session_id", "parent_session_id"]
+        .iter()
+        .find_map(|key| metadata.get(*key).and_then(Value::as_str))?;
     Some(match metadata.get("agent_id").and_then(Value::as_str) {
         Some(agent) => format!("{id}/{agent}"),
         None => id.to_owned(),

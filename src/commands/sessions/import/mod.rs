@@ -206,7 +206,10 @@ fn check(
     let source = read_source(path, limit).map_err(unreadable)?;
     let format_given = format.is_some();
     let format = decoder_for(&source, path, format).map_err(unreadable)?;
-    let (format, imported) = read_sessions(&source, format, format_given)?;
+    let (format, mut imported) = read_sessions(&source, format, format_given)?;
+    if format.name() == "claude-code" {
+        link_subagent(path, limit, &mut imported);
+    }
     let many = imported.len() > 1;
     if many && name.is_some() {
         return Err(Failure::from(
@@ -247,6 +250,30 @@ fn check(
         checkpoints,
         notes,
     })
+}
+
+/// A Claude Code sub-agent's transcript (`<session>/subagents/agent-ID.jsonl`) gets the parent's
+/// tool call that started it from the `agent-ID.meta.json` beside it, which its own events do
+/// not name. A missing or unreadable meta file leaves the session as the transcript has it.
+fn link_subagent(path: &Utf8Path, limit: u64, imported: &mut [confab_core::Imported]) {
+    let Some(stem) = path
+        .file_name()
+        .and_then(|name| name.strip_suffix(".jsonl"))
+    else {
+        return;
+    };
+    if !stem.starts_with("agent-") {
+        return;
+    }
+    let meta = path.with_file_name(format!("{stem}.meta.json"));
+    let Ok(source) = read_source(&meta, limit.min(1 << 20)) else {
+        return;
+    };
+    if let Some(meta) = confab_format_claude_code::SubagentMeta::parse(&source.bytes) {
+        for imported in imported {
+            meta.link(&mut imported.checkpoint);
+        }
+    }
 }
 
 /// A checked file made into the sessions to store, with what to tell the user about them.
