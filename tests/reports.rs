@@ -263,7 +263,7 @@ fn reports_cannot_be_imported() {
             "report.md is a markdown file, a report format that cannot be imported",
         ))
         .stderr(contains(
-            "formats that import: claude-code (.jsonl), codex (.jsonl), gemini (.gemini), json (.json), openai (.openai), yaml (.yaml, .yml)",
+            "formats that import: chatgpt (.chatgpt), claude-ai (.claude-ai), claude-code (.jsonl), codex (.jsonl), gemini (.gemini), json (.json), llm (.llm), openai (.openai), opencode (.opencode), yaml (.yaml, .yml)",
         ));
 }
 
