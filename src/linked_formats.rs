@@ -15,12 +15,16 @@ use std::hint::black_box;
 /// `PATH`; called once at start-up.
 pub(crate) fn ensure_linked() {
     confab_format_external::init();
+    black_box(&confab_format_chatgpt::FORMAT);
+    black_box(&confab_format_claude_ai::FORMAT);
     black_box(&confab_format_claude_code::FORMAT);
     black_box(&confab_format_codex::FORMAT);
     black_box(&confab_format_gemini::FORMAT);
     black_box(&confab_format_json::FORMAT);
+    black_box(&confab_format_llm::FORMAT);
     black_box(&confab_format_markdown::FORMAT);
     black_box(&confab_format_openai::FORMAT);
+    black_box(&confab_format_opencode::FORMAT);
     black_box(&confab_format_text::FORMAT);
     black_box(&confab_format_yaml::FORMAT);
 }
@@ -38,12 +42,16 @@ mod tests {
         assert_eq!(
             names,
             [
+                "chatgpt",
+                "claude-ai",
                 "claude-code",
                 "codex",
                 "gemini",
                 "json",
+                "llm",
                 "markdown",
                 "openai",
+                "opencode",
                 "text",
                 "yaml"
             ]
