@@ -261,7 +261,11 @@ impl Decoder {
                         "attached files (not in conversations.json) replaced by [attachment omitted: NAME]",
                     );
                 }
-                self.push(Role::User, text, created_at, None);
+                if text.trim().is_empty() {
+                    self.notes.tally("empty prompts skipped");
+                } else {
+                    self.push(Role::User, text, created_at, None);
+                }
             }
             "system" => {
                 if !content.trim().is_empty() {

@@ -43,9 +43,9 @@
 //!   without `tool_call_id`, with a note. Its content is the tool output as text
 //!   (`execution_output`'s text, a quote's title, address and text, a browsing result).
 //! - Messages ChatGPT does not show are skipped: those flagged
-//!   `is_visually_hidden_from_conversation`, empty system and assistant messages, and empty
-//!   browsing displays (the "searching…" placeholder). Hidden ones and the custom instructions
-//!   (`user_editable_context`) are counted in a note. The reasoning (`thoughts`,
+//!   `is_visually_hidden_from_conversation`, empty system and assistant messages, empty tool
+//!   results (the "searching…" display of a browsing call) and empty prompts. Hidden ones, the
+//!   custom instructions (`user_editable_context`) and empty prompts are counted in notes. The reasoning (`thoughts`,
 //!   `reasoning_recap`) is not imported, counted in a note.
 //! - Times are the messages' `create_time`, and the conversation's `create_time` and
 //!   `update_time` for the session.

@@ -23,7 +23,8 @@
 //!   branches are counted in a note. Otherwise every message is imported in order.
 //! - `human` messages become user messages, `assistant` messages assistant messages. Their
 //!   `content` blocks are read in order; `text` is used only for a message without blocks.
-//!   Text blocks are joined with blank lines.
+//!   Text blocks are joined with blank lines. A prompt with no text and no attachment is
+//!   skipped, counted in a note.
 //! - A `tool_use` block becomes a tool call (its `input` the arguments; a block without `id`
 //!   gets `toolu_N`), and a `tool_result` block a tool message answering the call with its
 //!   `tool_use_id`, else the oldest unanswered call to the tool it names. Claude.ai runs its tools

@@ -242,9 +242,13 @@ fn empty_conversations_are_left_out_with_a_note_and_names_stay_unique() {
             json!([{"type": "text", "text": "hello"}])
         ),
     ]);
+    let mut with_an_empty_prompt = chat.clone();
+    if let Some(messages) = with_an_empty_prompt.as_array_mut() {
+        messages.push(message("m3", "human", json!([])));
+    }
     let export = json!([
         {"uuid": "e", "name": "Untouched", "chat_messages": []},
-        {"uuid": "a", "name": "Hello", "chat_messages": chat},
+        {"uuid": "a", "name": "Hello", "chat_messages": with_an_empty_prompt},
         {"uuid": "b", "name": "Hello", "chat_messages": chat},
         {"chat_messages": chat},
     ]);
@@ -258,6 +262,8 @@ fn empty_conversations_are_left_out_with_a_note_and_names_stay_unique() {
         &sessions[0],
         "conversation 1 (\"Untouched\") of the export has no messages and was not imported",
     );
+    assert_eq!(roles(&sessions[0]), [Role::User, Role::Assistant]);
+    assert_noted(&sessions[0], "empty prompts skipped: 1");
 }
 
 #[test]
