@@ -18,6 +18,7 @@ mod fuzz_smoke;
 mod guide;
 mod hostile;
 mod import_bulk;
+mod import_collections;
 mod import_from;
 mod limits;
 mod readme;
