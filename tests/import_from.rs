@@ -124,6 +124,13 @@ fn claude_code_sessions_of_this_project_are_imported_then_updated_in_place() {
         .assert()
         .success()
         .stdout(contains("Nothing new from claude-code (1 sessions"));
+    // The prompt cache's counts came along, and `show` says them.
+    project
+        .confab()
+        .args(["sessions", "show", &names[0]])
+        .assert()
+        .success()
+        .stdout(contains(" cached").and(contains(" cache writes")));
 
     // The person went on in Claude Code: the file grew by the second turn.
     write(&ours, &whole);

@@ -189,12 +189,15 @@ fn is_false(value: &bool) -> bool {
 ///
 /// | source | `input_tokens` | `cached_input_tokens` | `reasoning_tokens` |
 /// |---|---|---|---|
-/// | Claude (Anthropic) | uncached input only | cache reads, *not* in `input_tokens` | — |
+/// | Claude (Anthropic, Claude Code) | uncached input only | cache reads, *not* in `input_tokens` | thinking, *inside* `output_tokens` |
 /// | Codex, OpenAI | all input | the cached part, *inside* `input_tokens` | *inside* `output_tokens` |
 /// | Gemini | all input (`promptTokenCount`) | the cached part, *inside* `input_tokens` | *beside* `output_tokens` |
+/// | opencode | uncached input only (opencode's own counts) | cache reads, *not* in `input_tokens` | *beside* `output_tokens` |
+/// | llm | as the provider behind it counts (one of the rows above) | | |
 ///
-/// `cache_write_tokens` is Anthropic's cache creation, not in `input_tokens`. Every count beyond
-/// input and output is a confab extension and optional, so version "1.0" files stay Atmos's.
+/// `cache_write_tokens` is Anthropic's cache creation (and Codex's cache writes), not in
+/// `input_tokens`. Every count beyond input and output is a confab extension and optional, so
+/// version "1.0" files stay Atmos's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenUsage {
     /// Tokens sent to the model.

@@ -66,7 +66,23 @@ fn heading(message: &Message) -> String {
         (None, None) => {}
     }
     if let Some(usage) = message.usage {
-        parts.push(format!("{} tokens", usage.total()));
+        let mut tokens = format!("{} tokens", usage.total());
+        let extra: Vec<String> = [
+            (usage.cached_input_tokens, "cached"),
+            (usage.cache_write_tokens, "cache writes"),
+            (usage.reasoning_tokens, "reasoning"),
+        ]
+        .into_iter()
+        .filter_map(|(count, what)| {
+            count
+                .filter(|count| *count > 0)
+                .map(|count| format!("{count} {what}"))
+        })
+        .collect();
+        if !extra.is_empty() {
+            tokens.push_str(&format!(" ({})", extra.join(", ")));
+        }
+        parts.push(tokens);
     }
     if let Some(id) = &message.tool_call_id {
         parts.push(format!("answers {id}"));
