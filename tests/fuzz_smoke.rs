@@ -18,11 +18,21 @@ fn seeds() -> Vec<Vec<u8>> {
         "../../formats/codex/tests/fixtures",
         "../../formats/gemini/tests/fixtures",
         "../../formats/openai/tests/fixtures",
+        "../../formats/chatgpt/tests/fixtures",
+        "../../formats/claude-ai/tests/fixtures",
+        "../../formats/llm/tests/fixtures",
+        "../../formats/llm/tests/fixtures/recorded",
+        "../../formats/opencode/tests/fixtures",
+        "../../formats/opencode/tests/fixtures/recorded",
     ] {
         for entry in std::fs::read_dir(fixture_path(folder)).expect("fixtures") {
             let path = entry.expect("entry").path();
-            // The recorded fixtures are folders of files as the clients laid them out.
-            if path.is_file() {
+            // The recorded fixtures are folders of files as the clients laid them out (large
+            // Claude Code and Codex ones are left to the fuzzer); a database is no seed.
+            let is_text = path.extension().is_some_and(|extension| {
+                extension == "json" || extension == "jsonl" || extension == "yaml"
+            });
+            if path.is_file() && is_text {
                 seeds.push(std::fs::read(path).expect("fixture"));
             }
         }

@@ -8,11 +8,15 @@ use confab_store_sqlite::SqliteStore;
 
 /// Makes sure the format crates' registrations are linked into the fuzz binary.
 pub fn link_formats() {
+    std::hint::black_box(&confab_format_chatgpt::FORMAT);
+    std::hint::black_box(&confab_format_claude_ai::FORMAT);
     std::hint::black_box(&confab_format_claude_code::FORMAT);
     std::hint::black_box(&confab_format_codex::FORMAT);
     std::hint::black_box(&confab_format_gemini::FORMAT);
     std::hint::black_box(&confab_format_json::FORMAT);
+    std::hint::black_box(&confab_format_llm::FORMAT);
     std::hint::black_box(&confab_format_openai::FORMAT);
+    std::hint::black_box(&confab_format_opencode::FORMAT);
     std::hint::black_box(&confab_format_yaml::FORMAT);
 }
 
