@@ -101,7 +101,9 @@
 //! `thought` parts or a recording's `thoughts` summaries), media and code-execution parts
 //! (replaced by placeholders like `[inlineData omitted]`), parts of kinds this crate does not
 //! know, model turns that left neither text nor a tool call, messages taken back by `/rewind`,
-//! and calls with no recorded response. A user message's `displayContent` (what the screen
+//! recorded messages that a later rewrite of the conversation no longer lists (Gemini CLI rolls
+//! a cancelled turn back that way, and `/compress` replaces the history), `tokens.tool`, and
+//! calls with no recorded response. A user message's `displayContent` (what the screen
 //! showed, when it differs from what was sent) is not imported.
 //!
 //! # Detection

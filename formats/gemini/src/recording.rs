@@ -5,7 +5,7 @@
 //! and rebuilds the conversation by replaying the log. This module replays it the same way
 //! ([`Replay`]), then converts the messages that are left ([`convert`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use confab_core::transcript::{
     Envelope, Notes, lines, model_or_unknown, parse_line, session_name, timestamp,
@@ -74,6 +74,10 @@ struct Replay {
     /// Every session id the file names, first first.
     session_ids: Vec<String>,
     rewinds: usize,
+    /// Ids of the messages appended with a line of their own.
+    appended: HashSet<String>,
+    /// Ids of the messages a rewind took back.
+    rewound: HashSet<String>,
     notes: Notes,
 }
 
@@ -83,7 +87,9 @@ impl Replay {
             // `/rewind`: the message and everything after it are taken back; an unknown id
             // takes back everything, as Gemini CLI does.
             let position = self.messages.iter().position(|(id, _)| id == target);
-            self.messages.truncate(position.unwrap_or(0));
+            let taken_back = self.messages.split_off(position.unwrap_or(0));
+            self.rewound
+                .extend(taken_back.into_iter().map(|(id, _)| id));
             self.rewinds += 1;
         } else if record.get("id").is_some_and(Value::is_string) {
             self.message(record, true);
@@ -104,6 +110,7 @@ impl Replay {
             return;
         };
         if appended {
+            self.appended.insert(id.clone());
             self.recorded.insert(id.clone(), record.clone());
         } else {
             self.recorded
@@ -158,6 +165,16 @@ impl Replay {
         }
     }
 
+    /// How many appended messages the conversation no longer lists, though no rewind took them
+    /// back: Gemini CLI's own rewrites dropped them (a cancelled turn rolled back, `/compress`).
+    fn dropped(&self) -> usize {
+        let listed: HashSet<&str> = self.messages.iter().map(|(id, _)| id.as_str()).collect();
+        self.appended
+            .iter()
+            .filter(|id| !listed.contains(id.as_str()) && !self.rewound.contains(*id))
+            .count()
+    }
+
     /// The record to import for the message `id` that the conversation lists as `listed`.
     ///
     /// When Gemini CLI rewrites the conversation (`$set` of `messages`, after a resume or when it
@@ -200,6 +217,13 @@ fn convert(bytes: &[u8], mut replay: Replay) -> Result<DecodeOutcome, DecodeErro
         notes.add(format!(
             "the conversation was rewound {} time(s); the messages taken back are left out",
             replay.rewinds
+        ));
+    }
+    let dropped = replay.dropped();
+    if dropped > 0 {
+        notes.add(format!(
+            "{dropped} recorded message(s) are left out: Gemini CLI's own rewrite of the \
+             conversation (a cancelled turn, a compression) no longer lists them"
         ));
     }
     if replay.session_ids.len() > 1 {

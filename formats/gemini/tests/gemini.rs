@@ -525,6 +525,10 @@ fn check_recording(name: &str, checkpoint: &Checkpoint, expected: &Expected) {
         "{name}: {times:?}"
     );
 
+    // The rewrites of a resume drop nothing.
+    let notes = notes(checkpoint);
+    assert!(!has_note(&notes, "left out"), "{name}: {notes:?}");
+
     let context = checkpoint.context.as_ref().expect("context");
     let directory = context.working_directory.as_deref().expect("a directory");
     assert!(
@@ -841,6 +845,7 @@ fn rewinds_updates_and_rewrites_replay_as_gemini_cli_replays_them() {
     let notes = notes(&checkpoint);
     for expected in [
         "rewound 1 time(s)",
+        "1 recorded message(s) are left out: Gemini CLI's own rewrite",
         "14 tool-use prompt tokens (`tokens.tool`) are not in the usage counts",
     ] {
         assert!(
