@@ -1,6 +1,10 @@
-//! Gemini CLI chat history (`Content[]`) to the checkpoint document.
+//! Gemini CLI chat history (`Content[]`) to the checkpoint document, and the pieces of it that
+//! the session recordings (`recording.rs`) share: parts, calls, responses and the setup turn.
+
+use std::collections::HashSet;
 
 use confab_core::{Context, DecodeError, DecodeOutcome, Message, Role, ToolCall};
+use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use confab_core::transcript::{Envelope, Notes, fnv1a, json_error, without_bom};
@@ -8,19 +12,30 @@ use confab_core::transcript::{Envelope, Notes, fnv1a, json_error, without_bom};
 /// The sentence Gemini CLI opens every chat with, in the hidden first user turn.
 const SETUP_MARKER: &str = "We are setting up the context for our chat.";
 
+/// How newer versions close the setup block; a first question may follow it in the same turn.
+const SETUP_END: &str = "</session_context>";
+
 pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let bytes = without_bom(bytes);
+    if crate::recording::is_recording(bytes) {
+        return crate::recording::decode_lines(bytes);
+    }
     let document: Value = serde_json::from_slice(bytes).map_err(|error| json_error(&error))?;
     let mut metadata = Map::new();
     let mut model = None;
     let history = match &document {
+        Value::Array(history) if history.first().is_some_and(is_prompt_log_entry) => {
+            return Err(DecodeError::new(
+                "this is Gemini CLI's prompt log (`logs.json`: the lines typed, slash commands \
+                 included), not a chat; import the session's recording from `chats/` instead",
+            ));
+        }
         Value::Array(history) => history,
         Value::Object(object) => {
             if object.contains_key("sessionId") && object.contains_key("messages") {
-                return Err(DecodeError::new(
-                    "this is a Gemini CLI session recording, which this format does not read; \
-                     write the chat with `/chat share file.json` and import that file",
-                ));
+                // A whole session recording in one JSON document, as versions before the JSON
+                // Lines recordings wrote it.
+                return crate::recording::decode_document(bytes, object);
             }
             let Some(Value::Array(history)) = object.get("history") else {
                 return Err(DecodeError::new(
@@ -46,11 +61,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     for (index, content) in history.iter().enumerate() {
         decoder.content(index + 1, content)?;
     }
-    for (_, name) in &decoder.pending {
-        decoder
-            .notes
-            .add(format!("the call to {name:?} has no recorded response"));
-    }
+    decoder.note_unanswered_calls();
     let model = match model {
         Some(model) => model.to_owned(),
         None => {
@@ -75,24 +86,27 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     confab_core::transcript::checkpoint(crate::NAME, envelope, decoder.messages, decoder.notes)
 }
 
+/// The messages decoded so far, and what the next entries need to know of them.
 #[derive(Debug, Default)]
-struct Decoder {
-    notes: Notes,
-    messages: Vec<Message>,
+pub(crate) struct Decoder {
+    pub(crate) notes: Notes,
+    pub(crate) messages: Vec<Message>,
     /// Calls not answered yet, oldest first: `(id, name)`.
     pending: Vec<(String, String)>,
+    /// Ids of the calls answered so far: Gemini CLI's recordings keep each result twice.
+    answered: HashSet<String>,
     /// Calls given an id here because the file had none, for `call_N`.
     generated_ids: usize,
-    working_directory: Option<String>,
+    pub(crate) working_directory: Option<String>,
 }
 
 /// What one `Content`'s parts say, sorted by where each goes.
 #[derive(Debug, Default)]
-struct Parts {
-    text: String,
-    calls: Vec<ToolCall>,
-    responses: Vec<Message>,
-    thoughts: usize,
+pub(crate) struct Parts {
+    pub(crate) text: String,
+    pub(crate) calls: Vec<ToolCall>,
+    pub(crate) responses: Vec<Message>,
+    pub(crate) thoughts: usize,
 }
 
 impl Decoder {
@@ -138,22 +152,69 @@ impl Decoder {
             let mut message = Message::new(Role::Assistant, parts.text);
             message.tool_calls = parts.calls;
             self.messages.push(message);
-        } else if !parts.text.is_empty() {
-            let mut role = Role::User;
-            if self.messages.is_empty() && parts.text.contains(SETUP_MARKER) {
-                role = Role::System;
-                self.working_directory = working_directory(&parts.text);
-                self.notes.add(
-                    "the first entry is the context Gemini CLI sends at the start of every chat \
-                     (date, OS, folder structure); it was imported as a system message",
-                );
-            }
-            self.messages.push(Message::new(role, parts.text));
+        } else {
+            self.user_text(parts.text, None);
         }
         Ok(())
     }
 
-    fn parts(&mut self, parts: &[Value]) -> Parts {
+    /// A user turn's text: a user message, except that the context Gemini CLI sends before the
+    /// first prompt becomes a system message, and a prompt sent with it in the same turn (after
+    /// `</session_context>`) a user message of its own.
+    pub(crate) fn user_text(&mut self, text: String, created_at: Option<Timestamp>) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let is_setup = self.messages.is_empty() && text.contains(SETUP_MARKER);
+        if !is_setup {
+            let mut message = Message::new(Role::User, text);
+            message.created_at = created_at;
+            self.messages.push(message);
+            return;
+        }
+        self.working_directory = working_directory(&text);
+        self.notes.add(
+            "the first entry is the context Gemini CLI sends at the start of every chat \
+             (date, OS, folder structure); it was imported as a system message",
+        );
+        let (setup, prompt) = split_setup(&text);
+        let mut system = Message::new(Role::System, setup);
+        system.created_at = created_at;
+        self.messages.push(system);
+        if let Some(prompt) = prompt {
+            let mut message = Message::new(Role::User, prompt);
+            message.created_at = created_at;
+            self.messages.push(message);
+        }
+    }
+
+    /// A note for each call that no response answered.
+    pub(crate) fn note_unanswered_calls(&mut self) {
+        for (_, name) in std::mem::take(&mut self.pending) {
+            self.notes
+                .add(format!("the call to {name:?} has no recorded response"));
+        }
+    }
+
+    /// Makes a call with this id one that a response may answer (or has answered).
+    pub(crate) fn expect_response(&mut self, id: &str, name: &str) {
+        if !self.answered.contains(id) {
+            self.pending.push((id.to_owned(), name.to_owned()));
+        }
+    }
+
+    /// A tool message answering the call `id` with `text`; `None` when it was answered already.
+    pub(crate) fn answer_with_text(&mut self, id: &str, text: String) -> Option<Message> {
+        if !self.answered.insert(id.to_owned()) {
+            return None;
+        }
+        self.pending.retain(|(pending, _)| pending != id);
+        let mut message = Message::new(Role::Tool, text);
+        message.tool_call_id = Some(id.to_owned());
+        Some(message)
+    }
+
+    pub(crate) fn parts(&mut self, parts: &[Value]) -> Parts {
         let mut out = Parts::default();
         for part in parts {
             let Some(part) = part.as_object() else {
@@ -174,7 +235,7 @@ impl Decoder {
                     out.calls.push(call);
                 }
             } else if let Some(response) = part.get("functionResponse") {
-                out.responses.push(self.response(response));
+                out.responses.extend(self.response(response));
             } else if let Some(kind) = [
                 "inlineData",
                 "fileData",
@@ -222,12 +283,17 @@ impl Decoder {
         })
     }
 
-    fn response(&mut self, response: &Value) -> Message {
+    /// The tool message of a `functionResponse`; `None` for a second copy of a response to a
+    /// call answered already.
+    fn response(&mut self, response: &Value) -> Option<Message> {
         let name = response.get("name").and_then(Value::as_str).unwrap_or("");
         let id = response
             .get("id")
             .and_then(Value::as_str)
             .filter(|id| !id.is_empty());
+        if id.is_some_and(|id| self.answered.contains(id)) {
+            return None;
+        }
         // Answer the call with this id, or else the oldest unanswered call to the same tool.
         let position = match id {
             Some(id) => self.pending.iter().position(|(pending, _)| pending == id),
@@ -235,6 +301,9 @@ impl Decoder {
         };
         let answered = position.map(|position| self.pending.remove(position).0);
         let tool_call_id = id.map(str::to_owned).or(answered);
+        if let Some(id) = &tool_call_id {
+            self.answered.insert(id.clone());
+        }
         if tool_call_id.is_none() {
             self.notes.add(format!(
                 "a response from {name:?} answers no earlier call; it was imported without a tool_call_id"
@@ -253,8 +322,25 @@ impl Decoder {
         };
         let mut message = Message::new(Role::Tool, content);
         message.tool_call_id = tool_call_id;
-        message
+        Some(message)
     }
+}
+
+/// Whether `entry` is one of `logs.json`'s: `{sessionId, messageId, type, message, timestamp}`.
+fn is_prompt_log_entry(entry: &Value) -> bool {
+    entry.get("sessionId").is_some_and(Value::is_string)
+        && entry.get("messageId").is_some()
+        && entry.get("message").is_some_and(Value::is_string)
+}
+
+/// The setup block, and the prompt that follows it in the same turn, if any.
+fn split_setup(text: &str) -> (&str, Option<&str>) {
+    let Some(end) = text.find(SETUP_END) else {
+        return (text, None);
+    };
+    let (setup, rest) = text.split_at(end + SETUP_END.len());
+    let prompt = rest.trim_start();
+    (setup, (!prompt.trim().is_empty()).then_some(prompt))
 }
 
 /// The directory Gemini CLI says it works in, in the context of the first turn.

@@ -1,53 +1,121 @@
-//! Gemini CLI chats: the JSON that `/chat share file.json` writes, and saved chat checkpoints.
+//! Gemini CLI chats: the session recordings Gemini CLI keeps by itself, the JSON that
+//! `/chat share file.json` writes, and saved chat checkpoints.
 //!
-//! # The source format
+//! # The source files
 //!
-//! [Gemini CLI] keeps a chat as the Gemini API's `Content[]` history: an array of
-//! `{"role": "user" | "model", "parts": [...]}`, where a part is `{"text": ...}` (with
-//! `"thought": true` for reasoning), `{"functionCall": {"id"?, "name", "args"}}`,
-//! `{"functionResponse": {"id"?, "name", "response"}}`, or media (`inlineData`, `fileData`).
-//! `/chat share file.json` writes that array as it is (`JSON.stringify(history)` in
-//! [`chatCommand.ts`]); `/chat save <tag>` writes `checkpoint-<tag>.json` in the project's temp
-//! directory as `{"history": [...], "authType": ...}`, and older versions wrote the bare array
-//! there too ([`logger.ts`] reads both). This format reads all three.
+//! [Gemini CLI] writes three kinds of file that hold a chat; this format reads all of them.
+//!
+//! 1. **Session recordings**, `~/.gemini/tmp/<project>/chats/session-<start minute>-<first 8 of
+//!    the session id>.jsonl`, written for every session without being asked (0.61 and later;
+//!    older versions wrote one JSON document, `session-*.json`, which is read too). A recording
+//!    is a log of JSON lines that Gemini CLI replays to load the session
+//!    ([`chatRecordingService.ts`]), and this format replays it the same way:
+//!    - a header `{sessionId, projectHash, startTime, lastUpdated, kind}` opens the file; a
+//!      resume within the same minute appends a second one (the file name is the same);
+//!    - a message record `{id, timestamp, type, content, ...}` adds a message, or replaces the
+//!      one with the same id where it stands (Gemini CLI appends a model turn again when it
+//!      learns its tokens or tool calls);
+//!    - `{"$set": {...}}` updates the header's keys (`lastUpdated`, `summary`, `sessionId` on a
+//!      resume, ...), and a `$set` of `messages` replaces the whole conversation so far;
+//!    - `{"$rewindTo": id}` (`/rewind`) takes back that message and everything after it.
+//! 2. **Shared chats**, what `/chat share file.json` writes: the Gemini API's `Content[]`
+//!    history as it is (`JSON.stringify(history)` in [`chatCommand.ts`]), an array of
+//!    `{"role": "user" | "model", "parts": [...]}`, where a part is `{"text": ...}` (with
+//!    `"thought": true` for reasoning), `{"functionCall": {"id"?, "name", "args"}}`,
+//!    `{"functionResponse": {"id"?, "name", "response"}}`, or media (`inlineData`, `fileData`).
+//! 3. **Saved checkpoints**, `checkpoint-<tag>.json` in the project's temp directory, written by
+//!    `/chat save <tag>`: `{"history": [...], "authType": ...}` with the same `Content[]`
+//!    history; older versions wrote the bare array there too ([`logger.ts`] reads both).
+//!
+//! The `logs.json` beside them is the prompt log (every line typed, slash commands included),
+//! not a chat: this format does not claim it.
 //!
 //! [Gemini CLI]: https://github.com/google-gemini/gemini-cli/blob/main/docs/cli/commands.md
+//! [`chatRecordingService.ts`]: https://github.com/google-gemini/gemini-cli/blob/main/packages/core/src/services/chatRecordingService.ts
 //! [`chatCommand.ts`]: https://github.com/google-gemini/gemini-cli/blob/main/packages/cli/src/ui/commands/chatCommand.ts
 //! [`logger.ts`]: https://github.com/google-gemini/gemini-cli/blob/main/packages/core/src/core/logger.ts
 //!
-//! # Mapping
+//! # Mapping of session recordings
+//!
+//! - The conversation is the one the replay leaves. When a `$set` of `messages` lists a message
+//!   that was appended before under the same id and type, the appended record is imported:
+//!   Gemini CLI writes messages back there as the model's history holds them (thoughts and calls
+//!   as parts, tool output possibly masked), after a resume without their tokens, model and tool
+//!   calls, and with the time of the rewrite instead of the message's own.
+//! - `user` messages become user messages, at their `timestamp`. The first one is the context
+//!   Gemini CLI sends before the first prompt (see below).
+//! - `gemini` messages become assistant messages: `content` (a string or parts) is the text,
+//!   `model` the message's model, `timestamp` its time, and `tokens` its usage: `input` →
+//!   `input_tokens` (Gemini's `promptTokenCount`, cached tokens included), `output` →
+//!   `output_tokens`, `cached` → `cached_input_tokens`, `thoughts` → `reasoning_tokens` (beside
+//!   the output, as Gemini counts them). `tool` (`toolUsePromptTokenCount`) has no place and is
+//!   summed in a note when it is not zero; `total` is the sum of the others.
+//! - Each of a `gemini` message's `toolCalls` (`{id, name, args, result, status, timestamp}`)
+//!   becomes a tool call with Gemini CLI's id, and its `result` (the `functionResponse` parts
+//!   sent back to the model) a `tool` message answering that id, at the call's `timestamp`. Its
+//!   content is the response's `output` when that is all it holds, and the response as JSON text
+//!   otherwise (a failed call's is `{"error": ...}`).
+//! - Gemini CLI records each result a second time, as a `user` message of `functionResponse`
+//!   parts after the call; a response to a call answered already is not imported again. A
+//!   response to a call with no recorded result becomes its `tool` message.
+//! - `info`, `warning` and `error` messages are Gemini CLI's own notices on screen ("Conversation
+//!   checkpoint saved ..."), never sent to the model: they are skipped and counted in a note.
+//! - The session is named `gemini-` and the first eight letters and digits of `sessionId`, so a
+//!   resumed session imports under the same name. `session.metadata` keeps `session_id`,
+//!   `project_hash` (Gemini CLI's hash of the project's folder), `title` (the `summary` Gemini CLI
+//!   writes for `/resume`) and `session_kind` (`main` or `subagent`).
+//! - `session.created_at` is the first header's `startTime`, `session.updated_at` the last
+//!   `lastUpdated`; the session's model is the last model message's.
+//! - A recording that holds nothing but the startup context is refused: a resume in a later
+//!   minute leaves such a file (a header and the context) beside the recording that goes on, and
+//!   importing it would add an empty session under the same name.
+//!
+//! # Mapping of shared chats and saved checkpoints
 //!
 //! - `model` entries become assistant messages; their text parts are concatenated (a streamed
 //!   answer is stored as several parts of one text) and their `functionCall`s become tool calls.
 //!   A call without an `id` (older versions never wrote one) gets `call_N`.
 //! - `user` entries become user messages, except that each `functionResponse` becomes a `tool`
 //!   message, placed before the entry's text. It answers the call with its `id`, or else the
-//!   oldest unanswered call to the same tool. Its content is the response's `output` when that is
-//!   all it holds, and the response as JSON text otherwise.
-//! - The first entry of every Gemini CLI chat is not typed by the user: the CLI sends the date,
-//!   the OS and the folder structure ("This is the Gemini CLI. We are setting up the context for
-//!   our chat."). It becomes a `system` message, and the working directory it names becomes
-//!   `context.working_directory`.
+//!   oldest unanswered call to the same tool. Its content is mapped as in recordings.
 //! - Provider `google`. The files name no model, so the model is `unknown` (with a note), and
 //!   they hold no timestamps or token counts, so messages have none.
 //! - The session is named `gemini-` and eight hex digits of an FNV-1a hash of the file, so the
-//!   same file always imports under the same name.
+//!   same file always imports under the same name. A saved checkpoint's `authType` is kept as
+//!   `session.metadata.auth_type`.
 //!
-//! Not mapped, each counted in `session.metadata.import_notes`: thought parts (the model's
-//! reasoning), media and code-execution parts (replaced by placeholders like
-//! `[inlineData omitted]`), and parts of kinds this crate does not know. A saved checkpoint's
-//! `authType` is kept as `session.metadata.auth_type`.
+//! # The startup context, in every kind of file
 //!
-//! The session recordings newer versions keep under `~/.gemini/tmp/<project>/chats/` have a
-//! different shape (`{"sessionId", "messages": [...]}`) and are refused with a clear error.
+//! The first user entry of every Gemini CLI chat is not typed by the user: the CLI sends the
+//! date, the OS and the folder structure ("This is the Gemini CLI. We are setting up the context
+//! for our chat."), in newer versions inside `<session_context>…</session_context>`. It becomes a
+//! `system` message (with a note), and the first workspace directory it names becomes
+//! `context.working_directory` (in recordings, else the first of the header's `directories`).
+//! When the first prompt was sent in the same entry (as saved checkpoints hold it: the block
+//! and the prompt as two text parts), what follows `</session_context>` becomes a `user`
+//! message of its own.
+//!
+//! # Not mapped
+//!
+//! Each is counted in `session.metadata.import_notes`: thoughts (the model's reasoning, as
+//! `thought` parts or a recording's `thoughts` summaries), media and code-execution parts
+//! (replaced by placeholders like `[inlineData omitted]`), parts of kinds this crate does not
+//! know, model turns that left neither text nor a tool call, messages taken back by `/rewind`,
+//! recorded messages that a later rewrite of the conversation no longer lists (Gemini CLI rolls
+//! a cancelled turn back that way, and `/compress` replaces the history), `tokens.tool`, and
+//! calls with no recorded response. A user message's `displayContent` (what the screen
+//! showed, when it differs from what was sent) is not imported.
 //!
 //! # Detection
 //!
-//! The extension `.gemini` selects this format; a `.json` file is recognised by its content: a
-//! top-level array whose first element has `role` and `parts`, or an object whose `history` is
-//! such an array.
+//! The extension `.gemini` selects this format; `.json` and `.jsonl` files are recognised by
+//! their content: a first line that is a recording's header (`sessionId` and `projectHash`),
+//! a whole recording in one document, a top-level array whose first element has `role` and
+//! `parts`, or an object whose `history` is such an array. Claude Code's and Codex's `.jsonl`
+//! files have no `projectHash` and are not claimed.
 
 mod decode;
+mod recording;
 
 use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
 use serde::Deserialize;
@@ -86,9 +154,43 @@ impl Decode for GeminiFormat {
         };
         match window[start] {
             b'[' => sniff_first_entry(&window[start + 1..]),
-            b'{' => sniff_checkpoint(&window[start..]),
+            b'{' => match sniff_recording(&window[start..], window.len() == bytes.len()) {
+                Sniff::No => sniff_checkpoint(&window[start..]),
+                sure_or_maybe => sure_or_maybe,
+            },
             _ => Sniff::No,
         }
+    }
+}
+
+/// `text` starts with `{`: a JSON Lines session recording opens with its header line,
+/// `{"sessionId": ..., "projectHash": ..., ...}`, and so does a whole recording in one document.
+/// `whole` says whether `text` is all of the input.
+fn sniff_recording(text: &[u8], whole: bool) -> Sniff {
+    let end = text.iter().position(|&byte| byte == b'\n');
+    if let Some(first) = end.map(|end| &text[..end]).or(whole.then_some(text))
+        && let Ok(Value::Object(header)) = serde_json::from_slice::<Value>(first)
+    {
+        return if recording::is_header(&header) {
+            Sniff::Yes
+        } else {
+            Sniff::No
+        };
+    }
+    // A first line that does not parse: a document written over many lines, or a header cut
+    // off by the window. `JSON.stringify` writes `sessionId` and `projectHash` first.
+    let text = String::from_utf8_lossy(text);
+    let near_the_start = |key: &str| text.find(key).is_some_and(|position| position < 512);
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(document)) if recording::is_header(&document) => Sniff::Yes,
+        Err(error)
+            if error.is_eof()
+                && near_the_start("\"sessionId\"")
+                && near_the_start("\"projectHash\"") =>
+        {
+            Sniff::Maybe
+        }
+        _ => Sniff::No,
     }
 }
 
