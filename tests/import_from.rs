@@ -340,3 +340,64 @@ fn opencode_sessions_are_read_from_its_database() {
     from_opencode().assert().success();
     assert_eq!(project.session_names(), names, "updated, not duplicated");
 }
+
+#[test]
+fn gemini_recordings_are_found_by_their_project_folder_one_per_session() {
+    let project = Project::new();
+    let home = tempfile::tempdir().expect("temp dir");
+    let chats = home.path().join(".gemini/tmp/demo-project/chats");
+    let recorded = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("formats/gemini/tests/fixtures/recorded/resume-across-minute");
+    for entry in std::fs::read_dir(&recorded).expect("recorded") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name");
+        std::fs::create_dir_all(&chats).expect("folders");
+        std::fs::copy(&path, chats.join(name)).expect("copy");
+    }
+    // Gemini CLI notes the project's folder beside `chats/`.
+    write(
+        &home.path().join(".gemini/tmp/demo-project/.project_root"),
+        &project.path().to_string_lossy(),
+    );
+    // Another project's chat is left alone.
+    let other = home.path().join(".gemini/tmp/other/chats");
+    std::fs::create_dir_all(&other).expect("folders");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "formats/gemini/tests/fixtures/recorded/auto-recording/session-2026-12-03T17-47-6f277609.jsonl",
+        ),
+        other.join("session-2026-12-03T17-47-6f277609.jsonl"),
+    )
+    .expect("copy");
+    write(
+        &home.path().join(".gemini/tmp/other/.project_root"),
+        "/elsewhere",
+    );
+
+    project
+        .confab()
+        .env("GEMINI_CLI_HOME", home.path())
+        .args(["sessions", "import", "--from", "gemini"])
+        .assert()
+        .success()
+        .stdout(contains("Imported 1 session from 1 file"));
+    let names = project.session_names();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let session = show_json(&project, &names[0]);
+    assert_eq!(session["session"]["provider"], "google");
+    let roles: Vec<&str> = session["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|message| message["role"].as_str())
+        .collect();
+    assert_eq!(
+        roles.first(),
+        Some(&"system"),
+        "the context block: {roles:?}"
+    );
+    assert!(
+        roles.contains(&"tool"),
+        "the shell call's result: {roles:?}"
+    );
+}

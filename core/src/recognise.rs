@@ -72,6 +72,15 @@ pub fn known_shape(bytes: &[u8]) -> Option<&'static str> {
 
 fn json_shape(value: &Value) -> Option<&'static str> {
     let has = |key: &str| value.get(key).is_some();
+    if let Some(first) = value.as_array().and_then(|entries| entries.first())
+        && first.get("sessionId").is_some()
+        && first.get("messageId").is_some()
+        && first.get("message").is_some()
+    {
+        return Some(
+            "Gemini CLI's prompt log (logs.json: only what was typed; the chats/session-*.jsonl beside it hold the conversation)",
+        );
+    }
     if value
         .get("log")
         .and_then(|log| log.get("entries"))
@@ -122,6 +131,10 @@ mod tests {
         assert_eq!(
             shape("[package]\nname = \"x\"\n"),
             Some("a Cargo manifest (Cargo.toml)")
+        );
+        assert!(
+            shape(r#"[{"sessionId": "s", "messageId": 0, "type": "user", "message": "hi"}]"#)
+                .is_some_and(|shape| shape.starts_with("Gemini CLI's prompt log"))
         );
         assert_eq!(shape(r#"{"version": "1.0", "session": {}}"#), None);
         assert_eq!(shape("just words"), None);

@@ -109,6 +109,10 @@ impl Tool {
                 .into_iter()
                 .map(|(found, directory)| (found, Some(directory)))
                 .collect()),
+            Tool::Gemini => Ok(one_file_per_gemini_session(self.files(home))
+                .into_iter()
+                .map(|found| (found, None))
+                .collect()),
             _ => Ok(self
                 .files(home)
                 .into_iter()
@@ -204,6 +208,32 @@ impl Tool {
             Tool::Opencode => None,
         }
     }
+}
+
+/// Gemini CLI starts a new file when a session is resumed in a later minute, and writes there
+/// only a header and its context while the conversation goes on in the first file: of the files
+/// of one session id (the header's `sessionId`), the largest is the session.
+fn one_file_per_gemini_session(files: Vec<Found>) -> Vec<Found> {
+    let mut largest: std::collections::HashMap<String, Found> = std::collections::HashMap::new();
+    let mut without_id = Vec::new();
+    for found in files {
+        let id = first_lines(&found.path).next().and_then(|line| {
+            let header: Value = serde_json::from_str(&line).ok()?;
+            header.get("sessionId")?.as_str().map(str::to_owned)
+        });
+        match id {
+            Some(id) => match largest.get(&id) {
+                Some(kept) if kept.bytes >= found.bytes => {}
+                _ => {
+                    largest.insert(id, found);
+                }
+            },
+            None => without_id.push(found),
+        }
+    }
+    let mut files: Vec<Found> = largest.into_values().chain(without_id).collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
 }
 
 /// The first lines of `path`, within [`PEEK_BYTES`].

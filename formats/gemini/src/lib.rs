@@ -136,7 +136,7 @@ confab_core::declare_format! {
         // Gemini CLI writes `.json`, which belongs to the JSON checkpoint format: those files are
         // found by sniffing.
         extensions: ["gemini"],
-        description: "Gemini CLI chat history, as `/chat share file.json` and `/chat save` write it (import only)",
+        description: "Gemini CLI chats: its session recordings (chats/session-*.jsonl), `/chat share file.json` and `/chat save` (import only)",
         capabilities: [decode],
     }
 }
