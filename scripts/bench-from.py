@@ -79,7 +79,7 @@ def main():
         folder.mkdir(parents=True)
         total = 0
         for index in range(args.files):
-            session_id = str(uuid.UUID(int=index + 1))
+            session_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"confab-bench-{index}"))
             text = transcript(records, session_id, str(project), 2)
             (folder / f"{session_id}.jsonl").write_text(text)
             total += len(text.encode())
@@ -95,7 +95,7 @@ def main():
         again, line = run(args.confab, ["sessions", "import", "--from", "claude-code"], env, project)
         print(f"import --from claude-code, unchanged   {again:7.2f} s   {line}")
         for index in range(10):
-            session_id = str(uuid.UUID(int=index + 1))
+            session_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"confab-bench-{index}"))
             text = transcript(records, session_id, str(project), 3)
             (folder / f"{session_id}.jsonl").write_text(text)
         grown, line = run(args.confab, ["sessions", "import", "--from", "claude-code"], env, project)

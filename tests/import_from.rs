@@ -123,7 +123,7 @@ fn claude_code_sessions_of_this_project_are_imported_then_updated_in_place() {
     from(&project, &homes, "claude-code")
         .assert()
         .success()
-        .stdout(contains("Nothing new from claude-code (1 sessions"));
+        .stdout(contains("Nothing new from claude-code (1 session already"));
     // The prompt cache's counts came along, and `show` says them.
     project
         .confab()
@@ -333,7 +333,7 @@ fn opencode_sessions_are_read_from_its_database() {
     from_opencode()
         .assert()
         .success()
-        .stdout(contains("Nothing new from opencode (1 sessions"));
+        .stdout(contains("Nothing new from opencode (1 session already"));
     connection
         .execute("UPDATE session SET time_updated = time_updated + 1000", [])
         .expect("touched");

@@ -117,13 +117,18 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
         }
         writeln!(
             out,
-            "{} new, {} grown, {unchanged} unchanged {} sessions",
-            work.iter()
-                .filter(|(_, plan)| matches!(plan, Plan::New))
-                .count(),
-            work.iter()
-                .filter(|(_, plan)| matches!(plan, Plan::Grown(_)))
-                .count(),
+            "{} new, {} grown, {} unchanged {} sessions",
+            bulk::thousands(
+                work.iter()
+                    .filter(|(_, plan)| matches!(plan, Plan::New))
+                    .count()
+            ),
+            bulk::thousands(
+                work.iter()
+                    .filter(|(_, plan)| matches!(plan, Plan::Grown(_)))
+                    .count()
+            ),
+            bulk::thousands(unchanged),
             tool.name()
         )?;
         return Ok(());
@@ -131,8 +136,12 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
     if work.is_empty() {
         writeln!(
             out,
-            "Nothing new from {} ({unchanged} sessions already imported and unchanged)",
-            tool.name()
+            "Nothing new from {} ({} already imported and unchanged)",
+            tool.name(),
+            match unchanged {
+                1 => "1 session".to_owned(),
+                count => format!("{} sessions", bulk::thousands(count)),
+            }
         )?;
         return Ok(());
     }
