@@ -62,6 +62,38 @@ impl Notes {
     }
 }
 
+/// How much of the input the sniffers of JSON exports look at.
+pub const SNIFF_WINDOW: usize = 64 * 1024;
+
+/// A sniff of a file that is a JSON array of records (a data export, `llm logs --json`): the
+/// first element within [`SNIFF_WINDOW`] is parsed and judged by `is_record`; an element the
+/// window cuts off is judged by `looks_like` on its text. Anything but an array is
+/// [`Sniff::No`].
+pub fn sniff_first_array_element(
+    bytes: &[u8],
+    is_record: impl Fn(&Value) -> bool,
+    looks_like: impl Fn(&str) -> crate::format::Sniff,
+) -> crate::format::Sniff {
+    use crate::format::Sniff;
+    use serde::Deserialize;
+    let bytes = without_bom(bytes);
+    let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
+    let Some(start) = window.iter().position(|byte| !byte.is_ascii_whitespace()) else {
+        return Sniff::No;
+    };
+    if window[start] != b'[' {
+        return Sniff::No;
+    }
+    let rest = &window[start + 1..];
+    let mut deserializer = serde_json::Deserializer::from_slice(rest);
+    match Value::deserialize(&mut deserializer) {
+        Ok(first) if is_record(&first) => Sniff::Yes,
+        Ok(_) => Sniff::No,
+        Err(error) if error.is_eof() => looks_like(&String::from_utf8_lossy(rest)),
+        Err(_) => Sniff::No,
+    }
+}
+
 /// The non-blank lines of a JSON Lines file, numbered from 1 as editors number them.
 pub fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     bytes

@@ -63,16 +63,12 @@
 mod decode;
 
 use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
-use serde::Deserialize;
 use serde_json::Value;
 
-use confab_core::transcript::without_bom;
+use confab_core::transcript::sniff_first_array_element;
 
 /// The format's name, as `--format` takes it and `source_format` records it.
 const NAME: &str = "claude-ai";
-
-/// How much of the input [`Decode::sniff`] looks at.
-const SNIFF_WINDOW: usize = 64 * 1024;
 
 /// Keys a Claude.ai conversation object starts with.
 const CONVERSATION_KEYS: &[&str] = &[
@@ -103,22 +99,7 @@ impl Decode for ClaudeAiFormat {
     }
 
     fn sniff(&self, bytes: &[u8]) -> Sniff {
-        let bytes = without_bom(bytes);
-        let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
-        let Some(start) = window.iter().position(|byte| !byte.is_ascii_whitespace()) else {
-            return Sniff::No;
-        };
-        if window[start] != b'[' {
-            return Sniff::No;
-        }
-        let rest = &window[start + 1..];
-        let mut deserializer = serde_json::Deserializer::from_slice(rest);
-        match Value::deserialize(&mut deserializer) {
-            Ok(first) if is_conversation(&first) => Sniff::Yes,
-            Ok(_) => Sniff::No,
-            Err(error) if error.is_eof() => looks_like_conversation(&String::from_utf8_lossy(rest)),
-            Err(_) => Sniff::No,
-        }
+        sniff_first_array_element(bytes, is_conversation, looks_like_conversation)
     }
 }
 
@@ -186,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_first_conversation_longer_than_the_window_is_judged_by_its_start() {
-        let long = "x".repeat(SNIFF_WINDOW);
+        let long = "x".repeat(confab_core::transcript::SNIFF_WINDOW);
         let export = format!(
             r#"[{{"uuid": "u", "name": "t", "chat_messages": [{{"sender": "human", "text": "{long}"}}]}}]"#
         );

@@ -60,16 +60,12 @@
 mod decode;
 
 use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
-use serde::Deserialize;
 use serde_json::Value;
 
-use confab_core::transcript::without_bom;
+use confab_core::transcript::sniff_first_array_element;
 
 /// The format's name, as `--format` takes it and `source_format` records it.
 const NAME: &str = "llm";
-
-/// How much of the input [`Decode::sniff`] looks at.
-const SNIFF_WINDOW: usize = 64 * 1024;
 
 confab_core::declare_format! {
     /// The `llm logs --json` format.
@@ -89,22 +85,7 @@ impl Decode for LlmFormat {
     }
 
     fn sniff(&self, bytes: &[u8]) -> Sniff {
-        let bytes = without_bom(bytes);
-        let window = &bytes[..bytes.len().min(SNIFF_WINDOW)];
-        let Some(start) = window.iter().position(|byte| !byte.is_ascii_whitespace()) else {
-            return Sniff::No;
-        };
-        if window[start] != b'[' {
-            return Sniff::No;
-        }
-        let rest = &window[start + 1..];
-        let mut deserializer = serde_json::Deserializer::from_slice(rest);
-        match Value::deserialize(&mut deserializer) {
-            Ok(first) if is_response(&first) => Sniff::Yes,
-            Ok(_) => Sniff::No,
-            Err(error) if error.is_eof() => looks_like_response(&String::from_utf8_lossy(rest)),
-            Err(_) => Sniff::No,
-        }
+        sniff_first_array_element(bytes, is_response, looks_like_response)
     }
 }
 
@@ -169,7 +150,7 @@ mod tests {
 
     #[test]
     fn a_first_response_longer_than_the_window_is_judged_by_its_start() {
-        let long = "x".repeat(SNIFF_WINDOW);
+        let long = "x".repeat(confab_core::transcript::SNIFF_WINDOW);
         let logs = format!(
             r#"[{{"id": "r", "model": "m", "conversation_id": "c", "datetime_utc": "2025-01-01T00:00:00", "prompt": "{long}", "response": ""}}]"#
         );
