@@ -401,3 +401,57 @@ fn gemini_recordings_are_found_by_their_project_folder_one_per_session() {
         "the shell call's result: {roles:?}"
     );
 }
+
+#[test]
+fn a_session_that_went_on_in_confab_is_never_replaced_from_its_file() {
+    let provider = crate::fake_provider::FakeProvider::start();
+    let project = Project::new();
+    project.write(
+        "confab.yaml",
+        format!(
+            "providers:\n  anthropic:\n    base_url: {}\n",
+            provider.url()
+        ),
+    );
+    let homes = Homes::new();
+    let whole = moved_to(&recorded(CLAUDE_MAIN), CLAUDE_CWD, project.path());
+    let file = homes.claude().join("projects/this-project/5b8f831c.jsonl");
+    write(&file, &cut_before(&whole, SECOND_PROMPT));
+    from(&project, &homes, "claude-code").assert().success();
+    let name = project.session_names().remove(0);
+
+    // A turn here, in confab.
+    provider.push(crate::fake_provider::anthropic_answer(
+        "claude-opus-5-5",
+        "Answered in confab.",
+        (5, 2),
+    ));
+    project
+        .confab()
+        .env("ANTHROPIC_API_KEY", "sk-ant-test")
+        .args([
+            "chat",
+            "--session",
+            &name,
+            "--message",
+            "One more question",
+            "--no-stream",
+        ])
+        .assert()
+        .success();
+    let before = show_json(&project, &name);
+
+    // And a turn there, in Claude Code.
+    write(&file, &whole);
+    from(&project, &homes, "claude-code")
+        .assert()
+        .success()
+        .stderr(contains(format!(
+            "warning: {name} went on in confab since it was imported"
+        )));
+    assert_eq!(
+        show_json(&project, &name)["messages"],
+        before["messages"],
+        "nothing lost"
+    );
+}

@@ -11,7 +11,9 @@
 //! every file whose size and time are unchanged. A file that changed is decoded again and the
 //! session it became is updated in place, under the name it has in the store, never duplicated:
 //! matched by the file, or by the tool's session id when the file moved. So a Claude Code
-//! session that went on for another hour is one session here too, with the new turns.
+//! session that went on for another hour is one session here too, with the new turns. A session
+//! that went on in confab too (`chat --session`, so it holds other messages than the import
+//! stored) is never replaced: that would lose the turns had here; a warning names it instead.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -21,7 +23,7 @@ use serde_json::{Map, Value};
 use super::{ImportArgs, Prepared, bulk};
 use crate::error::CliError;
 use crate::history::{Found, Tool, is_within};
-use crate::output::stdout;
+use crate::output::{stderr, stdout};
 use crate::paths::Target;
 use crate::project::Project;
 
@@ -34,6 +36,9 @@ struct Earlier {
     name: String,
     bytes: u64,
     modified: i64,
+    /// The session went on in confab after its import (`chat --session`): it has other
+    /// messages than the import stored, which an update from the file would lose.
+    went_on_here: bool,
 }
 
 /// What this run does with a file.
@@ -94,17 +99,31 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
     let (by_path, by_key) = earlier_imports(project, tool)?;
     let mut unchanged = 0;
     let mut work: Vec<(Found, Plan)> = Vec::new();
+    let mut kept: Vec<(Found, String)> = Vec::new();
     for file in found {
         match by_path.get(file.path.as_str()) {
             Some(earlier) if earlier.bytes == file.bytes && earlier.modified == file.modified => {
                 unchanged += 1;
             }
+            Some(earlier) if earlier.went_on_here => kept.push((file, earlier.name.clone())),
             Some(earlier) => {
                 let name = earlier.name.clone();
                 work.push((file, Plan::Grown(name)));
             }
             None => work.push((file, Plan::New)),
         }
+    }
+    for (file, name) in &kept {
+        writeln!(
+            stderr(),
+            "warning: {name} went on in confab since it was imported; not updated from {}",
+            file.path
+        )?;
+        writeln!(
+            stderr(),
+            "hint: import {} alone with --name NAME to have both",
+            file.path
+        )?;
     }
 
     let mut out = stdout();
@@ -207,6 +226,11 @@ fn earlier_imports(
         return Ok((by_path, by_key));
     };
     use confab_core::SessionStore;
+    let counts: HashMap<String, u64> = store
+        .list()?
+        .into_iter()
+        .map(|summary| (summary.name, summary.message_count))
+        .collect();
     for (name, origin) in store.metadata_values(IMPORTED_FROM)? {
         if origin.get("tool").and_then(Value::as_str) != Some(tool.name()) {
             continue;
@@ -215,10 +239,14 @@ fn earlier_imports(
             by_key.insert(key.to_owned(), name.clone());
         }
         if let Some(path) = origin.get("path").and_then(Value::as_str) {
+            let recorded = origin.get("messages").and_then(Value::as_u64);
+            let went_on_here =
+                recorded.is_some_and(|recorded| counts.get(&name) != Some(&recorded));
             let earlier = Earlier {
                 name,
                 bytes: origin.get("bytes").and_then(Value::as_u64).unwrap_or(0),
                 modified: origin.get("modified").and_then(Value::as_i64).unwrap_or(0),
+                went_on_here,
             };
             by_path.insert(path.to_owned(), earlier);
         }
@@ -249,6 +277,7 @@ fn record_origin(
         origin.insert("path".into(), Value::from(file.path.as_str()));
         origin.insert("bytes".into(), Value::from(file.bytes));
         origin.insert("modified".into(), Value::from(file.modified));
+        origin.insert("messages".into(), Value::from(session.messages.len()));
         if let Some(key) = key {
             origin.insert("key".into(), Value::from(key));
         }
