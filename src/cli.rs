@@ -3,12 +3,16 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{chat, formats, schema, sessions, templates};
+use crate::commands::{chat, formats, info, schema, sessions, templates};
 
 /// Keep AI chat sessions and move them between people, projects and tools.
 #[derive(Debug, Parser)]
 #[command(name = "confab", version, about, propagate_version = true)]
 pub(crate) struct Cli {
+    /// Run as if confab was started in DIR (like `git -C`).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub(crate) directory: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -21,6 +25,9 @@ pub(crate) enum Command {
     Sessions(sessions::SessionsArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),
+    /// Where this project's store is, which settings were read, and the formats and providers
+    /// this confab has.
+    Info(info::InfoArgs),
     /// Print the checkpoint JSON Schema.
     Schema(schema::SchemaArgs),
     /// List and show the Handlebars templates of Markdown reports.

@@ -12,7 +12,7 @@
 //! | `redact`             | `CONFAB_REDACT`             | `false`: export redacts secrets as with `--redact` |
 //! | `redact_patterns`    | (none)                      | none: `[{name, regex}]`, secrets of your own      |
 //! | `default_provider`   | `CONFAB_DEFAULT_PROVIDER`   | `openai`: the provider of new chats |
-//! | `providers.<name>`   | (none)                      | built-ins `openai`, `anthropic`, `ollama`: `{api, base_url, model, api_key_env, max_tokens, timeout}` |
+//! | `providers.<name>`   | (none)                      | built-ins `openai`, `anthropic`, `google`, `ollama`: `{api, base_url, model, api_key_env, max_tokens, timeout}` |
 //! | `chat.history`       | `CONFAB_CHAT_HISTORY`       | `true`: the prompt keeps `.confab/chat-history` |
 //! | `chat.max_answer_size` | (none)                    | `64MiB`: the most bytes of one answer |
 //! | `chat.max_duration`  | (none)                      | `3600`: the most seconds one request may take |

@@ -1,8 +1,14 @@
 //! The project a command runs in: its root folder, its settings and its session store.
 //!
 //! The root is the nearest folder, from the current one up, that holds `confab.yaml` or a
-//! `.confab/` folder; without either, the current folder. So `confab` works from any
-//! subfolder of a project, like `git`, and a fresh folder becomes a project on first write.
+//! `.confab/` folder; without either, the root of the git work tree the current folder is in
+//! (the nearest folder holding `.git`); without that, the current folder. So `confab` works from
+//! any subfolder of a project, like `git`, and the first import from `repo/src/deep` creates
+//! `repo/.confab/`, where `sessions list` at the repository's root finds it.
+//!
+//! `.confab/` gets a `.gitignore` when confab first writes there ([`ensure_state_dir`]): the
+//! store, its WAL and shared-memory files, the chat history and temporaries stay out of git,
+//! while `.confab/templates/` (the project's report templates) can be committed.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::StoreError;
@@ -21,6 +27,8 @@ const DEFAULT_STORE: &str = ".confab/sessions.db";
 #[derive(Debug)]
 pub(crate) struct Project {
     pub(crate) root: Utf8PathBuf,
+    /// What made [`Project::root`] the root, for `confab info`.
+    pub(crate) found_by: FoundBy,
     pub(crate) config: Config,
 }
 
@@ -36,9 +44,13 @@ impl Project {
                 path.display()
             ))
         })?;
-        let root = find_root(&current).unwrap_or(current);
+        let (root, found_by) = find_root(&current).unwrap_or((current, FoundBy::CurrentFolder));
         let config = Config::load(&root)?;
-        Ok(Project { root, config })
+        Ok(Project {
+            root,
+            found_by,
+            config,
+        })
     }
 
     /// Where this project's session store is.
@@ -53,7 +65,28 @@ impl Project {
 
     /// The store, created if it does not exist yet.
     pub(crate) fn open_store(&self) -> Result<SqliteStore, CliError> {
-        SqliteStore::open(&self.store_path()).map_err(open_failed)
+        let store = SqliteStore::open(&self.store_path()).map_err(open_failed)?;
+        self.ensure_state_dir();
+        Ok(store)
+    }
+
+    /// Gives an existing `.confab/` its `.gitignore` if it has none. Best effort: a folder that
+    /// cannot take the file (read-only) keeps working without it.
+    pub(crate) fn ensure_state_dir(&self) {
+        let folder = self.root.join(STATE_DIR);
+        let ignore = folder.join(".gitignore");
+        if !folder.is_dir() || ignore.exists() {
+            return;
+        }
+        let written = tempfile::NamedTempFile::new_in(&folder).and_then(|mut file| {
+            use std::io::Write;
+            file.write_all(STATE_DIR_GITIGNORE.as_bytes())?;
+            // Another confab may have written it meanwhile: theirs is the same; keep it.
+            file.persist_noclobber(&ignore)
+                .map_err(|error| error.error)?;
+            Ok(())
+        });
+        drop(written);
     }
 
     /// The store if it exists, for commands that change sessions but never create a store.
@@ -157,9 +190,58 @@ fn open_failed(error: StoreError) -> CliError {
     CliError::from(error)
 }
 
-fn find_root(start: &Utf8Path) -> Option<Utf8PathBuf> {
-    start
-        .ancestors()
-        .find(|folder| folder.join(CONFIG_FILE).is_file() || folder.join(STATE_DIR).is_dir())
-        .map(Utf8Path::to_path_buf)
+/// What `.confab/.gitignore` holds: everything is confab's private state but the templates.
+pub(crate) const STATE_DIR_GITIGNORE: &str = "\
+# Written by confab. The session store (sessions.db and its -wal/-shm), the chat history and
+# temporaries are private to this checkout; report templates in templates/ can be committed.
+# git reads this file though it ignores it, so .confab/ stays out of `git status` until there is
+# a template to commit.
+*
+!templates/
+!templates/**
+";
+
+/// Why a folder is the project's root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FoundBy {
+    /// It holds `confab.yaml`.
+    ConfigFile,
+    /// It holds `.confab/`.
+    StateDir,
+    /// It is the root of the git work tree (it holds `.git`).
+    GitWorkTree,
+    /// Nothing above says otherwise: the current folder.
+    CurrentFolder,
+}
+
+impl FoundBy {
+    /// In words, for `confab info`.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            FoundBy::ConfigFile => "it holds confab.yaml",
+            FoundBy::StateDir => "it holds .confab/",
+            FoundBy::GitWorkTree => "the root of the git work tree",
+            FoundBy::CurrentFolder => "the current folder (no confab.yaml, .confab/ or git above)",
+        }
+    }
+}
+
+fn find_root(start: &Utf8Path) -> Option<(Utf8PathBuf, FoundBy)> {
+    let marked = start.ancestors().find_map(|folder| {
+        if folder.join(CONFIG_FILE).is_file() {
+            Some((folder, FoundBy::ConfigFile))
+        } else if folder.join(STATE_DIR).is_dir() {
+            Some((folder, FoundBy::StateDir))
+        } else {
+            None
+        }
+    });
+    marked
+        .or_else(|| {
+            start
+                .ancestors()
+                .find(|folder| folder.join(".git").exists())
+                .map(|folder| (folder, FoundBy::GitWorkTree))
+        })
+        .map(|(folder, found_by)| (folder.to_path_buf(), found_by))
 }

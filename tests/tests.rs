@@ -21,6 +21,7 @@ mod import_bulk;
 mod import_collections;
 mod import_from;
 mod limits;
+mod project_root;
 mod readme;
 mod redaction;
 mod reports;

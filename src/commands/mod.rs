@@ -2,6 +2,7 @@
 
 pub(crate) mod chat;
 pub(crate) mod formats;
+pub(crate) mod info;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub(crate) mod templates;
@@ -11,10 +12,20 @@ use crate::error::CliError;
 
 /// Runs the command the user asked for.
 pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    if let Some(directory) = &cli.directory {
+        std::env::set_current_dir(directory).map_err(|error| {
+            CliError::usage(format!(
+                "cannot run in {}: {}",
+                directory.display(),
+                crate::input::io_reason(&error)
+            ))
+        })?;
+    }
     match cli.command {
         Command::Chat(args) => chat::run(&args),
         Command::Sessions(args) => sessions::run(args),
         Command::Formats(args) => formats::run(&args),
+        Command::Info(args) => info::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Templates(args) => templates::run(&args),
     }
