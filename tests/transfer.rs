@@ -686,3 +686,86 @@ fn the_resume_hint_is_only_given_for_a_provider_confab_knows() {
         .success()
         .stdout(contains("Resume it with: confab chat --session on-bedrock"));
 }
+
+#[test]
+fn boolean_flags_are_switches_with_no_forms_and_never_eat_the_next_argument() {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    // `--context` before the file: the file is a path, not the flag's value.
+    project
+        .confab()
+        .args([
+            "sessions",
+            "import",
+            "--context",
+            "eks-troubleshooting.json",
+        ])
+        .assert()
+        .success();
+    let exported = |args: &[&str]| -> Value {
+        let output = project
+            .confab()
+            .args(["sessions", "export"])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        serde_json::from_slice(&output.stdout).expect("json")
+    };
+    // `--redact NAME`: NAME is the session.
+    let redacted = exported(&[
+        "--redact",
+        "eks-troubleshooting",
+        "-o",
+        "-",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(redacted["session"]["name"], "eks-troubleshooting");
+    for (args, has_metadata) in [
+        (&["--no-metadata"][..], false),
+        (&["--metadata=false"][..], false),
+        (&["--metadata"][..], true),
+        (&["--no-metadata", "--metadata"][..], true),
+        (&["--metadata", "--no-metadata"][..], false),
+    ] {
+        let mut all = vec!["eks-troubleshooting", "-o", "-", "--format", "json"];
+        all.extend_from_slice(args);
+        let checkpoint = exported(&all);
+        assert_eq!(
+            checkpoint.get("exported_at").is_some(),
+            has_metadata,
+            "{args:?}"
+        );
+    }
+    let with_context = exported(&[
+        "eks-troubleshooting",
+        "-o",
+        "-",
+        "--format",
+        "json",
+        "--context",
+    ]);
+    assert!(with_context.get("context").is_some());
+    let without = exported(&[
+        "eks-troubleshooting",
+        "-o",
+        "-",
+        "--format",
+        "json",
+        "--context",
+        "--no-context",
+    ]);
+    assert!(without.get("context").is_none());
+    project
+        .confab()
+        .args([
+            "sessions",
+            "import",
+            "eks-troubleshooting.json",
+            "--overwrite",
+            "--no-context",
+        ])
+        .assert()
+        .success();
+}

@@ -40,8 +40,13 @@ pub(crate) struct ExportArgs {
 
     /// Include the project context: instructions file, working directory, files accessed.
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
-          default_value_t = false, default_missing_value = "true")]
+          require_equals = true, default_value_t = false, default_missing_value = "true",
+          overrides_with = "no_context")]
     context: bool,
+
+    /// Leave the project context out (the default).
+    #[arg(long, overrides_with = "context")]
+    no_context: bool,
 
     /// The report template: a `.hbs` file, or the name of one in `.confab/templates/`
     /// [default: templates.default in confab.yaml, else the built-in template].
@@ -51,8 +56,12 @@ pub(crate) struct ExportArgs {
     /// Replace secrets (keys, tokens, passwords, private keys, ...) with `[REDACTED:<kind>]`
     /// before writing [default: `redact` in confab.yaml, else false].
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true")]
+          require_equals = true, default_missing_value = "true", overrides_with = "no_redact")]
     redact: Option<bool>,
+
+    /// Write secrets as they are, whatever `redact` in confab.yaml says.
+    #[arg(long, overrides_with = "redact")]
+    no_redact: bool,
 
     /// With --redact, also replace the home folder and the project path.
     #[arg(long)]
@@ -60,8 +69,13 @@ pub(crate) struct ExportArgs {
 
     /// Include export metadata (exported_at, exported_by) and the session's custom metadata.
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
-          default_value_t = true, default_missing_value = "true")]
+          require_equals = true, default_value_t = true, default_missing_value = "true",
+          overrides_with = "no_metadata")]
     metadata: bool,
+
+    /// Leave out export metadata and the session's custom metadata (`--metadata=false`).
+    #[arg(long, overrides_with = "metadata")]
+    no_metadata: bool,
 }
 
 pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
@@ -77,18 +91,20 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     })?;
 
     let settings = ExportSettings {
-        metadata: args.metadata.then(|| ExportMetadata {
+        metadata: (args.metadata && !args.no_metadata).then(|| ExportMetadata {
             exported_at: Timestamp::now(),
             exported_by: user_name(),
         }),
-        context: args
-            .context
+        context: (args.context && !args.no_context)
             .then(|| project_context(&project, &session))
             .transpose()?,
     };
     let session_name = session.name.clone();
     let mut checkpoint = session.into_checkpoint(&settings);
-    let redact = args.redact.unwrap_or(project.config.redact) || args.redact_paths;
+    let redact = match (args.no_redact, args.redact) {
+        (true, _) => false,
+        (false, redact) => redact.unwrap_or(project.config.redact),
+    } || args.redact_paths;
     let redactor = redact
         .then(|| crate::redaction::redactor(&project, args.redact_paths))
         .transpose()?;

@@ -70,10 +70,15 @@ pub(crate) struct ImportArgs {
     #[arg(long)]
     overwrite: bool,
 
-    /// Keep the checkpoint's project context with the session (`--context=false` drops it).
+    /// Keep the checkpoint's project context with the session (the default).
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
-          default_value_t = true, default_missing_value = "true")]
+          require_equals = true, default_value_t = true, default_missing_value = "true",
+          overrides_with = "no_context")]
     context: bool,
+
+    /// Drop the checkpoint's project context (`--context=false`).
+    #[arg(long, overrides_with = "context")]
+    no_context: bool,
 
     /// Read the files as this format instead of guessing from their extension or content.
     #[arg(short, long, value_name = "FORMAT")]
@@ -300,7 +305,7 @@ fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared 
             if let Some(name) = &args.name {
                 session.name.clone_from(name);
             }
-            if !args.context {
+            if !args.context || args.no_context {
                 session.context = None;
             }
             session
