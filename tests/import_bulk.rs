@@ -37,6 +37,20 @@ fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("UTF-8 stderr")
 }
 
+/// The report lines (`Imported ...`), which go to stderr among the errors: stdout is for data,
+/// and an import writes none.
+fn report_of(output: &std::process::Output) -> String {
+    assert!(
+        output.stdout.is_empty(),
+        "import writes no data: {output:?}"
+    );
+    stderr_of(output)
+        .lines()
+        .filter(|line| line.starts_with("Imported "))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 #[test]
 fn bulk_import_with_one_bad_file_among_good_ones() {
     let project = Project::new();
@@ -53,9 +67,8 @@ fn bulk_import_with_one_bad_file_among_good_ones() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1), "{output:?}");
-    let stdout = stdout_of(&output);
     assert_eq!(
-        stdout,
+        report_of(&output),
         "Imported session s0 (claude-sonnet-4-6, anthropic, 2 messages)\n\
          Imported session s1 (claude-sonnet-4-6, anthropic, 2 messages)\n\
          Imported session s2 (claude-sonnet-4-6, anthropic, 2 messages)\n\
@@ -67,7 +80,7 @@ fn bulk_import_with_one_bad_file_among_good_ones() {
     // the pointer and the hint.
     let stderr = stderr_of(&output);
     assert!(
-        stderr.starts_with("error: archive/s3.json is not a valid checkpoint (1 problem)\n"),
+        stderr.contains("error: archive/s3.json is not a valid checkpoint (1 problem)\n"),
         "{stderr}"
     );
     let problem = stderr
@@ -104,7 +117,7 @@ fn bulk_import_with_one_bad_file_among_good_ones() {
         .expect("runs");
     assert_eq!(alone.status.code(), Some(1));
     assert!(
-        stderr.starts_with(&stderr_of(&alone)),
+        stderr.contains(&stderr_of(&alone)),
         "the same report as a one-file import:\n{}",
         stderr_of(&alone)
     );
@@ -123,7 +136,7 @@ fn a_glob_imports_the_files_it_matches() {
         .args(["sessions", "import", "logs/*.json"])
         .assert()
         .success()
-        .stdout(predicates::str::ends_with(
+        .stderr(predicates::str::ends_with(
             "Imported 2 sessions from 2 files\n",
         ));
     assert_eq!(project.session_names(), ["a", "b"]);
@@ -132,7 +145,7 @@ fn a_glob_imports_the_files_it_matches() {
         .args(["sessions", "import", "logs/**/*.json", "--overwrite"])
         .assert()
         .success()
-        .stdout(predicates::str::ends_with(
+        .stderr(predicates::str::ends_with(
             "Imported 3 sessions from 3 files\n",
         ));
     assert_eq!(project.session_names(), ["a", "b", "c"]);
@@ -159,7 +172,7 @@ fn folders_are_searched_recursively_skipping_hidden_ones_and_other_files() {
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
     assert_eq!(
-        stdout_of(&output),
+        report_of(&output),
         "Imported session eks (claude-sonnet-4-6, anthropic, 2 messages)\n\
          Imported session vpc (claude-sonnet-4-6, anthropic, 4 messages)\n\
          Imported session only (claude-sonnet-4-6, anthropic, 2 messages)\n\
@@ -173,7 +186,7 @@ fn folders_are_searched_recursively_skipping_hidden_ones_and_other_files() {
         .args(["sessions", "import", "single", "--name", "renamed"])
         .assert()
         .success()
-        .stdout(
+        .stderr(
             "Imported session renamed (claude-sonnet-4-6, anthropic, 2 messages)\n\
              Resume it with: confab chat --session renamed\n",
         );
@@ -191,13 +204,13 @@ fn the_same_name_twice_keeps_the_first_or_with_overwrite_the_last() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert_eq!(
-        stdout_of(&output),
+        report_of(&output),
         "Imported session same (claude-sonnet-4-6, anthropic, 2 messages)\n\
          Imported 1 session from 2 files; 1 failed\n"
     );
     let stderr = stderr_of(&output);
     assert!(
-        stderr.starts_with("error: dup/b.json: a session named \"same\" already exists\nhint: replace it with --overwrite"),
+        stderr.contains("error: dup/b.json: a session named \"same\" already exists\nhint: replace it with --overwrite"),
         "{stderr}"
     );
 
@@ -208,7 +221,7 @@ fn the_same_name_twice_keeps_the_first_or_with_overwrite_the_last() {
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
     assert_eq!(
-        stdout_of(&output),
+        report_of(&output),
         "Imported session same (claude-sonnet-4-6, anthropic, 2 messages)\n\
          Imported session same (claude-sonnet-4-6, anthropic, 4 messages)\n\
          Imported 2 sessions from 2 files\n"
@@ -258,6 +271,8 @@ fn unreadable_paths_exit_2_after_every_good_file_is_imported() {
     assert_eq!(
         stderr_of(&output),
         "error: could not read missing.json: no such file\n\
+         Imported session good (claude-sonnet-4-6, anthropic, 2 messages)\n\
+         Imported 1 session from 2 files; 1 failed\n\
          error: 1 of 2 files could not be imported (1 could not be read)\n"
     );
     assert_eq!(project.session_names(), ["good"]);
@@ -273,7 +288,10 @@ fn only_bad_files_create_no_store() {
         .args(["sessions", "import", "in"])
         .assert()
         .code(1)
-        .stdout("Imported 0 sessions from 2 files; 2 failed\n");
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "Imported 0 sessions from 2 files; 2 failed\n",
+        ));
     assert!(!project.path().join(".confab").exists());
     project.write("empty/notes.txt", "nothing to import");
     project
@@ -301,10 +319,13 @@ fn piped_output_has_no_progress_bar() {
         .output()
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
-    assert_eq!(output.stderr, b"", "nothing but the report when piped");
-    let stdout = stdout_of(&output);
-    assert!(!stdout.contains(['\u{1b}', '\r']), "{stdout:?}");
-    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(output.stdout, b"", "no data from an import");
+    let stderr = stderr_of(&output);
+    assert!(
+        !stderr.contains(['\u{1b}', '\r']),
+        "nothing but the report when piped: {stderr:?}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 201);
     for (index, line) in lines[..200].iter().enumerate() {
         assert_eq!(

@@ -51,7 +51,7 @@ fn an_export_of_many_conversations_imports_whole_or_not_at_all() {
         .args(["sessions", "import", "conversations.json", "--overwrite"])
         .assert()
         .success()
-        .stdout(
+        .stderr(
             contains("Imported session chatgpt-fix-the-vpc-peering-again")
                 .and(contains(
                     "Imported session chatgpt-mean-of-the-price-column",
@@ -108,6 +108,6 @@ fn a_claude_ai_export_is_anthropic_sessions() {
         .args(["sessions", "import", "conversations.json"])
         .assert()
         .success()
-        .stdout(contains("anthropic"));
+        .stderr(contains("anthropic"));
     assert_eq!(project.session_names().len(), 3);
 }

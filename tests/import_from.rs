@@ -102,7 +102,7 @@ fn claude_code_sessions_of_this_project_are_imported_then_updated_in_place() {
     from(&project, &homes, "claude-code")
         .assert()
         .success()
-        .stdout(contains("Imported 1 session from 1 file"));
+        .stderr(contains("Imported 1 session from 1 file"));
     let names = project.session_names();
     assert_eq!(names.len(), 1, "{names:?}");
     let first = show_json(&project, &names[0]);
@@ -123,7 +123,7 @@ fn claude_code_sessions_of_this_project_are_imported_then_updated_in_place() {
     from(&project, &homes, "claude-code")
         .assert()
         .success()
-        .stdout(contains("Nothing new from claude-code (1 session already"));
+        .stderr(contains("Nothing new from claude-code (1 session already"));
     // The prompt cache's counts came along, and `show` says them.
     project
         .confab()
@@ -178,7 +178,7 @@ fn a_claude_code_sub_agent_comes_with_its_parent_linked_to_the_call_that_started
     from(&project, &homes, "claude-code")
         .assert()
         .success()
-        .stdout(contains("Imported 2 sessions from 2 files"));
+        .stderr(contains("Imported 2 sessions from 2 files"));
     let names = project.session_names();
     let parent = names
         .iter()
@@ -219,7 +219,7 @@ fn a_claude_code_sub_agent_comes_with_its_parent_linked_to_the_call_that_started
     from(&project, &homes, "claude-code")
         .assert()
         .success()
-        .stdout(contains("Nothing new from claude-code (2 sessions"));
+        .stderr(contains("Nothing new from claude-code (2 sessions"));
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn codex_rollouts_are_found_by_date_folder_and_narrowed_by_age() {
         .args(["--since", "60d"])
         .assert()
         .success()
-        .stdout(contains("Imported 1 session from 1 file"));
+        .stderr(contains("Imported 1 session from 1 file"));
     let names = project.session_names();
     assert_eq!(names.len(), 1);
     let session = show_json(&project, &names[0]);
@@ -314,7 +314,7 @@ fn opencode_sessions_are_read_from_its_database() {
     from_opencode()
         .assert()
         .success()
-        .stdout(contains("Imported 1 session from 1 file"));
+        .stderr(contains("Imported 1 session from 1 file"));
     let names = project.session_names();
     assert_eq!(names.len(), 1, "{names:?}");
     let session = show_json(&project, &names[0]);
@@ -333,7 +333,7 @@ fn opencode_sessions_are_read_from_its_database() {
     from_opencode()
         .assert()
         .success()
-        .stdout(contains("Nothing new from opencode (1 session already"));
+        .stderr(contains("Nothing new from opencode (1 session already"));
     connection
         .execute("UPDATE session SET time_updated = time_updated + 1000", [])
         .expect("touched");
@@ -380,7 +380,7 @@ fn gemini_recordings_are_found_by_their_project_folder_one_per_session() {
         .args(["sessions", "import", "--from", "gemini"])
         .assert()
         .success()
-        .stdout(contains("Imported 1 session from 1 file"));
+        .stderr(contains("Imported 1 session from 1 file"));
     let names = project.session_names();
     assert_eq!(names.len(), 1, "{names:?}");
     let session = show_json(&project, &names[0]);

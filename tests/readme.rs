@@ -284,7 +284,7 @@ fn the_import_from_example_works_on_a_recorded_history() {
         .expect("runs");
     assert!(output.status.success(), "`{line}`: {output:?}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("Imported 1 session from 1 file"),
+        String::from_utf8_lossy(&output.stderr).contains("Imported 1 session from 1 file"),
         "{output:?}"
     );
 }

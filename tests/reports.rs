@@ -28,7 +28,7 @@ fn export_analysis_output_report_md_format_markdown() {
         ])
         .assert()
         .success()
-        .stdout("Exported session incident-review to report.md (markdown, 5 messages)\n");
+        .stderr("Exported session incident-review to report.md (markdown, 5 messages)\n");
     let report = project.read("report.md");
     assert!(report.starts_with("# incident-review\n"), "{report}");
     assert!(

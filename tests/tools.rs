@@ -45,7 +45,7 @@ fn each_tool_is_recognised_by_its_content() {
             .arg(&path)
             .assert()
             .success()
-            .stdout(contains(format!("Imported session {name}")));
+            .stderr(contains(format!("Imported session {name}")));
         // And it travels on as an ordinary checkpoint.
         project
             .confab()
@@ -108,7 +108,7 @@ fn format_overrides_detection() {
         .arg(&renamed)
         .assert()
         .success()
-        .stdout(contains("codex-"));
+        .stderr(contains("codex-"));
 }
 
 #[test]

@@ -42,7 +42,7 @@ fn export_vpc_migration_output_session_json() {
         ])
         .assert()
         .success()
-        .stdout("Exported session vpc-migration to session.json (json, 3 messages)\n");
+        .stderr("Exported session vpc-migration to session.json (json, 3 messages)\n");
     let file = json_file(&project, "session.json");
     assert_eq!(file["version"], "1.0");
     assert_eq!(file["exported_by"], "tester");
@@ -239,7 +239,7 @@ fn import_session_json() {
         .args(["sessions", "import", "eks-troubleshooting.json"])
         .assert()
         .success()
-        .stdout(
+        .stderr(
             "Imported session eks-troubleshooting (gpt-4o, openai, 4 messages)\n\
              Resume it with: confab chat --session eks-troubleshooting\n",
         );
@@ -261,7 +261,7 @@ fn import_backup_yaml_name_restored_session() {
         ])
         .assert()
         .success()
-        .stdout(contains(
+        .stderr(contains(
             "Resume it with: confab chat --session restored-session",
         ));
     assert_eq!(project.session_names(), ["restored-session"]);
@@ -634,7 +634,8 @@ fn a_session_that_cannot_be_imported_back_is_exported_with_a_warning() {
         .assert()
         .success()
         .stderr(
-            "warning: session \"eks-troubleshooting\" cannot be imported back:\n  /messages: [] has less than 1 item [minItems]\n",
+            "warning: session \"eks-troubleshooting\" cannot be imported back:\n  /messages: [] has less than 1 item [minItems]\n\
+             Exported session eks-troubleshooting to empty.json (json, 0 messages)\n",
         );
     assert!(project.path().join("empty.json").is_file());
     project
@@ -661,7 +662,7 @@ fn the_resume_hint_is_only_given_for_a_provider_confab_knows() {
         .args(["sessions", "import", "bedrock.json"])
         .assert()
         .success()
-        .stdout(
+        .stderr(
             "Imported session on-bedrock (m, bedrock, 1 messages)\n\
              To chat in it, describe the provider \"bedrock\" under providers in confab.yaml (api, base_url, model), then run: confab chat --session on-bedrock\n",
         );
@@ -671,7 +672,7 @@ fn the_resume_hint_is_only_given_for_a_provider_confab_knows() {
         .args(["sessions", "import", "gemini.json"])
         .assert()
         .success()
-        .stdout(contains(
+        .stderr(contains(
             "Resume it with: confab chat --session from-gemini",
         ));
     // Described in confab.yaml, it is known.
@@ -684,7 +685,7 @@ fn the_resume_hint_is_only_given_for_a_provider_confab_knows() {
         .args(["sessions", "import", "bedrock.json", "--overwrite"])
         .assert()
         .success()
-        .stdout(contains("Resume it with: confab chat --session on-bedrock"));
+        .stderr(contains("Resume it with: confab chat --session on-bedrock"));
 }
 
 #[test]
@@ -768,4 +769,43 @@ fn boolean_flags_are_switches_with_no_forms_and_never_eat_the_next_argument() {
         ])
         .assert()
         .success();
+}
+
+#[test]
+fn status_lines_go_to_stderr_so_stdout_holds_only_the_data() {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    let import = project
+        .confab()
+        .args(["sessions", "import", "eks-troubleshooting.json"])
+        .output()
+        .expect("runs");
+    assert!(import.status.success(), "{import:?}");
+    assert_eq!(import.stdout, b"", "an import writes no data");
+    assert!(
+        String::from_utf8_lossy(&import.stderr).starts_with("Imported session eks-troubleshooting")
+    );
+    // Without -o, the checkpoint is written to stdout, and nothing else is.
+    let export = project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "eks-troubleshooting",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .expect("runs");
+    assert!(export.status.success(), "{export:?}");
+    let report = String::from_utf8(export.stdout).expect("utf-8");
+    assert!(report.starts_with("# eks-troubleshooting\n"), "{report}");
+    assert!(!report.contains("Exported session"));
+    let json = project
+        .confab()
+        .args(["sessions", "export", "eks-troubleshooting"])
+        .output()
+        .expect("runs");
+    let checkpoint: Value = serde_json::from_slice(&json.stdout).expect("JSON by default");
+    assert_eq!(checkpoint["session"]["name"], "eks-troubleshooting");
 }

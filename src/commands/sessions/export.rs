@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use crate::commands::sessions::{existing_names, not_found};
 use crate::error::CliError;
 use crate::input::format_named;
-use crate::output::{stderr, stdout};
+use crate::output::stderr;
 use crate::project::Project;
 
 mod targets;
@@ -30,8 +30,14 @@ pub(crate) struct ExportArgs {
     /// The session to export.
     name: String,
 
-    /// The file to write (`-` writes to standard output).
-    #[arg(short, long, value_name = "FILE")]
+    /// The file to write; without it, or with `-`, the checkpoint goes to standard output.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "-",
+        hide_default_value = true
+    )]
     output: Utf8PathBuf,
 
     /// The format; by default taken from the output file's extension (`confab formats` lists them).
@@ -176,8 +182,9 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
         Ok(())
     })?;
     print_report(found)?;
+    // A status line, not data: stdout is for the checkpoint when there is no file.
     writeln!(
-        stdout(),
+        stderr(),
         "Exported session {} to {} ({}, {} messages)",
         session_name,
         args.output,

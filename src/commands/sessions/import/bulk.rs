@@ -8,7 +8,7 @@
 //!   secrets, make the session. That is nearly all the work, and it parallelises perfectly.
 //! - **One writer**, the main thread, stores the sessions of each good file in one transaction (SQLite
 //!   has one writer at a time anyway, and in WAL mode with `synchronous=NORMAL` a commit is
-//!   cheap), prints one line per file and moves the progress bar. The store indexes words for
+//!   cheap), prints one status line per session (on stderr) and moves the progress bar. The store indexes words for
 //!   search after the commit ([`crate::indexing`]), so the writer only stores rows; the index
 //!   catches up once, after the summary, for every file at once.
 //!
@@ -42,7 +42,7 @@ use rayon::prelude::*;
 use super::{Failure, ImportArgs, Prepared};
 use crate::error::CliError;
 use crate::input::format_named;
-use crate::output::stdout;
+use crate::output::stderr;
 use crate::paths::Target;
 use crate::project::Project;
 
@@ -106,7 +106,6 @@ pub(super) fn run_with(
         failed: 0,
         unreadable: 0,
         secrets: false,
-        stdout_is_terminal: crate::output::stdout_is_terminal(),
     };
     let (sender, receiver) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let written = std::thread::scope(|scope| {
@@ -192,7 +191,6 @@ struct Writer<'a> {
     failed: usize,
     unreadable: usize,
     secrets: bool,
-    stdout_is_terminal: bool,
 }
 
 impl Writer<'_> {
@@ -250,19 +248,15 @@ impl Writer<'_> {
         self.secrets |= !prepared.secrets.is_empty();
         let report = || -> std::io::Result<()> {
             super::write_notes(&prepared, Some(&prepared.source_name))?;
-            let mut out = stdout();
+            let mut out = stderr();
             for session in &prepared.sessions {
                 super::write_imported(&mut out, session)?;
             }
             Ok(())
         };
-        // The bar is cleared and redrawn around lines that reach the terminal; a line that goes
-        // to a pipe or a file leaves it alone (and its redraws at their usual rate).
-        if self.stdout_is_terminal || !prepared.notes.is_empty() || !prepared.secrets.is_empty() {
-            self.bar.suspend(report)?;
-        } else {
-            report()?;
-        }
+        // The lines go to stderr, where the bar is: it is cleared and redrawn around them (a
+        // hidden bar, off a terminal, just runs them).
+        self.bar.suspend(report)?;
         Ok(())
     }
 
@@ -283,7 +277,7 @@ impl Writer<'_> {
         if self.secrets {
             super::write_secrets_hint()?;
         }
-        let mut out = stdout();
+        let mut out = stderr();
         write!(
             out,
             "Imported {} from {}",

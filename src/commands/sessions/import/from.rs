@@ -154,7 +154,7 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
     }
     if work.is_empty() {
         writeln!(
-            out,
+            stderr(),
             "Nothing new from {} ({} already imported and unchanged)",
             tool.name(),
             match unchanged {

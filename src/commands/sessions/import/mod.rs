@@ -29,7 +29,7 @@ use jiff::Timestamp;
 
 use crate::error::CliError;
 use crate::input::{decoder_for, read_sessions, read_source};
-use crate::output::{stderr, stdout};
+use crate::output::stderr;
 use crate::paths::{self, Target};
 use crate::project::Project;
 
@@ -153,7 +153,8 @@ fn import_one(args: &ImportArgs, project: &Project, path: &Utf8Path) -> Result<(
     if !prepared.secrets.is_empty() {
         write_secrets_hint()?;
     }
-    let mut out = stdout();
+    // Status lines go to stderr: `import … && export … > report.md` keeps them out of the data.
+    let mut out = stderr();
     for session in &prepared.sessions {
         write_imported(&mut out, session)?;
     }
@@ -369,7 +370,7 @@ fn write_secrets_hint() -> std::io::Result<()> {
     )
 }
 
-/// `Imported session NAME (model, provider, N messages)`, one line on stdout.
+/// `Imported session NAME (model, provider, N messages)`, one status line.
 fn write_imported(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
     writeln!(
         out,
