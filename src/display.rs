@@ -1,5 +1,5 @@
-//! Showing stored text and times to a person: tables and local times (text is made safe for a
-//! terminal by the output handles, `crate::sanitize`).
+//! Showing stored text, counts and times to a person: tables, `1 message` / `1,000 messages`,
+//! and local times (text is made safe for a terminal by the output handles, `crate::sanitize`).
 
 use std::io::{self, Write};
 
@@ -77,4 +77,31 @@ mod tests {
             "NAME   N  LAST\na     10  x\n"
         );
     }
+}
+
+/// `count` and the noun that fits it, with thousands separators: `1 message`, `1,000 messages`.
+pub(crate) fn counted(count: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(count),
+        if count == 1 { one } else { many }
+    )
+}
+
+/// `10000` as `10,000`.
+pub(crate) fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// `1 message`, `12 messages`.
+pub(crate) fn messages(count: usize) -> String {
+    counted(count, "message", "messages")
 }

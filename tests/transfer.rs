@@ -663,9 +663,22 @@ fn the_resume_hint_is_only_given_for_a_provider_confab_knows() {
         .assert()
         .success()
         .stderr(
-            "Imported session on-bedrock (m, bedrock, 1 messages)\n\
+            "Imported session on-bedrock (m, bedrock, 1 message)\n\
              To chat in it, describe the provider \"bedrock\" under providers in confab.yaml (api, base_url, model), then run: confab chat --session on-bedrock\n",
         );
+    // One message is "1 message", in every command that counts them.
+    project
+        .confab()
+        .args(["sessions", "validate", "bedrock.json"])
+        .assert()
+        .success()
+        .stdout(contains("(json on-bedrock, 1 message)"));
+    project
+        .confab()
+        .args(["sessions", "show", "on-bedrock"])
+        .assert()
+        .success()
+        .stdout(contains(" · 1 message · "));
     project.write("gemini.json", checkpoint("from-gemini", "google"));
     project
         .confab()

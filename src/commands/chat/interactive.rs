@@ -165,9 +165,9 @@ fn banner(conversation: &Conversation) -> Result<(), CliError> {
     if conversation.is_stored() {
         write!(
             err,
-            "Session {} ({} messages) with {}",
+            "Session {} ({}) with {}",
             conversation.name(),
-            conversation.message_count(),
+            crate::display::messages(conversation.message_count()),
             conversation.next_provider_model()
         )?;
     } else {

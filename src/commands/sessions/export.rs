@@ -185,11 +185,11 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     // A status line, not data: stdout is for the checkpoint when there is no file.
     writeln!(
         stderr(),
-        "Exported session {} to {} ({}, {} messages)",
+        "Exported session {} to {} ({}, {})",
         session_name,
         args.output,
         format.name(),
-        checkpoint.messages.len()
+        crate::display::messages(checkpoint.messages.len())
     )?;
     Ok(())
 }

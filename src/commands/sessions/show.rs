@@ -33,10 +33,10 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
     writeln!(out, "{}", session.name)?;
     writeln!(
         out,
-        "{} · {} · {} messages · created {} · updated {}",
+        "{} · {} · {} · created {} · updated {}",
         session.provider,
         session.model,
-        session.messages.len(),
+        crate::display::messages(session.messages.len()),
         local_minute(session.created_at),
         local_minute(session.updated_at),
     )?;

@@ -317,26 +317,7 @@ fn files(count: usize) -> String {
     counted(count, "file", "files")
 }
 
-fn counted(count: usize, one: &str, many: &str) -> String {
-    format!(
-        "{} {}",
-        thousands(count),
-        if count == 1 { one } else { many }
-    )
-}
-
-/// `10000` as `10,000`.
-pub(super) fn thousands(count: usize) -> String {
-    let digits = count.to_string();
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
-}
+pub(super) use crate::display::{counted, thousands};
 
 #[cfg(test)]
 mod tests {

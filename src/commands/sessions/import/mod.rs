@@ -374,10 +374,10 @@ fn write_secrets_hint() -> std::io::Result<()> {
 fn write_imported(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
     writeln!(
         out,
-        "Imported session {} ({}, {}, {} messages)",
+        "Imported session {} ({}, {}, {})",
         session.name,
         session.model,
         session.provider,
-        session.messages.len()
+        crate::display::messages(session.messages.len())
     )
 }

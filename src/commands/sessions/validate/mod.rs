@@ -323,10 +323,10 @@ fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()
             };
             writeln!(
                 out,
-                "ok: {} ({} {what}, {} messages)",
+                "ok: {} ({} {what}, {})",
                 report.path,
                 report.format.unwrap_or("?"),
-                report.messages.unwrap_or(0)
+                crate::display::messages(report.messages.unwrap_or(0))
             )?;
             continue;
         }
