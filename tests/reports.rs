@@ -505,3 +505,35 @@ fn redact_scans_what_a_report_writes_not_only_the_session() {
         .stdout(contains(GITHUB_TOKEN).not())
         .stderr(contains("1 secret redacted"));
 }
+
+#[test]
+fn the_built_in_template_is_called_default_as_templates_list_shows_it() {
+    let project = Project::new();
+    project.import_fixture("atmos/eks-troubleshooting.json");
+    let export = |args: &[&str]| {
+        let output = project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "eks-troubleshooting",
+                "--format",
+                "markdown",
+            ])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        output.stdout
+    };
+    let built_in = export(&[]);
+    assert_eq!(export(&["--template", "default"]), built_in);
+    project.write("confab.yaml", "templates:\n  default: default\n");
+    assert_eq!(export(&[]), built_in);
+    // A project template called default is the project's.
+    project.write(".confab/templates/default.hbs", "mine: {{session.name}}\n");
+    assert_eq!(
+        export(&["--template", "default"]),
+        b"mine: eks-troubleshooting\n"
+    );
+}

@@ -29,7 +29,8 @@ enum TemplatesCommand {
     },
 }
 
-const DEFAULT: &str = "default";
+/// The name of the built-in report template.
+pub(crate) const DEFAULT: &str = "default";
 
 pub(crate) fn run(args: &TemplatesArgs) -> Result<(), CliError> {
     let project = Project::discover()?;

@@ -242,7 +242,14 @@ fn encode_options(
         }
         return Ok(options);
     }
+    // `default` is the built-in template, as `templates list` shows it, unless the project has
+    // a template of that name.
+    let built_in = |choice: &str| {
+        choice == crate::commands::templates::DEFAULT
+            && !project.templates_dir().join("default.hbs").is_file()
+    };
     let chosen = match &args.template {
+        Some(choice) if built_in(choice) => None,
         Some(choice) => {
             let current = std::env::current_dir()
                 .ok()
@@ -251,6 +258,7 @@ fn encode_options(
             Some(project.resolve_template(choice, &current)?)
         }
         None => match &project.config.default_template {
+            Some(choice) if built_in(choice) => None,
             Some(choice) => Some(project.resolve_template(choice, &project.root)?),
             None => None,
         },
