@@ -162,8 +162,7 @@ impl Project {
         let known: Vec<String> = self.templates().into_iter().map(|(name, _)| name).collect();
         let hint = if known.is_empty() {
             format!(
-                "there are no templates in {}; `confab templates show default > {}/{choice}.hbs` starts one",
-                self.templates_dir(),
+                "there are no templates in {}; `confab templates new {choice}` starts one from the built-in template",
                 self.templates_dir()
             )
         } else {

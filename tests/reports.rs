@@ -537,3 +537,56 @@ fn the_built_in_template_is_called_default_as_templates_list_shows_it() {
         b"mine: eks-troubleshooting\n"
     );
 }
+
+#[test]
+fn templates_new_starts_a_project_template_and_never_overwrites_one() {
+    let project = Project::new();
+    project.import_fixture("atmos/eks-troubleshooting.json");
+    project
+        .confab()
+        .args(["templates", "new", "handover"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "Created .confab/templates/handover.hbs from default; use it with --template handover",
+        ));
+    assert_eq!(
+        project.read(".confab/templates/handover.hbs"),
+        confab_format_markdown::DEFAULT_TEMPLATE
+    );
+    project.write(".confab/templates/handover.hbs", "# {{session.name}}\n");
+    project
+        .confab()
+        .args(["templates", "new", "handover"])
+        .assert()
+        .code(1)
+        .stderr(contains("already exists"));
+    assert_eq!(
+        project.read(".confab/templates/handover.hbs"),
+        "# {{session.name}}\n"
+    );
+    project
+        .confab()
+        .args(["templates", "new", "short", "--from", "handover"])
+        .assert()
+        .success();
+    let output = project
+        .confab()
+        .args([
+            "sessions",
+            "export",
+            "eks-troubleshooting",
+            "--format",
+            "md",
+            "--template",
+            "short",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.stdout, b"# eks-troubleshooting\n");
+    project
+        .confab()
+        .args(["templates", "new", "../escape"])
+        .assert()
+        .code(2);
+}

@@ -1,6 +1,9 @@
-//! `confab templates list | show NAME`: the report templates there are, and their text.
+//! `confab templates list | show NAME | new NAME`: the report templates there are, their text,
+//! and a new one to edit.
 //!
-//! `show default` prints the built-in template: the starting point for a custom one.
+//! `show default` prints the built-in template; `new NAME` copies it (or `--from` another) into
+//! `.confab/templates/NAME.hbs`, creating the folder, so a custom template starts from one that
+//! works, and `--template NAME` uses it.
 
 use std::io::Write;
 
@@ -26,6 +29,15 @@ enum TemplatesCommand {
     Show {
         /// The template to print.
         name: String,
+    },
+    /// Start a project template: `.confab/templates/NAME.hbs`, a copy of `--from` (default:
+    /// the built-in template). An existing template is never overwritten.
+    New {
+        /// The new template's name (letters, digits, `.`, `_`, `-`).
+        name: String,
+        /// The template to copy: `default`, a project template's name, or a `.hbs` file.
+        #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT)]
+        from: String,
     },
 }
 
@@ -59,27 +71,66 @@ pub(crate) fn run(args: &TemplatesArgs) -> Result<(), CliError> {
             }
             write_table(&mut out, &["TEMPLATE", "SOURCE", "DEFAULT"], &rows, &[])?;
         }
-        TemplatesCommand::Show { name }
-            if name == DEFAULT && !project.templates_dir().join("default.hbs").is_file() =>
-        {
-            out.write_all(confab_format_markdown::DEFAULT_TEMPLATE.as_bytes())?;
-        }
-        TemplatesCommand::Show { name } => {
-            let current = std::env::current_dir()
-                .ok()
-                .and_then(|dir| camino::Utf8PathBuf::from_path_buf(dir).ok())
-                .unwrap_or_else(|| project.root.clone());
-            let path = project.resolve_template(name, &current)?;
-            let path = crate::config::trusted_file(&project.root, &path, "template")?;
-            let text = std::fs::read(&path).map_err(|error| {
-                CliError::failure(format!(
-                    "could not read {path}: {}",
-                    crate::input::io_reason(&error)
-                ))
-            })?;
-            out.write_all(&text)?;
+        TemplatesCommand::Show { name } => out.write_all(&template_text(&project, name)?)?,
+        TemplatesCommand::New { name, from } => {
+            drop(out);
+            create(&project, name, from)?;
         }
     }
+    Ok(())
+}
+
+/// The text of template `name`: the built-in one for `default` (unless the project has its own
+/// `default`), a project template, or a `.hbs` file inside the project.
+fn template_text(project: &Project, name: &str) -> Result<Vec<u8>, CliError> {
+    if name == DEFAULT && !project.templates_dir().join("default.hbs").is_file() {
+        return Ok(confab_format_markdown::DEFAULT_TEMPLATE.as_bytes().to_vec());
+    }
+    let current = std::env::current_dir()
+        .ok()
+        .and_then(|dir| camino::Utf8PathBuf::from_path_buf(dir).ok())
+        .unwrap_or_else(|| project.root.clone());
+    let path = project.resolve_template(name, &current)?;
+    let path = crate::config::trusted_file(&project.root, &path, "template")?;
+    std::fs::read(&path).map_err(|error| {
+        CliError::failure(format!(
+            "could not read {path}: {}",
+            crate::input::io_reason(&error)
+        ))
+    })
+}
+
+/// `templates new NAME --from FROM`.
+fn create(project: &Project, name: &str, from: &str) -> Result<(), CliError> {
+    confab_core::validate_session_name(name).map_err(|error| {
+        CliError::usage(format!("cannot name a template {name:?}: {}", error.reason))
+            .hint("use letters, digits, '.', '_' and '-', e.g. handover")
+    })?;
+    let text = template_text(project, from)?;
+    let folder = project.templates_dir();
+    let path = folder.join(format!("{name}.hbs"));
+    if path.exists() {
+        return Err(
+            CliError::failure(format!("{path} already exists")).hint(format!(
+                "edit it, or choose another name; `confab templates show {name}` prints it"
+            )),
+        );
+    }
+    let failed = |error: std::io::Error| {
+        CliError::failure(format!("could not write {path}")).caused_by(error)
+    };
+    std::fs::create_dir_all(&folder).map_err(failed)?;
+    project.ensure_state_dir();
+    let mut file = tempfile::NamedTempFile::new_in(&folder).map_err(failed)?;
+    file.write_all(&text).map_err(failed)?;
+    // Never over a template another confab (or the person) made meanwhile.
+    file.persist_noclobber(&path)
+        .map_err(|error| failed(error.error))?;
+    let relative = path.strip_prefix(&project.root).unwrap_or(&path);
+    writeln!(
+        crate::output::stderr(),
+        "Created {relative} from {from}; use it with --template {name}"
+    )?;
     Ok(())
 }
 
