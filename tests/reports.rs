@@ -590,3 +590,48 @@ fn templates_new_starts_a_project_template_and_never_overwrites_one() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_broken_template_breaks_only_itself_and_names_its_file_and_line() {
+    let project = Project::new();
+    project.import_fixture("atmos/eks-troubleshooting.json");
+    project.write(".confab/templates/good.hbs", "# {{session.name}}\n");
+    project.write(
+        ".confab/templates/broken.hbs",
+        "fine\n{{#if session.name}}\nnever closed\n",
+    );
+    project.write(".confab/templates/uses.hbs", "{{> broken}}\n");
+    let export = |template: &str| {
+        project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "eks-troubleshooting",
+                "--format",
+                "md",
+                "--template",
+                template,
+            ])
+            .output()
+            .expect("runs")
+    };
+    let good = export("good");
+    assert!(good.status.success(), "{good:?}");
+    assert_eq!(good.stdout, b"# eks-troubleshooting\n");
+    let default = export("default");
+    assert!(default.status.success(), "{default:?}");
+    for template in ["broken", "uses"] {
+        let output = export(template);
+        assert_eq!(output.status.code(), Some(1), "{template}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("broken.hbs"), "{template}: {stderr}");
+        assert!(
+            stderr.contains(":2:")
+                || stderr.contains("line 2")
+                || stderr.contains(":4:")
+                || stderr.contains("line 4"),
+            "{template}: {stderr}"
+        );
+    }
+}

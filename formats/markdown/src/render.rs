@@ -54,10 +54,15 @@ impl Renderer {
                 folders.push(folder.to_owned());
             }
         }
+        // A partial that does not parse breaks only the templates that use it: the others in
+        // its folder render as before, and one that uses it gets the partial's own error.
+        let mut broken = Vec::new();
+        let mut sources = std::collections::BTreeMap::new();
         for folder in &folders {
-            register_partials(&mut registry, folder)?;
+            register_partials(&mut registry, folder, &mut broken, &mut sources)?;
         }
 
+        let mut main_text = None;
         let main = match template {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|error| {
@@ -68,8 +73,9 @@ impl Renderer {
                 })?;
                 crate::bounds::check_source(path.as_str(), &text)?;
                 registry
-                    .register_template_string(path.as_str(), text)
+                    .register_template_string(path.as_str(), &text)
                     .map_err(template_error)?;
+                main_text = Some(text);
                 path.to_string()
             }
             None => {
@@ -79,6 +85,11 @@ impl Renderer {
                 DEFAULT_NAME.to_owned()
             }
         };
+        if let Some(text) = &main_text
+            && let Some(error) = broken_in_use(text, &sources, broken)
+        {
+            return Err(error);
+        }
         crate::bounds::check_tree(&registry, &main)?;
         let mode = crate::stream::mode(&registry, &main);
         if mode != crate::stream::Mode::Whole {
@@ -125,9 +136,49 @@ impl Renderer {
     }
 }
 
+/// The error of the first broken partial that `main` includes, directly or through the partials
+/// it includes.
+fn broken_in_use(
+    main: &str,
+    sources: &std::collections::BTreeMap<String, String>,
+    broken: Vec<(String, EncodeError)>,
+) -> Option<EncodeError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut texts = vec![main];
+    while let Some(text) = texts.pop() {
+        for (stem, source) in sources {
+            if !seen.contains(stem.as_str()) && uses_partial(text, stem) {
+                seen.insert(stem.as_str());
+                texts.push(source);
+            }
+        }
+        if let Some(at) = broken.iter().position(|(stem, _)| uses_partial(text, stem)) {
+            return broken.into_iter().nth(at).map(|(_, error)| error);
+        }
+    }
+    None
+}
+
+/// Whether template `text` includes the partial `stem` (`{{> stem}}` or `{{#> stem}}`).
+fn uses_partial(text: &str, stem: &str) -> bool {
+    text.match_indices('>').any(|(at, _)| {
+        let before = text[..at].trim_end_matches(['#', '~']);
+        before.ends_with("{{")
+            && text[at + 1..]
+                .trim_start()
+                .strip_prefix(stem)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '}'))
+    })
+}
+
+/// Registers every `.hbs` file in `folder` as a partial. One that does not parse goes to
+/// `broken` with its error (naming its file and line), and is an error only for a template that
+/// includes it; `sources` gets the text of each one registered, by name.
 fn register_partials(
     registry: &mut Handlebars<'static>,
     folder: &Utf8Path,
+    broken: &mut Vec<(String, EncodeError)>,
+    sources: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<(), EncodeError> {
     let Ok(entries) = folder.read_dir_utf8() else {
         return Ok(()); // No folder, no partials.
@@ -149,14 +200,19 @@ fn register_partials(
                 reason(&error)
             ))
         })?;
-        crate::bounds::check_source(path.as_str(), &text)?;
+        if let Err(error) = crate::bounds::check_source(path.as_str(), &text) {
+            broken.push((stem.to_owned(), error));
+            continue;
+        }
         // Registered under its path, so errors inside a partial name the partial's file.
+        if let Err(error) = registry.register_template_string(path.as_str(), &text) {
+            broken.push((stem.to_owned(), template_error(error)));
+            continue;
+        }
         registry
-            .register_template_string(path.as_str(), &text)
+            .register_partial(stem, text.clone())
             .map_err(template_error)?;
-        registry
-            .register_partial(stem, text)
-            .map_err(template_error)?;
+        sources.insert(stem.to_owned(), text);
     }
     Ok(())
 }
@@ -237,4 +293,21 @@ fn render_error(error: RenderError) -> EncodeError {
         _ => "",
     };
     EncodeError::Format(format!("template {place}: {reason}{hint}"))
+}
+
+#[cfg(test)]
+mod partial_use_tests {
+    use super::uses_partial;
+
+    #[test]
+    fn partial_includes_are_found_by_name() {
+        assert!(uses_partial("a {{> header}} b", "header"));
+        assert!(uses_partial(
+            "{{#> header title=x}}body{{/header}}",
+            "header"
+        ));
+        assert!(uses_partial("{{~> header ~}}", "header"));
+        assert!(!uses_partial("{{> headers}}", "header"));
+        assert!(!uses_partial("a > header", "header"));
+    }
 }
