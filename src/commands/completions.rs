@@ -6,14 +6,15 @@
 //! hand-written script would drift with every release. The output is a script for the shell to
 //! load, not for a person, so it goes to stdout unchanged.
 //!
-//! Installing it, one line per shell (a new shell picks it up):
+//! Installing it, one line per shell (a new shell picks it up; the last two regenerate the script
+//! at every start, so it follows upgrades):
 //!
 //! - bash: `confab completions bash > ~/.local/share/bash-completion/completions/confab`
 //! - zsh: `confab completions zsh > ~/.zfunc/_confab` (with `fpath+=~/.zfunc` before
 //!   `compinit` in `~/.zshrc`)
 //! - fish: `confab completions fish > ~/.config/fish/completions/confab.fish`
-//! - PowerShell: `confab completions powershell >> $PROFILE`
-//! - elvish: `confab completions elvish >> ~/.config/elvish/rc.elv`
+//! - PowerShell: add `confab completions powershell | Out-String | Invoke-Expression` to `$PROFILE`
+//! - elvish: add `eval (confab completions elvish | slurp)` to `~/.config/elvish/rc.elv`
 
 use std::io::Write;
 
