@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{chat, formats, info, schema, sessions, templates};
+use crate::commands::{chat, completions, formats, info, man, schema, sessions, templates};
 
 /// Keep AI chat sessions and move them between people, projects and tools.
 #[derive(Debug, Parser)]
@@ -32,4 +32,8 @@ pub(crate) enum Command {
     Schema(schema::SchemaArgs),
     /// List and show the Handlebars templates of Markdown reports.
     Templates(templates::TemplatesArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print confab's man page, or write one page per command into a folder (--out).
+    Man(man::ManArgs),
 }

@@ -9,6 +9,7 @@ mod chat;
 mod chat_edges;
 mod chat_prompt;
 mod cli_cases;
+mod completions;
 mod errors;
 mod export_targets;
 mod external_formats;

@@ -1,8 +1,10 @@
 //! One module per command; `sessions` groups its subcommands one file each, `chat` its parts.
 
 pub(crate) mod chat;
+pub(crate) mod completions;
 pub(crate) mod formats;
 pub(crate) mod info;
+pub(crate) mod man;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub(crate) mod templates;
@@ -28,5 +30,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Info(args) => info::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Templates(args) => templates::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
