@@ -8,6 +8,7 @@ mod util;
 mod chat;
 mod chat_edges;
 mod chat_prompt;
+mod ci_integrations;
 mod cli_cases;
 mod completions;
 mod errors;
