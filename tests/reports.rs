@@ -513,12 +513,14 @@ fn the_built_in_template_is_called_default_as_templates_list_shows_it() {
     let export = |args: &[&str]| {
         let output = project
             .confab()
+            // Without the export's own time, which differs from run to run.
             .args([
                 "sessions",
                 "export",
                 "eks-troubleshooting",
                 "--format",
                 "markdown",
+                "--no-metadata",
             ])
             .args(args)
             .output()
