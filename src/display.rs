@@ -63,22 +63,6 @@ pub(crate) fn write_table(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_align_columns() {
-        let mut out = Vec::new();
-        let rows = vec![vec!["a".to_owned(), "10".to_owned(), "x".to_owned()]];
-        write_table(&mut out, &["NAME", "N", "LAST"], &rows, &[1]).expect("writes");
-        assert_eq!(
-            String::from_utf8(out).expect("utf-8"),
-            "NAME   N  LAST\na     10  x\n"
-        );
-    }
-}
-
 /// `count` and the noun that fits it, with thousands separators: `1 message`, `1,000 messages`.
 pub(crate) fn counted(count: usize, one: &str, many: &str) -> String {
     format!(
@@ -104,4 +88,20 @@ pub(crate) fn thousands(count: usize) -> String {
 /// `1 message`, `12 messages`.
 pub(crate) fn messages(count: usize) -> String {
     counted(count, "message", "messages")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns() {
+        let mut out = Vec::new();
+        let rows = vec![vec!["a".to_owned(), "10".to_owned(), "x".to_owned()]];
+        write_table(&mut out, &["NAME", "N", "LAST"], &rows, &[1]).expect("writes");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "NAME   N  LAST\na     10  x\n"
+        );
+    }
 }
