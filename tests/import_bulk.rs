@@ -29,10 +29,6 @@ fn bad_checkpoint(name: &str) -> String {
     checkpoint(name, 2).replace("2026-01-01T10:01:00Z", "noon")
 }
 
-fn stdout_of(output: &std::process::Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 stdout")
-}
-
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("UTF-8 stderr")
 }
