@@ -268,14 +268,15 @@ fn an_import_killed_before_its_index_caught_up_loses_nothing() {
     let mut child = project
         .command()
         .args(["sessions", "import", "long.json", "--name", "killed"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawns");
-    // The "Imported" line is printed once the session is committed; the index comes after it.
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    // The "Imported" status line (on stderr) is printed once the session is committed; the
+    // index comes after it.
+    let mut status = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).expect("reads");
+    std::io::BufRead::read_line(&mut status, &mut line).expect("reads");
     assert!(line.starts_with("Imported session killed"), "{line}");
     let _ = child.kill();
     let _ = child.wait();
