@@ -16,6 +16,7 @@
 //! | `chat.history`       | `CONFAB_CHAT_HISTORY`       | `true`: the prompt keeps `.confab/chat-history` |
 //! | `chat.max_answer_size` | (none)                    | `64MiB`: the most bytes of one answer |
 //! | `chat.max_duration`  | (none)                      | `3600`: the most seconds one request may take |
+//! | `user.name`          | `CONFAB_USER`               | git's `user.name`, else the OS user: `exported_by` |
 //!
 //! API keys are never settings: `providers.<name>.api_key_env` names the environment variable
 //! that holds one, so `confab.yaml` can be committed.
@@ -61,6 +62,8 @@ pub(crate) struct Config {
     pub(crate) providers: BTreeMap<String, ProviderSettings>,
     /// `confab chat`'s own settings (`chat`).
     pub(crate) chat: ChatSettings,
+    /// Who exports, as `exported_by` says (`user.name`).
+    pub(crate) user_name: Option<String>,
 }
 
 /// One provider's settings in `confab.yaml`; every key optional, over the built-in values.
@@ -97,6 +100,7 @@ impl Default for Config {
             default_provider: None,
             providers: BTreeMap::new(),
             chat: ChatSettings::default(),
+            user_name: None,
         }
     }
 }
@@ -121,6 +125,14 @@ struct ConfigFile {
     providers: BTreeMap<String, ProviderSettings>,
     #[serde(default)]
     chat: ChatSection,
+    #[serde(default)]
+    user: UserSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserSection {
+    name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,7 +179,7 @@ impl Config {
                     .map(|location| format!(":{location}"))
                     .unwrap_or_default();
                 CliError::failure(format!("invalid settings in {path}{at}: {}", error.message))
-                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout} and chat.{history, max_answer_size, max_duration}; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}, chat.{history, max_answer_size, max_duration} and user.name; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -192,6 +204,7 @@ impl Config {
             default_provider: file.default_provider,
             providers: file.providers,
             chat: ChatSettings::load(file.chat, &path)?,
+            user_name: file.user.name.filter(|name| !name.trim().is_empty()),
         };
         if let Some(value) = env("CONFAB_DEFAULT_PROVIDER")? {
             config.default_provider = Some(value);

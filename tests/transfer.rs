@@ -822,3 +822,64 @@ fn status_lines_go_to_stderr_so_stdout_holds_only_the_data() {
     let checkpoint: Value = serde_json::from_slice(&json.stdout).expect("JSON by default");
     assert_eq!(checkpoint["session"]["name"], "eks-troubleshooting");
 }
+
+#[test]
+fn exported_by_is_the_configured_the_git_or_the_os_user() {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    project
+        .confab()
+        .args(["sessions", "import", "eks-troubleshooting.json"])
+        .assert()
+        .success();
+    let exported_by = |extra: &[(&str, &str)]| -> Value {
+        let output = project
+            .confab()
+            .envs(extra.iter().copied())
+            .args(["sessions", "export", "eks-troubleshooting"])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        let checkpoint: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        checkpoint["exported_by"].clone()
+    };
+    assert_eq!(exported_by(&[]), "tester", "the OS user");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(project.path())
+            .env("HOME", project.path())
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.name", "Git Person"]);
+    assert_eq!(exported_by(&[]), "Git Person");
+    project.write("confab.yaml", "user:\n  name: Dana Ops\n");
+    assert_eq!(exported_by(&[]), "Dana Ops");
+    assert_eq!(exported_by(&[("CONFAB_USER", "ci-bot")]), "ci-bot");
+}
+
+#[test]
+fn ls_and_rm_are_list_and_delete() {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    project
+        .confab()
+        .args(["sessions", "import", "eks-troubleshooting.json"])
+        .assert()
+        .success();
+    project
+        .confab()
+        .args(["sessions", "ls", "--format", "names"])
+        .assert()
+        .success()
+        .stdout("eks-troubleshooting\n");
+    project
+        .confab()
+        .args(["sessions", "rm", "eks-troubleshooting"])
+        .assert()
+        .success();
+    assert!(project.session_names().is_empty());
+}

@@ -23,6 +23,7 @@ pub(crate) struct SessionsArgs {
 #[derive(Debug, Subcommand)]
 enum SessionsCommand {
     /// List the sessions of this project (the default).
+    #[command(visible_alias = "ls")]
     List(list::ListArgs),
     /// Find messages and sessions by what was said.
     Search(search::SearchArgs),
@@ -31,6 +32,7 @@ enum SessionsCommand {
     /// Remove sessions inactive for longer than an age.
     Clean(clean::CleanArgs),
     /// Delete sessions by name.
+    #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
     /// Write a session to a checkpoint file (JSON, YAML, ...).
     Export(export::ExportArgs),
