@@ -357,7 +357,10 @@ fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()
 fn write_github(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {
     for report in reports {
         for problem in &report.problems {
-            let mut properties = format!("file={}", escape_property(&report.path));
+            // GitHub matches the annotation's file against the repository's paths, which have
+            // no leading `./` (what `validate .` walks to).
+            let path = report.path.strip_prefix("./").unwrap_or(&report.path);
+            let mut properties = format!("file={}", escape_property(path));
             if let Some(location) = problem.location {
                 properties.push_str(&format!(",line={},col={}", location.line, location.column));
             }
