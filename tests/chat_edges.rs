@@ -324,3 +324,67 @@ fn what_a_provider_answers_is_stored_only_if_it_exports_importable() {
         Some(2)
     );
 }
+
+#[test]
+fn chats_started_in_the_same_second_all_keep_their_answers() {
+    // The provider answers one request at a time, each over half a second: all three chats
+    // choose their default name at once, and store it one after the other.
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    for _ in 0..3 {
+        provider.push(openai_drip("gpt-test", 5, Duration::from_millis(120)));
+    }
+    let children: Vec<_> = (0..3)
+        .map(|turn| {
+            let mut command = project.command();
+            command
+                .args(["chat", "-m", &format!("question {turn}")])
+                .env("OPENAI_API_KEY", "sk-test")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            command.spawn().expect("starts")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("ends");
+        assert!(output.status.success(), "every answer is saved: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("Saved in new session session-"), "{stderr}");
+    }
+    let list = project
+        .confab()
+        .args(["sessions", "list"])
+        .output()
+        .expect("runs");
+    let names: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| name.starts_with("session-"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(names.len(), 3, "three sessions: {names:?}");
+}
+
+#[test]
+fn a_piped_message_is_shown_again_when_the_chat_cannot_start() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    let output = project
+        .confab()
+        .args(["chat", "--session", "s"])
+        .env_remove("OPENAI_API_KEY")
+        .write_stdin("a long question\nI typed carefully\n")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OPENAI_API_KEY"), "{stderr}");
+    assert!(
+        stderr.contains("your message was not sent:")
+            && stderr.contains("  a long question\n")
+            && stderr.contains("  I typed carefully\n"),
+        "{stderr}"
+    );
+    assert!(provider.requests().is_empty(), "nothing was sent");
+}

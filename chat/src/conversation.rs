@@ -106,6 +106,14 @@ pub enum Note {
         /// The limit the request carried, if it carried one.
         max_tokens: Option<u32>,
     },
+    /// The default name the new session was started under was taken by another chat before
+    /// this one's first answer was stored; the session was stored under the next free name.
+    NameTaken {
+        /// The name the chat started with.
+        taken: String,
+        /// The name the session has in the store.
+        stored_as: String,
+    },
 }
 
 impl fmt::Display for Note {
@@ -122,6 +130,10 @@ impl fmt::Display for Note {
                 tools.join(", ")
             ),
             Note::TokenLimit { .. } => f.write_str("the answer stopped at the token limit"),
+            Note::NameTaken { taken, stored_as } => write!(
+                f,
+                "another chat stored a session named {taken} first; this one is saved as {stored_as}"
+            ),
         }
     }
 }
@@ -202,6 +214,10 @@ pub struct Conversation {
     session: Session,
     /// Whether the store has the session yet.
     stored: bool,
+    /// For a new session named by [`fresh_name`], the name without suffix: when another process
+    /// takes the name first, the first turn is stored under the next free one, so an answer
+    /// that was streamed (and paid for) is never refused over a name nobody chose.
+    default_base: Option<String>,
     target: Target,
     options: TurnOptions,
 }
@@ -213,6 +229,7 @@ impl Conversation {
         Conversation {
             session,
             stored: true,
+            default_base: None,
             target,
             options,
         }
@@ -244,9 +261,28 @@ impl Conversation {
         Ok(Conversation {
             session,
             stored: false,
+            default_base: None,
             target,
             options,
         })
+    }
+
+    /// Starts a session named by [`fresh_name`] at `now`. Unlike [`Conversation::start`], the
+    /// name is settled when the first turn is stored: if another chat (started in the same
+    /// second, say) stored a session of that name meanwhile, this one takes the next free
+    /// suffix and the turn's outcome says so with [`Note::NameTaken`].
+    pub fn start_with_default_name(
+        store: &dyn SessionStore,
+        now: &ZonedDateTime,
+        project_path: Option<String>,
+        target: Target,
+        options: TurnOptions,
+    ) -> Result<Conversation, FreshNameError> {
+        let name = fresh_name(store, now)?;
+        let mut conversation = Conversation::start(&name, project_path, target, options)
+            .map_err(|error| FreshNameError::Store(StoreError::InvalidName(error)))?;
+        conversation.default_base = Some(default_base(now));
+        Ok(conversation)
     }
 
     /// The session's name.
@@ -339,19 +375,22 @@ impl Conversation {
                 });
             }
         };
-        let notes = notes(&reply, max_tokens);
+        let mut notes = notes(&reply, max_tokens);
         let now = Timestamp::now();
         history.push(reply.into_message(&self.target.spec.name, &self.target.model, now));
         self.session.messages = history;
         let created = !self.stored;
         let switched_from = self.switched_from();
-        if let Err(source) = self.record(store, now) {
-            let kept = self.session.messages.len() - 2;
-            self.session.messages.truncate(kept);
-            return Err(TurnError::Store {
-                text: text.to_owned(),
-                source,
-            });
+        match self.record(store, now) {
+            Ok(renamed) => notes.extend(renamed),
+            Err(source) => {
+                let kept = self.session.messages.len() - 2;
+                self.session.messages.truncate(kept);
+                return Err(TurnError::Store {
+                    text: text.to_owned(),
+                    source,
+                });
+            }
         }
         Ok(TurnOutcome {
             notes,
@@ -363,13 +402,44 @@ impl Conversation {
     /// Stores the turn just added to the session: the whole new session on its first turn, else
     /// the two messages and any change of provider or model, in one transaction. On error the
     /// session's provider, model and metadata are as they were.
-    fn record(&mut self, store: &mut dyn SessionStore, now: Timestamp) -> Result<(), StoreError> {
+    fn record(
+        &mut self,
+        store: &mut dyn SessionStore,
+        now: Timestamp,
+    ) -> Result<Option<Note>, StoreError> {
         if !self.stored {
             self.session.created_at = self.session.messages[0].created_at.unwrap_or(now);
             self.session.updated_at = now;
-            store.create(&self.session)?;
+            let started_as = self.session.name.clone();
+            loop {
+                match store.create(&self.session) {
+                    Ok(()) => break,
+                    Err(StoreError::AlreadyExists { name }) => {
+                        // Only a name confab chose moves on; a name the user gave is theirs.
+                        let next = self.default_base.as_deref().and_then(|base| {
+                            default_names(base)
+                                .skip_while(|candidate| *candidate != name)
+                                .nth(1)
+                        });
+                        match next {
+                            Some(next) => self.session.name = next,
+                            None => {
+                                self.session.name = started_as;
+                                return Err(StoreError::AlreadyExists { name });
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        self.session.name = started_as;
+                        return Err(error);
+                    }
+                }
+            }
             self.stored = true;
-            return Ok(());
+            return Ok((self.session.name != started_as).then(|| Note::NameTaken {
+                taken: started_as,
+                stored_as: self.session.name.clone(),
+            }));
         }
         let turn = &self.session.messages[self.session.messages.len() - 2..];
         let mut update = SessionUpdate::at(now);
@@ -388,7 +458,7 @@ impl Conversation {
             self.session.model = self.target.model.clone();
             self.session.metadata = update.metadata;
         }
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -410,17 +480,25 @@ pub fn choose_model(
 /// with `-2`, `-3`, ... appended while the name is taken. Each test is a cheap
 /// [`SessionStore::exists`].
 pub fn fresh_name(store: &dyn SessionStore, now: &ZonedDateTime) -> Result<String, FreshNameError> {
-    let base = now.strftime("session-%Y%m%d-%H%M%S").to_string();
-    if !store.exists(&base)? {
-        return Ok(base);
-    }
-    for suffix in 2..=MAX_SUFFIX {
-        let name = format!("{base}-{suffix}");
+    let base = default_base(now);
+    for name in default_names(&base) {
         if !store.exists(&name)? {
             return Ok(name);
         }
     }
     Err(FreshNameError::AllTaken { base })
+}
+
+/// `session-YYYYMMDD-HHMMSS` of `now`.
+fn default_base(now: &ZonedDateTime) -> String {
+    now.strftime("session-%Y%m%d-%H%M%S").to_string()
+}
+
+/// The default names of one second, in the order they are tried: `base`, then `base-2` up to
+/// `base-99`.
+fn default_names(base: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(base.to_owned())
+        .chain((2..=MAX_SUFFIX).map(move |suffix| format!("{base}-{suffix}")))
 }
 
 /// What to tell the user about `reply`, a complete answer.

@@ -676,3 +676,62 @@ fn invalid_names_are_refused_before_any_request() {
     assert_eq!(error.name, "../x");
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn a_default_name_taken_before_the_first_answer_moves_to_the_next_free_one() {
+    let now: ZonedDateTime = "2026-03-01T10:20:30+00:00[UTC]".parse().expect("time");
+    let server = Server::start(vec![completion("Hello", "stop")]);
+    let mut store = MemoryStore::default();
+    let mut conversation = Conversation::start_with_default_name(
+        &store,
+        &now,
+        None,
+        server.target("fake", "m"),
+        OPTIONS,
+    )
+    .expect("a free name");
+    assert_eq!(conversation.name(), "session-20260301-102030");
+    // Two other chats started in the same second store their first answers first.
+    for name in ["session-20260301-102030", "session-20260301-102030-2"] {
+        stored_session(&mut store, name, "fake", "m");
+    }
+    let (result, _) = turn(&mut conversation, &mut store, "Hi");
+    let outcome = result.expect("recorded under another name");
+    assert_eq!(conversation.name(), "session-20260301-102030-3");
+    assert_eq!(
+        outcome.notes,
+        [Note::NameTaken {
+            taken: "session-20260301-102030".into(),
+            stored_as: "session-20260301-102030-3".into(),
+        }]
+    );
+    let stored = store.get("session-20260301-102030-3").expect("stored");
+    assert_eq!(stored.messages.len(), 2);
+    assert_eq!(
+        store
+            .get("session-20260301-102030")
+            .expect("theirs")
+            .messages[0]
+            .content,
+        "Hi",
+        "the other chats' sessions are untouched"
+    );
+}
+
+#[test]
+fn a_name_the_user_gave_never_moves() {
+    let server = Server::start(vec![completion("Hello", "stop")]);
+    let mut store = MemoryStore::default();
+    let mut conversation =
+        Conversation::start("mine", None, server.target("fake", "m"), OPTIONS).expect("valid");
+    stored_session(&mut store, "mine", "fake", "m");
+    let (result, _) = turn(&mut conversation, &mut store, "Hi");
+    let error = result.expect_err("the name is taken");
+    assert!(
+        matches!(&error, TurnError::Store { source: StoreError::AlreadyExists { name }, .. } if name == "mine"),
+        "{error:?}"
+    );
+    assert_eq!(error.text(), Some("Hi"), "the message is handed back");
+    assert_eq!(conversation.name(), "mine");
+    assert!(!conversation.is_stored());
+}

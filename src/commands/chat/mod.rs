@@ -37,7 +37,8 @@ use turn::Failure;
 #[derive(Debug, Args)]
 pub(crate) struct ChatArgs {
     /// The session: resumed if it exists, started otherwise
-    /// [default: a new session named session-YYYYMMDD-HHMMSS].
+    /// [default: a new session named session-YYYYMMDD-HHMMSS, or -2, -3, ... when another chat
+    /// stored that name first].
     #[arg(short, long, value_name = "NAME")]
     session: Option<String>,
 
@@ -67,7 +68,13 @@ pub(crate) struct ChatArgs {
 pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
     let message = one_shot_message(args, &project)?;
-    let mut store = project.open_store()?;
+    // A message that was typed or piped in is shown again when the chat cannot even start (no
+    // API key, an unknown provider, a store that will not open), so it is not lost.
+    let not_sent = |error: CliError| match &message {
+        Some(text) => turn::quoted(error.detail("your message was not sent:"), text),
+        None => error,
+    };
+    let mut store = project.open_store().map_err(not_sent)?;
     let choice = Choice {
         session: args.session.clone(),
         provider: args.provider.clone(),
@@ -75,7 +82,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<(), CliError> {
         max_tokens: args.max_tokens,
         stream: !args.no_stream,
     };
-    let mut conversation = open::open(&project, &store, &choice)?;
+    let mut conversation = open::open(&project, &store, &choice).map_err(not_sent)?;
     cancel::install_handler();
     let chatted = match message {
         Some(text) => one_shot(&mut conversation, &mut store, &text),

@@ -41,23 +41,17 @@ pub(crate) fn open(
             );
         }
     }
-    let name = match &choice.session {
-        Some(name) => name.clone(),
-        None => {
-            confab_chat::fresh_name(store, &jiff::ZonedDateTime::now()).map_err(
-                |error| match error {
-                    FreshNameError::Store(error) => CliError::from(error),
-                    error => CliError::failure(error).hint("name the session with --session"),
-                },
-            )?
+    let session = match &choice.session {
+        Some(name) => {
+            confab_core::validate_session_name(name)
+                .map_err(|error| CliError::usage(error).hint("choose another --session name"))?;
+            match store.get(name) {
+                Ok(session) => Some(session),
+                Err(StoreError::NotFound { .. }) => None,
+                Err(error) => return Err(error.into()),
+            }
         }
-    };
-    confab_core::validate_session_name(&name)
-        .map_err(|error| CliError::usage(error).hint("choose another --session name"))?;
-    let session = match store.get(&name) {
-        Ok(session) => Some(session),
-        Err(StoreError::NotFound { .. }) => None,
-        Err(error) => return Err(error.into()),
+        None => None,
     };
     let provider_name = match (&choice.provider, &session) {
         (Some(provider), _) => provider.clone(),
@@ -73,7 +67,8 @@ pub(crate) fn open(
     let spec = provider::spec(&project.config, &provider_name).map_err(|error| {
         if session.is_some() && choice.provider.is_none() {
             error.hint(format!(
-                "session {name:?} was made with {provider_name:?}; pass --provider (and --model) to continue it with another provider"
+                "session {:?} was made with {provider_name:?}; pass --provider (and --model) to continue it with another provider",
+                choice.session.as_deref().unwrap_or_default()
             ))
         } else {
             error
@@ -92,10 +87,24 @@ pub(crate) fn open(
         max_tokens: choice.max_tokens,
         stream: choice.stream,
     };
-    match session {
-        Some(session) => Ok(Conversation::resume(session, target, options)),
-        None => Conversation::start(&name, Some(project.root.to_string()), target, options)
+    let project_path = Some(project.root.to_string());
+    match (session, &choice.session) {
+        (Some(session), _) => Ok(Conversation::resume(session, target, options)),
+        (None, Some(name)) => Conversation::start(name, project_path, target, options)
             .map_err(|error| CliError::usage(error).hint("choose another --session name")),
+        // No name given: the default name is settled when the first answer is stored, so two
+        // chats started in the same second both keep their answers.
+        (None, None) => Conversation::start_with_default_name(
+            store,
+            &jiff::ZonedDateTime::now(),
+            project_path,
+            target,
+            options,
+        )
+        .map_err(|error| match error {
+            FreshNameError::Store(error) => CliError::from(error),
+            error => CliError::failure(error).hint("name the session with --session"),
+        }),
     }
 }
 

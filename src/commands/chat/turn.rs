@@ -154,7 +154,7 @@ fn request_hint(conversation: &Conversation, error: &ChatError, url: &str) -> St
 }
 
 /// `error` with the user's text below it, indented, so that it can be copied back.
-fn quoted(error: CliError, text: &str) -> CliError {
+pub(super) fn quoted(error: CliError, text: &str) -> CliError {
     text.lines()
         .fold(error, |error, line| error.detail(format!("  {line}")))
 }
