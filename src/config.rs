@@ -8,7 +8,7 @@
 //! | `sessions.retention` | `CONFAB_SESSIONS_RETENTION` | `30d`                   |
 //! | `context.instructions` | `CONFAB_CONTEXT_INSTRUCTIONS` | first of `CONFAB.md`, `ATMOS.md`, `AGENTS.md`, `CLAUDE.md` |
 //! | `templates.default`  | `CONFAB_TEMPLATES_DEFAULT`  | the built-in report template |
-//! | `import.max_size`    | `CONFAB_IMPORT_MAX_SIZE`    | `256MiB` (bytes, or with `KiB`, `MiB`, `GiB`) |
+//! | `import.max_size`    | `CONFAB_IMPORT_MAX_SIZE`    | `256MiB` (bytes, or with `KB`, `MB`, `GB` or `KiB`, `MiB`, `GiB`) |
 //! | `redact`             | `CONFAB_REDACT`             | `false`: export redacts secrets as with `--redact` |
 //! | `redact_patterns`    | (none)                      | none: `[{name, regex}]`, secrets of your own      |
 //! | `default_provider`   | `CONFAB_DEFAULT_PROVIDER`   | `openai`: the provider of new chats |
@@ -305,18 +305,25 @@ impl ChatSettings {
     }
 }
 
-/// `1048576`, `512KiB`, `256MiB`, `1GiB` (spaces allowed before the unit).
+/// `1048576`, `512KiB`, `256MiB`, `1GiB`, `1MB` (spaces allowed before the unit).
+///
+/// `KB`, `MB` and `GB` are the SI units (1000, 1000², 1000³), `KiB`, `MiB` and `GiB` the binary
+/// ones (1024, 1024², 1024³), as `ls --si`, disk makers and the IEC define them. Units are read
+/// without regard to case (`1mb`, `1kB`), since nobody means millibits here.
 fn parse_size(text: &str, source: &str) -> Result<u64, CliError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let multiplier: u64 = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
         _ => 0,
     };
     digits
@@ -326,7 +333,7 @@ fn parse_size(text: &str, source: &str) -> Result<u64, CliError> {
         .and_then(|amount| amount.checked_mul(multiplier))
         .ok_or_else(|| {
             CliError::failure(format!(
-                "{source}: invalid size {text:?}: write a whole number of bytes, or one with KiB, MiB or GiB, e.g. 256MiB"
+                "{source}: invalid size {text:?}: write a whole number of bytes, or one with a unit: KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), e.g. 256MiB"
             ))
         })
 }
@@ -407,4 +414,44 @@ pub(crate) fn trusted_file(
         )));
     }
     Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_si_and_binary_units_in_any_case() {
+        for (text, bytes) in [
+            ("1048576", 1_048_576),
+            ("12B", 12),
+            ("1KB", 1_000),
+            ("1kB", 1_000),
+            ("1MB", 1_000_000),
+            ("1mb", 1_000_000),
+            ("2GB", 2_000_000_000),
+            ("512KiB", 512 * 1024),
+            ("256MiB", 256 << 20),
+            ("256 mib", 256 << 20),
+            ("1GiB", 1 << 30),
+        ] {
+            assert_eq!(parse_size(text, "test").expect(text), bytes, "{text}");
+        }
+        for bad in [
+            "",
+            "MB",
+            "1.5MB",
+            "-1MB",
+            "1TB",
+            "1 M",
+            "99999999999999999999GB",
+        ] {
+            let error = parse_size(bad, "CONFAB_IMPORT_MAX_SIZE").expect_err(bad);
+            assert!(
+                error.message().contains("KB, MB, GB") && error.message().contains("KiB, MiB, GiB"),
+                "{bad}: {}",
+                error.message()
+            );
+        }
+    }
 }

@@ -65,7 +65,15 @@ pub(crate) fn read_source(path: &Utf8Path, limit: u64) -> Result<Source, CliErro
 
 /// `256 MiB`-style, for messages.
 pub(crate) fn format_size(bytes: u64) -> String {
-    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    // A limit set as `1MB` is shown as `1 MB`, one set as `1MiB` as `1 MiB`.
+    const UNITS: [(&str, u64); 6] = [
+        ("GiB", 1 << 30),
+        ("GB", 1_000_000_000),
+        ("MiB", 1 << 20),
+        ("MB", 1_000_000),
+        ("KiB", 1 << 10),
+        ("KB", 1_000),
+    ];
     for (unit, size) in UNITS {
         if bytes >= size && bytes.is_multiple_of(size) {
             return format!("{} {unit}", bytes / size);

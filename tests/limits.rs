@@ -118,3 +118,29 @@ fn validate_reports_paths_it_cannot_use_instead_of_dropping_them() {
             .stderr(contains("1 of 2 files could not be read"));
     }
 }
+
+#[test]
+fn the_import_limit_takes_si_units_as_people_write_them() {
+    let project = Project::new();
+    // 1 MB is 1,000,000 bytes: a file of 1,000,001 is over it, though under 1 MiB.
+    project.write("big.json", vec![b' '; 1_000_001]);
+    let output = project
+        .confab()
+        .args(["sessions", "import", "big.json"])
+        .env("CONFAB_IMPORT_MAX_SIZE", "1MB")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("big.json is larger than the import limit of 1 MB"),
+        "{output:?}"
+    );
+    project
+        .confab()
+        .args(["sessions", "import"])
+        .arg(fixture_path("atmos/eks-troubleshooting.json"))
+        .env("CONFAB_IMPORT_MAX_SIZE", "1mb")
+        .assert()
+        .success();
+}
