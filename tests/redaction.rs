@@ -116,6 +116,50 @@ fn project_patterns_and_the_default_come_from_confab_yaml() {
 }
 
 #[test]
+fn a_broken_pattern_stops_redacting_exports_but_not_imports() {
+    let project = Project::new();
+    project.write(
+        "confab.yaml",
+        "redact_patterns:\n  - name: broken\n    regex: '(unclosed'\n  - name: internal-token\n    regex: 'itk_[0-9a-f]{32}'\n",
+    );
+    // The import goes on, says which pattern it left out, and still scans with the others.
+    project
+        .confab()
+        .args(["sessions", "import"])
+        .arg(
+            project.write(
+                "x.json",
+                serde_json::json!({
+                    "version": "1.0",
+                    "session": {"name": "x", "provider": "p", "model": "m"},
+                    "messages": [{"role": "user", "content": format!("the token {INTERNAL}")}]
+                })
+                .to_string(),
+            ),
+        )
+        .assert()
+        .success()
+        .stderr(contains(
+            "warning: redaction pattern `broken` is not usable",
+        ))
+        .stderr(contains("1 internal-token"));
+    for bulk in [false, true] {
+        let mut command = project.confab();
+        command.args(["sessions", "import", "--overwrite", "x.json"]);
+        if bulk {
+            command.arg("x.json");
+        }
+        command.assert().success().stderr(contains("`broken`"));
+    }
+    project
+        .confab()
+        .args(["sessions", "export", "x", "-o", "-", "--redact"])
+        .assert()
+        .code(1)
+        .stderr(contains("redaction pattern `broken` is not usable"));
+}
+
+#[test]
 fn redact_paths_hides_home_and_project() {
     let project = Project::new();
     let home = project.path().to_string_lossy().into_owned();

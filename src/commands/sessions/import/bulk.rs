@@ -78,7 +78,7 @@ pub(super) fn run_with(
     if let Some(name) = &args.format {
         format_named(name)?;
     }
-    let redactor = crate::redaction::redactor(project, false)?;
+    let redactor = crate::redaction::import_scanner(project)?;
     let limit = project.config.max_import_size;
     let prepare = |(index, target): (usize, &Target)| match target {
         Target::File(path) => match super::check(path, limit, args.format.as_deref(), None) {

@@ -130,7 +130,7 @@ fn import_one(args: &ImportArgs, project: &Project, path: &Utf8Path) -> Result<(
         args.name.as_deref(),
     )
     .map_err(|failure| failure.error)?;
-    let redactor = crate::redaction::redactor(project, false)?;
+    let redactor = crate::redaction::import_scanner(project)?;
     let prepared = finish(checked, &redactor, args);
 
     let mut store = project.open_store()?;
