@@ -883,3 +883,69 @@ fn ls_and_rm_are_list_and_delete() {
         .success();
     assert!(project.session_names().is_empty());
 }
+
+#[test]
+fn export_context_keeps_the_imported_instructions_and_says_which_it_writes() {
+    let project = Project::new();
+    let mut file: Value = serde_json::from_slice(
+        &std::fs::read(project.fixture("atmos/eks-troubleshooting.json")).expect("read"),
+    )
+    .expect("fixture is JSON");
+    file["context"] = serde_json::json!({"project_instructions": "THEIRS: use eu-west-1"});
+    project.write("shared.json", file.to_string());
+    project.write("AGENTS.md", "OURS: use us-east-1\n");
+    project
+        .confab()
+        .args(["sessions", "import", "shared.json", "-n", "shared"])
+        .assert()
+        .success();
+    let export = |name: &str, flag: &str| {
+        let output = project
+            .confab()
+            .args(["sessions", "export", name, "-o", "-", flag])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        let checkpoint: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        (
+            checkpoint["context"]["project_instructions"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            String::from_utf8(output.stderr).expect("utf-8"),
+        )
+    };
+    let (instructions, said) = export("shared", "--context");
+    assert_eq!(instructions, "THEIRS: use eu-west-1");
+    assert!(
+        said.contains("Context: the instructions the session was imported with; --project-instructions writes AGENTS.md instead"),
+        "{said}"
+    );
+    let (instructions, said) = export("shared", "--project-instructions");
+    assert_eq!(instructions, "OURS: use us-east-1\n");
+    assert!(
+        said.contains(
+            "Context: the instructions of AGENTS.md, in place of those the session was imported with"
+        ),
+        "{said}"
+    );
+    // A session that brought none gets the project's, and is told so.
+    project
+        .confab()
+        .args([
+            "sessions",
+            "import",
+            "shared.json",
+            "-n",
+            "bare",
+            "--no-context",
+        ])
+        .assert()
+        .success();
+    let (instructions, said) = export("bare", "--context");
+    assert_eq!(instructions, "OURS: use us-east-1\n");
+    assert!(
+        said.contains("Context: the instructions of AGENTS.md\n"),
+        "{said}"
+    );
+}

@@ -44,7 +44,9 @@ pub(crate) struct ExportArgs {
     #[arg(short, long, value_name = "FORMAT")]
     format: Option<String>,
 
-    /// Include the project context: instructions file, working directory, files accessed.
+    /// Include the project context: instructions, working directory, files accessed. The
+    /// instructions are those the session was imported with, else this project's instructions
+    /// file; stderr says which.
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
           require_equals = true, default_value_t = false, default_missing_value = "true",
           overrides_with = "no_context")]
@@ -53,6 +55,11 @@ pub(crate) struct ExportArgs {
     /// Leave the project context out (the default).
     #[arg(long, overrides_with = "context")]
     no_context: bool,
+
+    /// With the context, write this project's instructions file in place of the instructions
+    /// the session was imported with (implies --context).
+    #[arg(long)]
+    project_instructions: bool,
 
     /// The report template: a `.hbs` file, or the name of one in `.confab/templates/`
     /// [default: templates.default in confab.yaml, else the built-in template].
@@ -101,8 +108,8 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
             exported_at: Timestamp::now(),
             exported_by: user_name(&project),
         }),
-        context: (args.context && !args.no_context)
-            .then(|| project_context(&project, &session))
+        context: ((args.context && !args.no_context) || args.project_instructions)
+            .then(|| project_context(&project, &session, args.project_instructions))
             .transpose()?,
     };
     let session_name = session.name.clone();
@@ -304,14 +311,41 @@ fn encode_error(target: &str, error: confab_core::EncodeError) -> CliError {
     }
 }
 
-/// The project context for `--context`: the project's instructions file (else what the session
-/// brought along), the working directory the session recorded (else the project root), and the
-/// files it recorded as accessed.
-fn project_context(project: &Project, session: &Session) -> Result<Context, CliError> {
+/// The project context for `--context`: instructions, the working directory the session
+/// recorded (else the project root), and the files it recorded as accessed.
+///
+/// The instructions are those the session brought along when it was imported (a colleague's
+/// `AGENTS.md` is part of what their conversation meant), else this project's instructions file;
+/// `--project-instructions` asks for the project's. Replacing one with the other silently would
+/// rewrite what a colleague shared, so stderr says which was written.
+fn project_context(
+    project: &Project,
+    session: &Session,
+    prefer_project: bool,
+) -> Result<Context, CliError> {
     let stored = session.context.clone().unwrap_or_default();
-    let instructions = match project.instructions_file() {
-        Some(path) => Some(
-            std::fs::read_to_string(crate::config::trusted_file(
+    let project_file = project.instructions_file();
+    let (instructions, said) = match (stored.project_instructions, project_file) {
+        (Some(kept), Some(path)) if !prefer_project => (
+            Some(kept),
+            format!(
+                "Context: the instructions the session was imported with; --project-instructions writes {} instead",
+                path.strip_prefix(&project.root).unwrap_or(&path)
+            ),
+        ),
+        (Some(kept), None) => (
+            Some(kept),
+            format!(
+                "Context: the instructions the session was imported with{}",
+                if prefer_project {
+                    " (this project has no instructions file)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        (replaced, Some(path)) => {
+            let text = std::fs::read_to_string(crate::config::trusted_file(
                 &project.root,
                 &path,
                 "instructions file",
@@ -321,10 +355,22 @@ fn project_context(project: &Project, session: &Session) -> Result<Context, CliE
                     "could not read the instructions file {path}: {}",
                     crate::input::io_reason(&error)
                 ))
-            })?,
+            })?;
+            let shown = path.strip_prefix(&project.root).unwrap_or(&path);
+            let said = match replaced {
+                Some(_) => format!(
+                    "Context: the instructions of {shown}, in place of those the session was imported with"
+                ),
+                None => format!("Context: the instructions of {shown}"),
+            };
+            (Some(text), said)
+        }
+        (None, None) => (
+            None,
+            "Context: no instructions (this project has no instructions file)".to_owned(),
         ),
-        None => stored.project_instructions,
     };
+    writeln!(stderr(), "{}", crate::sanitize::sanitize(&said))?;
     Ok(Context {
         project_instructions: instructions,
         files_accessed: stored.files_accessed,
@@ -334,7 +380,6 @@ fn project_context(project: &Project, session: &Session) -> Result<Context, CliE
     })
 }
 
-/// The exporting user's name, from the environment.
 /// Who exports, for `exported_by`: `CONFAB_USER`, else `user.name` in `confab.yaml`, else git's
 /// `user.name` (as `git config` answers it in the project), else the OS user; `unknown` only
 /// when none of them says.
