@@ -117,8 +117,7 @@ pub(crate) fn decoder_for(
         ))
     };
     if let Some(name) = explicit {
-        let format = format_named(name)?;
-        return Decoder::of(format).ok_or_else(|| report_only(format));
+        return decoder_named(name);
     }
     let path = (path != "-").then_some(path);
     match confab_core::detect(path, &source.bytes) {
@@ -194,6 +193,23 @@ fn no_reader(source: &Source, refusals: &[confab_core::recognise::Refusal]) -> C
 }
 
 /// The registered format called `name`, or a usage error listing the formats there are.
+/// The decoder of the format `--format`/`--input-format` names; a usage error for an unknown
+/// format or one that only writes (a report), before any file is read: the choice is wrong for
+/// every file, so no file is blamed for it.
+pub(crate) fn decoder_named(name: &str) -> Result<Decoder, CliError> {
+    let format = format_named(name)?;
+    Decoder::of(format).ok_or_else(|| {
+        CliError::usage(format!(
+            "{} is a report format: confab writes it but cannot read it",
+            format.name()
+        ))
+        .hint(format!(
+            "formats that import: {}",
+            confab_core::format::describe_decoders()
+        ))
+    })
+}
+
 pub(crate) fn format_named(name: &str) -> Result<&'static dyn CheckpointFormat, CliError> {
     confab_core::format_by_name(name).ok_or_else(|| {
         let names: Vec<&str> = confab_core::formats()

@@ -86,7 +86,7 @@ fn llm_logs_become_one_session_per_conversation_and_name_is_refused() {
     let file = &report["files"][0];
     assert_eq!(file["format"], "llm");
     assert_eq!(file["sessions"].as_array().map(Vec::len), Some(2));
-    assert!(file.get("session").is_none());
+    assert!(file["session"].is_null(), "{file}");
     project
         .confab()
         .args(["sessions", "import", "logs.json"])

@@ -52,7 +52,8 @@ fn redacted_exports_hold_no_secret_and_still_import() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         stderr,
-        "redact: 4 secrets redacted: 2 aws-access-key, 2 github-token\n\
+        "Context: the instructions the session was imported with\n\
+         redact: 4 secrets redacted: 2 aws-access-key, 2 github-token\n\
          Exported session leaky to shared.json (json, 2 messages)\n"
     );
     let shared = project.read("shared.json");

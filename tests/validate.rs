@@ -137,3 +137,96 @@ fn validate_refuses_exactly_what_import_refuses() {
         .assert()
         .success();
 }
+
+#[test]
+fn the_json_report_has_every_key_for_every_kind_of_file() {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    project.write("broken.json", "{\"version\": \"1.0\", \"session\": {}}");
+    project.write("notes.md", "# not a checkpoint\n");
+    project.write("package.json", "{\"name\": \"x\", \"version\": \"1.0.0\"}");
+    let output = project
+        .confab()
+        .args([
+            "sessions",
+            "validate",
+            "--format",
+            "json",
+            "eks-troubleshooting.json",
+            "broken.json",
+            "notes.md",
+            "package.json",
+            "missing.json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let files = report["files"].as_array().expect("files");
+    let keys = [
+        "path", "status", "valid", "format", "session", "messages", "sessions", "problems",
+    ];
+    for file in files {
+        for key in keys {
+            assert!(file.get(key).is_some(), "{key} in {file}");
+        }
+        for problem in file["problems"].as_array().expect("problems") {
+            for key in ["pointer", "location", "rule", "message", "hint"] {
+                assert!(problem.get(key).is_some(), "{key} in {problem}");
+            }
+        }
+    }
+    let status = |path: &str| {
+        files
+            .iter()
+            .find(|file| file["path"] == path)
+            .map(|file| file["status"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(status("eks-troubleshooting.json").as_deref(), Some("valid"));
+    assert_eq!(status("broken.json").as_deref(), Some("invalid"));
+    assert_eq!(status("package.json").as_deref(), Some("invalid"));
+    assert_eq!(status("notes.md").as_deref(), Some("unreadable"));
+    assert_eq!(status("missing.json").as_deref(), Some("unreadable"));
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"files": 5, "valid": 1, "invalid": 2, "unreadable": 2, "problems": report["summary"]["problems"]})
+    );
+    // The text report says of each file what the summary counts it as.
+    let output = project
+        .confab()
+        .args(["sessions", "validate", "package.json", "notes.md"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("invalid: package.json is not a valid checkpoint"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unreadable: notes.md is a markdown file"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_input_format_that_cannot_be_read_is_a_usage_error() {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    for command in ["validate", "import"] {
+        let flag = if command == "validate" {
+            "--input-format"
+        } else {
+            "--format"
+        };
+        project
+            .confab()
+            .args(["sessions", command, flag, "markdown", "eks-troubleshooting.json"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::starts_with(
+                "error: markdown is a report format: confab writes it but cannot read it\nhint: formats that import: ",
+            ));
+    }
+    assert!(project.session_names().is_empty());
+}

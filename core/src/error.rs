@@ -82,16 +82,15 @@ pub enum EncodeError {
 pub struct Problem {
     /// JSON pointer of the offending value (`""` is the whole document).
     pub pointer: String,
-    /// Where the value starts in the file, when the format could tell.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Where the value starts in the file, when the format could tell (`null` in JSON when it
+    /// could not: every key is always there, so reports keep one shape).
     pub location: Option<Location>,
     /// The rule that failed: a JSON Schema keyword (`required`, `type`, ...), `syntax`, `version`
     /// or `consistency`.
     pub rule: String,
     /// What is wrong.
     pub message: String,
-    /// How to fix it, when there is something useful to say.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// How to fix it, when there is something useful to say (`null` in JSON otherwise).
     pub hint: Option<String>,
 }
 

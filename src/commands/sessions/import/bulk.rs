@@ -41,7 +41,7 @@ use rayon::prelude::*;
 
 use super::{Failure, ImportArgs, Prepared};
 use crate::error::CliError;
-use crate::input::format_named;
+use crate::input::decoder_named;
 use crate::output::stderr;
 use crate::paths::Target;
 use crate::project::Project;
@@ -76,7 +76,7 @@ pub(super) fn run_with(
     annotate: &(dyn Fn(usize, &mut Prepared) + Sync),
 ) -> Result<(), CliError> {
     if let Some(name) = &args.format {
-        format_named(name)?;
+        decoder_named(name)?;
     }
     let redactor = crate::redaction::import_scanner(project)?;
     let limit = project.config.max_import_size;

@@ -97,6 +97,9 @@ pub(crate) fn run(args: &ImportArgs) -> Result<(), CliError> {
         )
         .hint("use them with --from claude-code|codex|gemini"));
     }
+    if let Some(name) = &args.format {
+        crate::input::decoder_named(name)?;
+    }
     let targets = paths::expand(&args.paths)?;
     match targets.as_slice() {
         [Target::File(path)] => import_one(args, &project, path),

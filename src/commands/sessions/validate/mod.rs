@@ -22,8 +22,10 @@
 //! ```json
 //! {
 //!   "files": [
-//!     {"path": "a.json", "valid": true, "format": "json", "session": "x", "messages": 4, "problems": []},
-//!     {"path": "b.yaml", "valid": false, "format": "yaml", "problems": [
+//!     {"path": "a.json", "status": "valid", "valid": true, "format": "json", "session": "x",
+//!      "messages": 4, "sessions": [], "problems": []},
+//!     {"path": "b.yaml", "status": "invalid", "valid": false, "format": "yaml", "session": null,
+//!      "messages": null, "sessions": [], "problems": [
 //!       {"pointer": "/session", "location": {"line": 3, "column": 3}, "rule": "required",
 //!        "message": "\"model\" is a required property", "hint": "..."}
 //!     ]}
@@ -32,8 +34,10 @@
 //! }
 //! ```
 //!
-//! A file that cannot be read has `"valid": false` and one problem with rule `read`. Fields may be
-//! added, never renamed or removed. `--format github` prints GitHub Actions `::error` annotations.
+//! Every key is always present, `null` when unknown. `status` is how the summary counts the
+//! file: an `unreadable` one (it could not be read, or it is a report such as Markdown) has one
+//! problem, with rule `read` or `format`; a file of several sessions lists them under `sessions`
+//! and has `"session": null`. Fields may be added, never renamed or removed. `--format github` prints GitHub Actions `::error` annotations.
 
 use std::io::Write;
 
@@ -44,7 +48,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{CliError, problem_line};
-use crate::input::{decoder_for, format_named, read_source, worth_every_reader};
+use crate::input::{decoder_for, decoder_named, read_source, worth_every_reader};
 use crate::output::{stdout, write_json};
 use crate::project::Project;
 
@@ -73,24 +77,31 @@ enum ReportFormat {
     Github,
 }
 
-/// What happened to one file.
+/// What happened to one file. Every key is always there (`null` when unknown), so a program
+/// reading the report handles one shape: a file that could not be read has no format, an invalid
+/// one no session.
 #[derive(Debug, Serialize)]
 struct FileReport {
     path: String,
+    /// `valid`, `invalid` or `unreadable`: how the summary counts the file.
+    status: FileStatus,
     valid: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     format: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     messages: Option<usize>,
-    /// Each session of a file that holds several (a data export): then `session` is left out
-    /// and `messages` counts them all.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Each session of a file that holds several (a data export): then `session` is `null` and
+    /// `messages` counts them all. Empty for a file of one session.
     sessions: Vec<SessionReport>,
     problems: Vec<Problem>,
-    #[serde(skip)]
-    unreadable: bool,
+}
+
+/// How a file came out: the three counts of the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum FileStatus {
+    Valid,
+    Invalid,
+    Unreadable,
 }
 
 /// One session of a file that holds several.
@@ -111,7 +122,7 @@ struct Summary {
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     if let Some(name) = &args.input_format {
-        format_named(name)?;
+        decoder_named(name)?;
     }
     let limit = Project::discover()?.config.max_import_size;
     let targets = paths::expand(&args.paths)?;
@@ -119,7 +130,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
         Target::File(path) => check_file(path, args.input_format.as_deref(), limit),
         Target::Unreadable { shown, reason } => FileReport {
             path: shown.clone(),
-            unreadable: true,
+            status: FileStatus::Unreadable,
             problems: vec![Problem::new("", "read", reason)],
             ..FileReport::empty()
         },
@@ -131,14 +142,17 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), CliError> {
     } else {
         targets.par_iter().map(check).collect()
     };
+    let count = |status| {
+        reports
+            .iter()
+            .filter(|report| report.status == status)
+            .count()
+    };
     let summary = Summary {
         files: reports.len(),
-        valid: reports.iter().filter(|report| report.valid).count(),
-        invalid: reports
-            .iter()
-            .filter(|report| !report.valid && !report.unreadable)
-            .count(),
-        unreadable: reports.iter().filter(|report| report.unreadable).count(),
+        valid: count(FileStatus::Valid),
+        invalid: count(FileStatus::Invalid),
+        unreadable: count(FileStatus::Unreadable),
         problems: reports.iter().map(|report| report.problems.len()).sum(),
     };
 
@@ -193,13 +207,13 @@ impl FileReport {
     fn empty() -> FileReport {
         FileReport {
             path: String::new(),
+            status: FileStatus::Invalid,
             valid: false,
             format: None,
             session: None,
             messages: None,
             sessions: Vec::new(),
             problems: Vec::new(),
-            unreadable: false,
         }
     }
 }
@@ -216,7 +230,7 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
     let source = match read_source(path, limit) {
         Ok(source) => source,
         Err(error) => {
-            report.unreadable = true;
+            report.status = FileStatus::Unreadable;
             report.problems.push(problem("read", &error));
             return report;
         }
@@ -224,7 +238,7 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
     let format = match decoder_for(&source, path, input_format) {
         Ok(format) => format,
         Err(error) => {
-            report.unreadable = true;
+            report.status = FileStatus::Unreadable;
             report.problems.push(problem("format", &error));
             return report;
         }
@@ -285,11 +299,13 @@ fn check_file(path: &Utf8Path, input_format: Option<&str>, limit: u64) -> FileRe
                 session_name,
                 message_count,
             } = summaries.remove(0);
+            report.status = FileStatus::Valid;
             report.valid = true;
             report.session = Some(session_name);
             report.messages = Some(message_count);
         }
         Ok(summaries) => {
+            report.status = FileStatus::Valid;
             report.valid = true;
             report.messages = Some(summaries.iter().map(|summary| summary.message_count).sum());
             report.sessions = summaries
@@ -330,7 +346,7 @@ fn write_text(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()
             )?;
             continue;
         }
-        if report.unreadable || report.format.is_none() {
+        if report.status == FileStatus::Unreadable {
             for problem in &report.problems {
                 writeln!(out, "unreadable: {}", problem.message)?;
                 if let Some(hint) = &problem.hint {
