@@ -78,7 +78,7 @@ fn the_main_job_runs() {
 }
 
 #[test]
-fn the_settings_example_is_valid() {
+fn the_settings_example_is_valid_and_works_as_the_readme_says() {
     let example = blocks("yaml")
         .into_iter()
         .find(|block| block.starts_with("# confab.yaml\n"))
@@ -91,6 +91,39 @@ fn the_settings_example_is_valid() {
         .assert()
         .success()
         .stdout("No sessions inactive for more than 8w.\n");
+    // Copied as it is, with the one step the README gives, the settings serve every export.
+    project
+        .confab()
+        .args(["templates", "new", "incident"])
+        .assert()
+        .success();
+    project.write(
+        "incident-review.json",
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/incident-review.json"),
+        )
+        .expect("example"),
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "incident-review.json"])
+        .assert()
+        .success();
+    for output in ["r.md", "r.json", "r.yaml"] {
+        project
+            .confab()
+            .args([
+                "sessions",
+                "export",
+                "incident-review",
+                "-o",
+                output,
+                "--context",
+            ])
+            .assert()
+            .success();
+    }
+    assert!(project.read("r.md").starts_with("# incident-review\n"));
 }
 
 #[test]
