@@ -12,6 +12,7 @@ mod ci_integrations;
 mod cli_cases;
 mod completions;
 mod errors;
+mod everyday;
 mod export_targets;
 mod external_formats;
 mod fake_provider;

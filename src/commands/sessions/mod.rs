@@ -3,8 +3,10 @@
 pub(crate) mod clean;
 pub(crate) mod delete;
 pub(crate) mod export;
+pub(crate) mod fork;
 pub(crate) mod import;
 pub(crate) mod list;
+pub(crate) mod rename;
 pub(crate) mod search;
 pub(crate) mod show;
 pub(crate) mod validate;
@@ -34,6 +36,10 @@ enum SessionsCommand {
     /// Delete sessions by name.
     #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
+    /// Give a session another name.
+    Rename(rename::RenameArgs),
+    /// Copy a session, whole or up to a message, to go on differently in the copy.
+    Fork(fork::ForkArgs),
     /// Write a session to a checkpoint file (JSON, YAML, ...).
     Export(export::ExportArgs),
     /// Read a checkpoint file into this project's store.
@@ -50,6 +56,8 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::Show(args)) => show::run(&args),
         Some(SessionsCommand::Clean(args)) => clean::run(&args),
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
+        Some(SessionsCommand::Rename(args)) => rename::run(&args),
+        Some(SessionsCommand::Fork(args)) => fork::run(&args),
         Some(SessionsCommand::Export(args)) => export::run(&args),
         Some(SessionsCommand::Import(args)) => import::run(&args),
         Some(SessionsCommand::Validate(args)) => validate::run(&args),
