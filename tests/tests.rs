@@ -24,6 +24,7 @@ mod import_bulk;
 mod import_collections;
 mod import_from;
 mod limits;
+mod pager;
 mod project_root;
 mod readme;
 mod redaction;

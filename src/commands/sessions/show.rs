@@ -18,7 +18,7 @@ use confab_core::{ExportSettings, Message, SessionStore};
 use crate::commands::sessions::not_found;
 use crate::display::{local_minute, local_second};
 use crate::error::CliError;
-use crate::output::{stdout, write_json};
+use crate::output::write_json;
 use crate::project::Project;
 
 /// Arguments of `confab sessions show`.
@@ -53,7 +53,8 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
         }
         other => other.into(),
     })?;
-    let mut out = stdout();
+    // Long transcripts (and long JSON) are paged on a terminal; a pipe gets them unchanged.
+    let mut out = crate::pager::stdout();
     if args.format == ShowFormat::Json {
         let metadata = session.metadata.clone();
         let settings = ExportSettings {
@@ -63,7 +64,7 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
         let mut checkpoint = session.into_checkpoint(&settings);
         checkpoint.session.metadata = metadata;
         write_json(&mut out, &checkpoint)?;
-        return Ok(());
+        return Ok(out.finish()?);
     }
     writeln!(out, "{}", session.name)?;
     writeln!(
@@ -85,7 +86,7 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
             writeln!(out, "→ {}({})", call.name, call.arguments)?;
         }
     }
-    Ok(())
+    Ok(out.finish()?)
 }
 
 /// `── 2 · assistant · 2025-10-29 15:20:19 UTC · openai/gpt-4o ──`, for message `number` (from 1).
