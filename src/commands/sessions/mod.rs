@@ -29,7 +29,7 @@ enum SessionsCommand {
     List(list::ListArgs),
     /// Find messages and sessions by what was said.
     Search(search::SearchArgs),
-    /// Print a session's transcript.
+    /// Print a session's transcript (paged on a terminal when long), or the session as JSON.
     Show(show::ShowArgs),
     /// Remove sessions inactive for longer than an age.
     Clean(clean::CleanArgs),
