@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use rexpect::process::WaitStatus;
-use rexpect::session::spawn_command;
+use rexpect::session::{PtySession, spawn_command};
 
 use crate::util::Project;
 
@@ -25,6 +25,11 @@ fn project_with_eks() -> Project {
 /// developer's, then `env`; returns the screen (without the pty's carriage returns) and the
 /// exit code.
 fn on_terminal(project: &Project, rows: u16, args: &[&str], env: &[(&str, &str)]) -> (String, i32) {
+    finish(started(project, rows, args, env))
+}
+
+/// `confab ARGS` started on a pty, as [`on_terminal`] runs it.
+fn started(project: &Project, rows: u16, args: &[&str], env: &[(&str, &str)]) -> PtySession {
     let confab = project.command();
     let mut command = std::process::Command::new("sh");
     command
@@ -45,7 +50,11 @@ fn on_terminal(project: &Project, rows: u16, args: &[&str], env: &[(&str, &str)]
     for (key, value) in env {
         command.env(key, value);
     }
-    let mut terminal = spawn_command(command, Some(20_000)).expect("runs on a pty");
+    spawn_command(command, Some(20_000)).expect("runs on a pty")
+}
+
+/// The rest of the screen until confab ends, and its exit code.
+fn finish(mut terminal: PtySession) -> (String, i32) {
     // rexpect reads the pty one byte to a char; the bytes are UTF-8.
     let bytes: Vec<u8> = terminal
         .exp_eof()
@@ -262,6 +271,26 @@ fn a_long_list_is_paged_too() {
         14,
         "the header and 13 sessions: {screen}"
     );
+}
+
+#[test]
+fn ctrl_c_while_the_pager_runs_is_the_pager_s_and_confab_waits_for_it() {
+    let project = project_with_eks();
+    // A pager that, like less, does not quit on Ctrl-C.
+    let pager = "sh -c 'trap \"\" INT; cat >/dev/null; echo pager-ready; sleep 1; echo pager-done'";
+    let mut terminal = started(
+        &project,
+        10,
+        &["sessions", "show", EKS],
+        &[("PAGER", pager)],
+    );
+    terminal
+        .exp_string("pager-ready")
+        .expect("the pager has the text");
+    terminal.send_control('c').expect("Ctrl-C");
+    let (screen, code) = finish(terminal);
+    assert_eq!(code, 0, "confab waited for the pager: {screen}");
+    assert!(screen.contains("pager-done"), "{screen}");
 }
 
 fn write_script(path: &Path, text: &str) {
