@@ -13,6 +13,11 @@ pub(crate) struct Cli {
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub(crate) directory: Option<std::path::PathBuf>,
 
+    /// Never pipe long output through a pager (on a terminal, `sessions show` and `list` use
+    /// $CONFAB_PAGER, else $PAGER, else less, when their output is longer than the screen).
+    #[arg(long, global = true)]
+    pub(crate) no_pager: bool,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -21,7 +26,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Chat with an AI provider in a session: started if new, resumed with its whole history.
     Chat(chat::ChatArgs),
-    /// Manage the sessions of this project: list, show, export, import, validate, clean, delete.
+    /// Manage the sessions of this project: list, search, show, rename, fork, export, import,
+    /// validate, clean, delete.
     Sessions(sessions::SessionsArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),

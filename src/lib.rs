@@ -20,6 +20,7 @@ mod indexing;
 mod input;
 mod linked_formats;
 mod output;
+mod pager;
 mod paths;
 mod project;
 mod redaction;

@@ -105,6 +105,12 @@ impl<W: Write> Sanitized<W> {
         self.inner.write_all(b"\x1b[0m")
     }
 
+    /// The writer underneath, for what comes after the sanitising (the pager takes the text
+    /// it was given). Call `flush` first, or a character split by the last write stays held.
+    pub(crate) fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
     /// Writes out whatever is held back from the last write, as complete as it will get.
     fn settle(&mut self) -> io::Result<()> {
         if self.pending.is_empty() {

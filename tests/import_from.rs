@@ -455,3 +455,89 @@ fn a_session_that_went_on_in_confab_is_never_replaced_from_its_file() {
         "nothing lost"
     );
 }
+
+#[test]
+fn a_renamed_session_is_still_the_one_its_file_updates() {
+    let project = Project::new();
+    let homes = Homes::new();
+    let whole = moved_to(&recorded(CLAUDE_MAIN), CLAUDE_CWD, project.path());
+    let file = homes.claude().join("projects/this-project/5b8f831c.jsonl");
+    write(&file, &cut_before(&whole, SECOND_PROMPT));
+    from(&project, &homes, "claude-code").assert().success();
+    let name = project.session_names().remove(0);
+    project
+        .confab()
+        .args(["sessions", "rename", &name, "renamed"])
+        .assert()
+        .success();
+
+    from(&project, &homes, "claude-code")
+        .assert()
+        .success()
+        .stderr(contains("Nothing new from claude-code (1 session already"));
+    write(&file, &whole);
+    from(&project, &homes, "claude-code")
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains("would update renamed from"));
+    from(&project, &homes, "claude-code").assert().success();
+    assert_eq!(
+        project.session_names(),
+        ["renamed"],
+        "updated, not duplicated"
+    );
+    let user_turns = show_json(&project, "renamed")["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|message| message["role"] == "user")
+        .count();
+    assert_eq!(
+        user_turns, 2,
+        "the second turn arrived in the renamed session"
+    );
+}
+
+#[test]
+fn a_fork_of_an_imported_session_is_not_taken_for_it() {
+    let project = Project::new();
+    let homes = Homes::new();
+    let whole = moved_to(&recorded(CLAUDE_MAIN), CLAUDE_CWD, project.path());
+    let file = homes.claude().join("projects/this-project/5b8f831c.jsonl");
+    write(&file, &cut_before(&whole, SECOND_PROMPT));
+    from(&project, &homes, "claude-code").assert().success();
+    let name = project.session_names().remove(0);
+    // "zz-fork" sorts after the original's name: a fork claiming the file too would be the
+    // last record of it read, and taken for the session the file became.
+    project
+        .confab()
+        .args(["sessions", "fork", &name, "zz-fork"])
+        .assert()
+        .success();
+    let fork = show_json(&project, "zz-fork");
+    assert!(
+        fork["session"]["metadata"].get("imported_from").is_none(),
+        "{fork}"
+    );
+
+    write(&file, &whole);
+    from(&project, &homes, "claude-code")
+        .arg("--dry-run")
+        .assert()
+        .success()
+        .stdout(contains(format!("would update {name} from")));
+    from(&project, &homes, "claude-code").assert().success();
+    let mut names = vec!["zz-fork".to_owned(), name.clone()];
+    names.sort();
+    assert_eq!(project.session_names(), names, "no third session");
+    assert_eq!(
+        show_json(&project, "zz-fork")["messages"],
+        fork["messages"],
+        "the fork is not updated from the file"
+    );
+    let grown = show_json(&project, &name)["messages"]
+        .as_array()
+        .map(Vec::len);
+    assert!(grown > fork["messages"].as_array().map(Vec::len));
+}

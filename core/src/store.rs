@@ -94,6 +94,13 @@ pub trait SessionStore {
     /// is imported whole or not at all.
     fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError>;
 
+    /// Gives the session called `old` the name `new`, in one transaction; nothing else about it
+    /// changes (not its update time: a rename is not activity). Fails with
+    /// [`StoreError::NotFound`] if there is no `old`, [`StoreError::AlreadyExists`] if `new` is
+    /// taken by another session, [`StoreError::InvalidName`] if `new` breaks the naming rule.
+    /// Renaming a session to its own name changes nothing and succeeds.
+    fn rename(&mut self, old: &str, new: &str) -> Result<(), StoreError>;
+
     /// Deletes every session named (a name given twice is one name); if any name is unknown,
     /// deletes nothing.
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;

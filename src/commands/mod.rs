@@ -14,6 +14,9 @@ use crate::error::CliError;
 
 /// Runs the command the user asked for.
 pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    if cli.no_pager {
+        crate::pager::disable();
+    }
     if let Some(directory) = &cli.directory {
         std::env::set_current_dir(directory).map_err(|error| {
             CliError::usage(format!(

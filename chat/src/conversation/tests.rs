@@ -98,6 +98,24 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
+    fn rename(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
+        self.refused()?;
+        if self.sessions.contains_key(new) && old != new {
+            return Err(StoreError::AlreadyExists {
+                name: new.to_owned(),
+            });
+        }
+        let mut session = self
+            .sessions
+            .remove(old)
+            .ok_or_else(|| StoreError::NotFound {
+                name: old.to_owned(),
+            })?;
+        session.name = new.to_owned();
+        self.sessions.insert(new.to_owned(), session);
+        Ok(())
+    }
+
     fn metadata_values(&self, key: &str) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
         Ok(self
             .sessions

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::display::{local_second_plain, write_table};
 use crate::error::CliError;
-use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
+use crate::output::{stderr, stdout_is_terminal, write_json};
 use crate::project::Project;
 use crate::sanitize::sanitize;
 
@@ -56,7 +56,8 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
         (false, None) if stdout_is_terminal() => ListFormat::Table,
         (false, None) => ListFormat::Names,
     };
-    let mut out = stdout();
+    // A long table is paged on a terminal, like `show`.
+    let mut out = crate::pager::stdout();
     match format {
         ListFormat::Json => {
             let document = ListDocument {
@@ -99,7 +100,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
             )?;
         }
     }
-    Ok(())
+    Ok(out.finish()?)
 }
 
 #[derive(Serialize)]

@@ -3,8 +3,10 @@
 pub(crate) mod clean;
 pub(crate) mod delete;
 pub(crate) mod export;
+pub(crate) mod fork;
 pub(crate) mod import;
 pub(crate) mod list;
+pub(crate) mod rename;
 pub(crate) mod search;
 pub(crate) mod show;
 pub(crate) mod validate;
@@ -27,13 +29,17 @@ enum SessionsCommand {
     List(list::ListArgs),
     /// Find messages and sessions by what was said.
     Search(search::SearchArgs),
-    /// Print a session's transcript.
+    /// Print a session's transcript (paged on a terminal when long), or the session as JSON.
     Show(show::ShowArgs),
     /// Remove sessions inactive for longer than an age.
     Clean(clean::CleanArgs),
     /// Delete sessions by name.
     #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
+    /// Give a session another name.
+    Rename(rename::RenameArgs),
+    /// Copy a session, whole or up to a message, to go on differently in the copy.
+    Fork(fork::ForkArgs),
     /// Write a session to a checkpoint file (JSON, YAML, ...).
     Export(export::ExportArgs),
     /// Read a checkpoint file into this project's store.
@@ -50,6 +56,8 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::Show(args)) => show::run(&args),
         Some(SessionsCommand::Clean(args)) => clean::run(&args),
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
+        Some(SessionsCommand::Rename(args)) => rename::run(&args),
+        Some(SessionsCommand::Fork(args)) => fork::run(&args),
         Some(SessionsCommand::Export(args)) => export::run(&args),
         Some(SessionsCommand::Import(args)) => import::run(&args),
         Some(SessionsCommand::Validate(args)) => validate::run(&args),

@@ -1,14 +1,24 @@
-//! `confab sessions show NAME`: a session's transcript, for reading in a terminal.
+//! `confab sessions show NAME`: a session's transcript, for reading in a terminal, or the session
+//! as data (`--format json`).
+//!
+//! The transcript numbers its messages from 1, the numbers `sessions fork --at N` takes.
+//!
+//! `--format json` prints the checkpoint `export --format json` writes (`version`, `session`,
+//! `messages`, `context`, `statistics`; the schema `confab schema` prints), so it can be read by
+//! anything that reads checkpoints and imported back. It holds the session's own custom metadata
+//! and the project context it is stored with, and no `exported_at` / `exported_by`: nothing was
+//! exported. Characters a terminal would obey are written as JSON escapes, which decode to the
+//! same strings.
 
 use std::io::Write;
 
-use clap::Args;
-use confab_core::{Message, SessionStore};
+use clap::{Args, ValueEnum};
+use confab_core::{ExportSettings, Message, SessionStore};
 
 use crate::commands::sessions::not_found;
 use crate::display::{local_minute, local_second};
 use crate::error::CliError;
-use crate::output::stdout;
+use crate::output::write_json;
 use crate::project::Project;
 
 /// Arguments of `confab sessions show`.
@@ -16,6 +26,20 @@ use crate::project::Project;
 pub(crate) struct ShowArgs {
     /// The session to show.
     name: String,
+
+    /// Output format: the numbered transcript, or the session as checkpoint JSON (as `export
+    /// --format json` writes it, with the session's metadata and stored context, without export
+    /// metadata).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ShowFormat::Text)]
+    format: ShowFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowFormat {
+    /// The transcript, for people.
+    Text,
+    /// The session as checkpoint JSON.
+    Json,
 }
 
 pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
@@ -29,7 +53,19 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
         }
         other => other.into(),
     })?;
-    let mut out = stdout();
+    // Long transcripts (and long JSON) are paged on a terminal; a pipe gets them unchanged.
+    let mut out = crate::pager::stdout();
+    if args.format == ShowFormat::Json {
+        let metadata = session.metadata.clone();
+        let settings = ExportSettings {
+            metadata: None,
+            context: session.context.clone(),
+        };
+        let mut checkpoint = session.into_checkpoint(&settings);
+        checkpoint.session.metadata = metadata;
+        write_json(&mut out, &checkpoint)?;
+        return Ok(out.finish()?);
+    }
     writeln!(out, "{}", session.name)?;
     writeln!(
         out,
@@ -40,9 +76,9 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
         local_minute(session.created_at),
         local_minute(session.updated_at),
     )?;
-    for message in &session.messages {
+    for (index, message) in session.messages.iter().enumerate() {
         writeln!(out)?;
-        writeln!(out, "{}", heading(message))?;
+        writeln!(out, "{}", heading(index + 1, message))?;
         if !message.content.is_empty() {
             writeln!(out, "{}", message.content.trim_end_matches('\n'))?;
         }
@@ -50,12 +86,12 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
             writeln!(out, "→ {}({})", call.name, call.arguments)?;
         }
     }
-    Ok(())
+    Ok(out.finish()?)
 }
 
-/// `── assistant · 2025-10-29 15:20:19 UTC · openai/gpt-4o ──`
-fn heading(message: &Message) -> String {
-    let mut parts = vec![message.role.to_string()];
+/// `── 2 · assistant · 2025-10-29 15:20:19 UTC · openai/gpt-4o ──`, for message `number` (from 1).
+fn heading(number: usize, message: &Message) -> String {
+    let mut parts = vec![number.to_string(), message.role.to_string()];
     if let Some(time) = message.created_at {
         parts.push(local_second(time));
     }

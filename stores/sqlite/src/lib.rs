@@ -408,6 +408,34 @@ impl SessionStore for SqliteStore {
             .map_err(|error| backend("cannot commit", error))
     }
 
+    fn rename(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
+        validate_session_name(new)?;
+        let transaction = self.write()?;
+        let id = session_id(&transaction, old)?.ok_or_else(|| StoreError::NotFound {
+            name: old.to_owned(),
+        })?;
+        if old == new {
+            return Ok(());
+        }
+        if session_id(&transaction, new)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                name: new.to_owned(),
+            });
+        }
+        // Messages and their index entries point at the session's id, not its name, and name
+        // matches in a search read the `sessions` row itself: one row changes, and nothing else
+        // needs to follow.
+        transaction
+            .execute(
+                "UPDATE sessions SET name = ?2 WHERE id = ?1",
+                params![id, new],
+            )
+            .map_err(|error| backend("cannot rename the session", error))?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))
+    }
+
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
         let transaction = self.write()?;
         // A name given twice is one session.

@@ -275,6 +275,64 @@ fn a_name_given_twice_is_deleted_once() {
 }
 
 #[test]
+fn rename_moves_the_whole_session_to_the_new_name() {
+    let (_dir, mut store) = temp_store();
+    let original = session("old");
+    store.create(&original).expect("created");
+    store.create(&session("taken")).expect("created");
+    store.update_index().expect("indexed");
+
+    store.rename("old", "new").expect("renamed");
+    let renamed = store.get("new").expect("found under the new name");
+    assert_eq!(
+        renamed,
+        Session {
+            name: "new".into(),
+            ..original.clone()
+        },
+        "everything else stays, the update time too"
+    );
+    assert!(!store.exists("old").expect("reads"), "the old name is free");
+    // The index is keyed by message, not by name: its hits carry the new name at once, and the
+    // name itself is found by its new spelling.
+    let query = |text: &str| confab_core::SearchQuery {
+        text: text.into(),
+        limit: 10,
+        ..Default::default()
+    };
+    let hits = store.search(&query("says")).expect("searches");
+    assert!(
+        hits.iter().all(|hit| hit.session != "old") && hits.iter().any(|hit| hit.session == "new"),
+        "{hits:?}"
+    );
+    let by_name = store.search(&query("new")).expect("searches");
+    assert_eq!(by_name[0].message, None, "{by_name:?}");
+
+    assert!(matches!(
+        store.rename("old", "other"),
+        Err(StoreError::NotFound { name }) if name == "old"
+    ));
+    assert!(matches!(
+        store.rename("new", "taken"),
+        Err(StoreError::AlreadyExists { name }) if name == "taken"
+    ));
+    assert!(matches!(
+        store.rename("new", "../x"),
+        Err(StoreError::InvalidName(_))
+    ));
+    store
+        .rename("new", "new")
+        .expect("its own name changes nothing");
+    let names: Vec<String> = store
+        .list()
+        .expect("lists")
+        .into_iter()
+        .map(|summary| summary.name)
+        .collect();
+    assert_eq!(names, ["new", "taken"], "a refused rename changes nothing");
+}
+
+#[test]
 fn two_connections_write_at_once() {
     let (dir, _store) = temp_store();
     let path =

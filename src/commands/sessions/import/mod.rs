@@ -18,6 +18,8 @@
 mod bulk;
 mod from;
 
+pub(crate) use from::IMPORTED_FROM;
+
 use std::io::Write;
 
 use camino::Utf8Path;
