@@ -58,7 +58,7 @@ fn hits_show_session_role_time_snippet_and_resume_command() {
       resume: confab chat --session eks-troubleshooting
 
     eks-troubleshooting (message 2 · assistant · 2025-10-29 15:20:19 UTC)
-      **Pending** **pods** usually mean the scheduler can't place them. Check:  1. `kubectl describe pod <name…
+      **Pending** **pods** usually mean the scheduler can't place them. Check:  1. `kubectl describe **pod** <name…
       resume: confab chat --session eks-troubleshooting
     --- stderr
     ");
