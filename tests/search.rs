@@ -469,3 +469,20 @@ fn auto_colours_a_terminal_unless_no_color_or_a_dumb_terminal() {
     assert_eq!(code, 1);
     assert!(shown.contains("No matches for \"nowhere\"."), "{shown:?}");
 }
+
+#[test]
+fn help_tells_how_words_match_and_what_the_exit_status_means() {
+    Project::new()
+        .confab()
+        .args(["sessions", "search", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("stack finds"))
+        .stdout(contains("kube finds kubectl"))
+        .stdout(contains("--color <WHEN>"))
+        .stdout(contains("NO_COLOR"))
+        .stdout(contains("byte offsets"))
+        .stdout(contains(
+            "Exit status, as grep's: 0 when something matched, 1 when nothing did",
+        ));
+}

@@ -39,8 +39,14 @@ use crate::sanitize::Sanitized;
 
 /// Arguments of `confab sessions search`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status, as grep's: 0 when something matched, 1 when nothing did \
+    (nothing is printed then, but a note on a terminal), 2 on an error."
+)]
 pub(crate) struct SearchArgs {
-    /// The words to find; "quoted words" match as a phrase.
+    /// The words to find; every word must match: as itself, in another English form (stack finds
+    /// stacks, stacking) or as the start of a longer word (kube finds kubectl). "Quoted words"
+    /// match as a phrase of whole words.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
 
@@ -68,8 +74,7 @@ pub(crate) struct SearchArgs {
     #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
     format: SearchFormat,
 
-    /// Colour the matches: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or
-    /// never. Without colour, matches are put between **.
+    /// When to colour the matches; without colour they are put between **.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
 }
