@@ -169,10 +169,10 @@ pub(crate) fn search(
     Ok(hits)
 }
 
-/// The tokenizer of every full-text index here: the store's (migration 6 creates it with this
-/// text) and the temporary ones must split, fold and stem words alike, or a query would match
-/// differently in each. `unicode61` splits words and folds case and diacritics; `porter` then
-/// stems the English words among them.
+/// The tokenizer of every full-text index here: the store's (the last migration that creates
+/// `messages_fts` gives it this text; a test checks) and the temporary ones must split, fold and
+/// stem words alike, or a query would match differently in each. `unicode61` splits words and
+/// folds case and diacritics; `porter` then stems the English words among them.
 pub(crate) const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
 
 /// What a message hit must satisfy, beside matching.
