@@ -22,6 +22,9 @@
 //! | 0 | success (and a closed output pipe) |
 //! | 1 | the work failed, or found problems (an invalid checkpoint, an unknown session) |
 //! | 2 | a usage error, or an input that could not be read (a missing file, clap's errors) |
+//!
+//! `search` answers as grep does: 1 means "nothing matched" ([`CliError::no_match`], which prints
+//! nothing), so its failures exit 2 ([`CliError::searching`]) and cannot pass for that answer.
 
 use std::error::Error;
 use std::fmt;
@@ -37,6 +40,10 @@ pub(crate) enum ErrorKind {
     Usage,
     /// An input named on the command line could not be read (missing, too large, a folder): exit 2.
     Input,
+    /// A command whose exit 1 is an answer (search found nothing, as grep) could not answer: exit 2.
+    Trouble,
+    /// A negative answer, not a failure (search found nothing, as grep): exit 1, nothing printed.
+    NoMatch,
 }
 
 /// An error on its way to the user.
@@ -73,6 +80,22 @@ impl CliError {
     /// An input that cannot be read (exit 2).
     pub(crate) fn input(message: impl fmt::Display) -> CliError {
         CliError::new(ErrorKind::Input, message)
+    }
+
+    /// Nothing matched: exit 1 with nothing printed, as grep ends (the command says so itself
+    /// where a person is reading).
+    pub(crate) fn no_match() -> CliError {
+        CliError::new(ErrorKind::NoMatch, "nothing matched")
+    }
+
+    /// This error as the failure of a command whose exit 1 means "nothing matched": a failure
+    /// exits 2 instead, so a script never takes a broken store for an empty answer. Usage and
+    /// input errors exit 2 already.
+    pub(crate) fn searching(mut self) -> CliError {
+        if self.kind == ErrorKind::Failure {
+            self.kind = ErrorKind::Trouble;
+        }
+        self
     }
 
     /// Attaches the error that caused this one; it is printed after the message, with its own
@@ -142,6 +165,9 @@ impl CliError {
         if self.is_broken_pipe() {
             return ExitCode::SUCCESS;
         }
+        if self.kind == ErrorKind::NoMatch {
+            return ExitCode::from(1);
+        }
         let mut err = crate::output::stderr();
         // Nothing sensible remains to be done if stderr itself cannot be written.
         let _ = writeln!(err, "error: {}", self.message());
@@ -152,8 +178,8 @@ impl CliError {
             let _ = writeln!(err, "hint: {hint}");
         }
         ExitCode::from(match self.kind {
-            ErrorKind::Failure => 1,
-            ErrorKind::Usage | ErrorKind::Input => 2,
+            ErrorKind::Failure | ErrorKind::NoMatch => 1,
+            ErrorKind::Usage | ErrorKind::Input | ErrorKind::Trouble => 2,
         })
     }
 }

@@ -11,6 +11,7 @@
 
 mod age;
 mod cli;
+mod color;
 mod commands;
 mod config;
 mod display;

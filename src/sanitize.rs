@@ -98,8 +98,14 @@ impl<W: Write> Sanitized<W> {
     /// Writes `text` in bold (confab's own escape sequences, the only ones it ever prints), the
     /// text itself sanitised.
     pub(crate) fn bold(&mut self, text: &str) -> io::Result<()> {
+        self.styled("1", text)
+    }
+
+    /// Writes `text` in the style of SGR parameters `sgr` (`"1;31"`: bold red), confab's own
+    /// escape sequence, the text itself sanitised.
+    pub(crate) fn styled(&mut self, sgr: &str, text: &str) -> io::Result<()> {
         self.settle()?;
-        self.inner.write_all(b"\x1b[1m")?;
+        write!(self.inner, "\x1b[{sgr}m")?;
         self.write_all(text.as_bytes())?;
         self.settle()?;
         self.inner.write_all(b"\x1b[0m")

@@ -158,7 +158,9 @@ fn a_template_typo_names_the_variable() {
 fn errors_cut_long_values() {
     let project = project();
     let name = "n".repeat(10_000);
-    let query = "word ".repeat(24_000);
+    // Without a word, so that it is refused, quoted (a query that matches nothing is silent in
+    // a pipe, as grep is).
+    let query = "** ".repeat(24_000);
     let runs = [
         vec!["sessions", "show", name.as_str()],
         vec!["sessions", "delete", name.as_str()],
@@ -199,8 +201,9 @@ fn a_query_starting_with_a_dash_follows_a_double_dash() {
             "sessions", "search", "--role", "user", "--", "--help", "-rf",
         ])
         .assert()
-        .success()
-        .stderr(contains("No matches for \"--help -rf\"."));
+        // Searched for, not taken for flags: nothing matches (help would succeed).
+        .code(1)
+        .stdout("");
 }
 
 #[test]

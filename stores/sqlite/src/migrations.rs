@@ -107,6 +107,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE messages ADD COLUMN cache_write_tokens INTEGER;
     ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER;
     ",
+    // 6: words match their English inflections (`stack` finds `stacks` and `stacking`): the
+    // index tokenizes with the Porter stemmer over the same `unicode61` words (see `search.rs`,
+    // whose temporary indexes use the same tokenizer). A contentless index cannot be
+    // re-tokenized in place, so it is made anew and the watermark goes back to zero: the next
+    // catch-up (a search, an import, a chat) indexes every message again, and until then a
+    // search covers them through its temporary index of the backlog.
+    r"
+    DROP TABLE messages_fts;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    UPDATE search_index SET indexed_through = 0;
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.

@@ -3,6 +3,20 @@
 //! FTS5 has a query language (`AND`, `NEAR`, `*`, `:`, `^`, parentheses, ...), and a user typing
 //! `error: can't connect (port 5432)` means none of it. So no user text reaches FTS5 as syntax:
 //! every word becomes a quoted string, and words the user quoted together stay one phrase.
+//!
+//! A word finds more than itself, as a person searching expects:
+//!
+//! - **Stems.** The index and the query are tokenized with FTS5's `porter` stemmer over
+//!   `unicode61` (see [`TOKENIZER`]), so `stack`, `stacks`, `stacked` and `stacking` are one
+//!   word. Porter knows English suffixes only; a word in another language or script is matched as
+//!   `unicode61` splits and folds it (case, diacritics), as it was before stemming: the stemmer
+//!   strips only ASCII suffixes (`s`, `ing`, `ed`, ...), the same way on both sides, so it can
+//!   join words but never keeps a word from finding itself.
+//! - **Prefixes.** A word typed on its own also finds the words it begins (`kube` finds
+//!   `kubectl`, `漢字` finds `漢字テスト`, which `unicode61` keeps as one token): FTS5's `"word"*`,
+//!   the star added here, after the quotes, never taken from the user. A word of one character
+//!   is a whole word only (it begins too many words to be worth expanding). Words in quotes are
+//!   a phrase of whole words (stemmed, without the prefix), for when the prefix finds too much.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,8 +25,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::rows::{backend, split_time, time_from};
 
-/// `text` as an FTS5 query that matches every word (and every quoted phrase) literally; `None`
-/// when there is nothing to search for.
+/// `text` as an FTS5 query that matches every word (and every quoted phrase) literally, a word on
+/// its own also as the prefix of longer words; `None` when there is nothing to search for.
 pub(crate) fn fts_query(text: &str) -> Option<String> {
     let mut terms = Vec::new();
     for (index, part) in text.split('"').enumerate() {
@@ -23,7 +37,15 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
                 terms.push(format!("\"{}\"", phrase.join(" ")));
             }
         } else {
-            terms.extend(words(part).map(|word| format!("\"{word}\"")));
+            terms.extend(words(part).map(|word| {
+                if word.chars().nth(1).is_some() {
+                    format!("\"{word}\"*")
+                } else {
+                    // One character begins too many words to be worth expanding: in a store
+                    // of log lines and hashes, `a*` is tens of thousands of terms to merge.
+                    format!("\"{word}\"")
+                }
+            }));
         }
     }
     // Every term must match, so a term given twice is the same condition: FTS5's cost grows
@@ -147,9 +169,11 @@ pub(crate) fn search(
     Ok(hits)
 }
 
-/// The tokenizer of every full-text index here: the store's and the temporary ones must split
-/// and fold words alike, or a query would match differently in each.
-const TOKENIZER: &str = "unicode61 remove_diacritics 2";
+/// The tokenizer of every full-text index here: the store's (the last migration that creates
+/// `messages_fts` gives it this text; a test checks) and the temporary ones must split, fold and
+/// stem words alike, or a query would match differently in each. `unicode61` splits words and
+/// folds case and diacritics; `porter` then stems the English words among them.
+pub(crate) const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
 
 /// What a message hit must satisfy, beside matching.
 struct Filters<'a> {
@@ -486,24 +510,28 @@ mod tests {
     fn user_text_never_becomes_fts_syntax() {
         assert_eq!(
             fts_query("pods pending").as_deref(),
-            Some(r#""pods" "pending""#)
+            Some(r#""pods"* "pending"*"#)
         );
         assert_eq!(
             fts_query(r#"error: can't "connect to" (port 5432) AND x*"#).as_deref(),
-            Some(r#""error" "can" "t" "connect to" "port" "5432" "AND" "x""#)
+            Some(r#""error"* "can"* "t" "connect to" "port"* "5432"* "AND"* "x""#)
         );
         assert_eq!(
             fts_query(r#"unbalanced "quote"#).as_deref(),
-            Some(r#""unbalanced" "quote""#)
+            Some(r#""unbalanced"* "quote""#),
+            "an open quote runs to the end"
         );
         assert_eq!(fts_query(" ** ( ) : - ^ "), None);
-        assert_eq!(fts_query("café 漢字").as_deref(), Some(r#""café" "漢字""#));
+        assert_eq!(
+            fts_query("café 漢字").as_deref(),
+            Some(r#""café"* "漢字"*"#)
+        );
     }
 
     #[test]
     fn a_repeated_word_is_one_term() {
         let pasted = vec!["word"; 40_000].join(" ");
-        assert_eq!(fts_query(&pasted).as_deref(), Some(r#""word""#));
+        assert_eq!(fts_query(&pasted).as_deref(), Some(r#""word"*"#));
         assert_eq!(
             fts_query(r#"a b A "b c" "B C" b"#).as_deref(),
             Some(r#""a" "b" "b c""#)

@@ -626,10 +626,10 @@ mod search {
             sessions_of(&store, &query("cidr")),
             [("vpc".to_owned(), Some(0)), ("vpc".to_owned(), Some(2))]
         );
-        let marked = store.search(&query("moved")).expect("searches");
+        let marked = store.search(&query("again")).expect("searches");
         assert_eq!(
             marked[0].snippet,
-            format!("the cidr {HIGHLIGHT_START}moved{HIGHLIGHT_END} again")
+            format!("the cidr moved {HIGHLIGHT_START}again{HIGHLIGHT_END}")
         );
     }
 
@@ -787,6 +787,203 @@ mod search {
         assert_eq!(
             sessions_of(&store, &query("\"pods pending\"")),
             [("eks".to_owned(), Some(0))]
+        );
+    }
+
+    /// Hits for `text`, searched twice: through the temporary index of the backlog, then through
+    /// the store's index once it has caught up. Both must agree.
+    fn found_both_ways(store: &mut SqliteStore, text: &str) -> Vec<(String, Option<u64>)> {
+        let backlog = store.index_backlog().expect("backlog").messages;
+        assert!(backlog > 0, "call on a store that has not indexed yet");
+        let unindexed = sessions_of(store, &query(text));
+        store.update_index().expect("indexes");
+        let indexed = sessions_of(store, &query(text));
+        assert_eq!(
+            unindexed, indexed,
+            "{text:?}: the backlog and the index agree"
+        );
+        // Back to unindexed for the next call: the index is emptied, the watermark reset.
+        crate::index::clear(&store.connection).expect("cleared");
+        indexed
+    }
+
+    #[test]
+    fn words_find_their_stems_and_the_words_they_begin() {
+        let (_dir, mut store) = temp_store();
+        store
+            .create(&chat(
+                "infra",
+                "openai",
+                &[
+                    ("Terraform stacks were deployed", Role::User),
+                    ("Stacking the node groups", Role::Assistant),
+                    ("run kubectl describe pod", Role::User),
+                    ("a stack overflow", Role::Assistant),
+                ],
+            ))
+            .expect("created");
+        let all_stacks = [
+            ("infra".to_owned(), Some(0)),
+            ("infra".to_owned(), Some(1)),
+            ("infra".to_owned(), Some(3)),
+        ];
+        let mut sorted = |text: &str| {
+            let mut hits = found_both_ways(&mut store, text);
+            hits.sort();
+            hits
+        };
+        assert_eq!(sorted("stack"), all_stacks, "stems");
+        assert_eq!(
+            sorted("STACKED"),
+            all_stacks,
+            "any inflection finds the others"
+        );
+        assert_eq!(sorted("deploying"), [("infra".to_owned(), Some(0))]);
+        assert_eq!(sorted("kube"), [("infra".to_owned(), Some(2))], "prefix");
+        assert_eq!(sorted("desc po"), [("infra".to_owned(), Some(2))]);
+        assert!(
+            sorted("\"kube\"").is_empty(),
+            "a quoted word is a whole word"
+        );
+        assert_eq!(
+            sorted("\"stacks overflowing\""),
+            [("infra".to_owned(), Some(3))],
+            "a phrase of stems"
+        );
+        assert!(sorted("stackz").is_empty());
+        // The whole word that matched is marked, not the part typed.
+        store.update_index().expect("indexes");
+        let hits = store.search(&query("kube")).expect("searches");
+        assert_eq!(
+            hits[0].snippet,
+            format!("run {HIGHLIGHT_START}kubectl{HIGHLIGHT_END} describe pod")
+        );
+    }
+
+    #[test]
+    fn words_of_other_languages_and_scripts_find_themselves() {
+        let (_dir, mut store) = temp_store();
+        let texts = [
+            "Café résumé naïve façade",
+            "漢字テスト と 東京 の 日本語",
+            "ошибка подключения к базе данных",
+            "Die Größe der Häuser in Zürich",
+            "déploiement réussi 🚀 sur les serveurs",
+            "mixed: stacks 漢字 ошибки cafés",
+        ];
+        let chat_texts: Vec<(&str, Role)> = texts.iter().map(|text| (*text, Role::User)).collect();
+        store
+            .create(&chat("intl", "openai", &chat_texts))
+            .expect("created");
+        // Every word finds the message it is in, through the backlog and through the index.
+        for (index, text) in texts.iter().enumerate() {
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                if word.is_empty() {
+                    continue;
+                }
+                let hits = found_both_ways(&mut store, word);
+                assert!(
+                    hits.contains(&("intl".to_owned(), Some(index as u64))),
+                    "{word:?} does not find {text:?}: {hits:?}"
+                );
+            }
+        }
+        let only = |text: &str, store: &mut SqliteStore| found_both_ways(store, text);
+        // Case and diacritics fold as before.
+        assert_eq!(
+            only("CAFE", &mut store),
+            [("intl".to_owned(), Some(0)), ("intl".to_owned(), Some(5))]
+        );
+        assert_eq!(only("zurich", &mut store), [("intl".to_owned(), Some(3))]);
+        // A run of CJK characters is one token: its beginning finds it.
+        assert_eq!(
+            only("漢字", &mut store),
+            [("intl".to_owned(), Some(1)), ("intl".to_owned(), Some(5))]
+        );
+        assert_eq!(only("漢字テ", &mut store), [("intl".to_owned(), Some(1))]);
+        // Cyrillic words are not stemmed, but their beginnings find them.
+        assert_eq!(
+            only("ошибк", &mut store),
+            [("intl".to_owned(), Some(2)), ("intl".to_owned(), Some(5))]
+        );
+        // Emoji are no words, as before: a query of them alone finds nothing.
+        assert!(only("🚀", &mut store).is_empty());
+        assert!(only("nothing-here", &mut store).is_empty());
+    }
+
+    #[test]
+    fn a_version_5_store_is_indexed_again_with_stems() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = camino::Utf8PathBuf::from_path_buf(dir.path().join("v5.db")).expect("utf-8");
+        {
+            let mut connection = rusqlite::Connection::open(&path).expect("open");
+            crate::migrations::migrate(&mut connection, &crate::migrations::MIGRATIONS[..5])
+                .expect("v5");
+            // A version 5 store whose index is up to date, tokenized without stems.
+            connection
+                .execute_batch(
+                    "INSERT INTO sessions (name, provider, model, created_at, created_at_ns, updated_at, updated_at_ns, message_count)
+                     VALUES ('old', 'p', 'm', 0, 0, 0, 0, 2);
+                     INSERT INTO messages (id, session_id, seq, role, content)
+                         VALUES (1, 1, 0, 'user', 'the stacks were deployed'),
+                                (2, 1, 1, 'assistant', 'kubectl said 漢字テスト');
+                     INSERT INTO messages_fts (rowid, content)
+                         SELECT id, content FROM messages;
+                     UPDATE search_index SET indexed_through = 2;",
+                )
+                .expect("v5 data");
+            let stacks: i64 = connection
+                .query_row(
+                    "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'stack'",
+                    [],
+                    |row| row.get(0),
+                )
+                .expect("v5 search");
+            assert_eq!(stacks, 0, "version 5 had no stems");
+        }
+        let mut store = SqliteStore::open(&path).expect("upgrades");
+        assert_eq!(
+            store.index_backlog().expect("backlog").messages,
+            2,
+            "every message is to be indexed again"
+        );
+        assert_eq!(indexed(&store), 0);
+        assert_eq!(
+            sessions_of(&store, &query("stack")),
+            [("old".to_owned(), Some(0))],
+            "found through the backlog before the catch-up"
+        );
+        store.update_index().expect("indexes");
+        assert_eq!(indexed(&store), 2);
+        assert_eq!(store.index_backlog().expect("backlog").messages, 0);
+        assert_eq!(
+            sessions_of(&store, &query("stack")),
+            [("old".to_owned(), Some(0))]
+        );
+        assert_eq!(
+            sessions_of(&store, &query("deploy")),
+            [("old".to_owned(), Some(0))]
+        );
+        assert_eq!(
+            sessions_of(&store, &query("漢字")),
+            [("old".to_owned(), Some(1))]
+        );
+    }
+
+    #[test]
+    fn the_store_index_and_the_temporary_ones_tokenize_alike() {
+        let (_dir, store) = temp_store();
+        let schema: String = store
+            .connection
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'messages_fts'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the index's schema");
+        assert!(
+            schema.contains(&format!("tokenize = '{}'", crate::search::TOKENIZER)),
+            "{schema}"
         );
     }
 
