@@ -13,7 +13,7 @@ pub(crate) struct Cli {
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub(crate) directory: Option<std::path::PathBuf>,
 
-    /// Never pipe long output through a pager (on a terminal, `sessions show` and `list` use
+    /// Never pipe long output through a pager (on a terminal, `sessions show`, `list` and `search` use
     /// $CONFAB_PAGER, else $PAGER, else less, when their output is longer than the screen).
     #[arg(long, global = true)]
     pub(crate) no_pager: bool,

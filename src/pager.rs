@@ -58,7 +58,7 @@ pub(crate) fn stdout() -> PagedStdout {
 }
 
 /// Where a [`PagedStdout`] writes: straight to stdout, or into memory until it is finished.
-enum Sink {
+pub(crate) enum Sink {
     Direct(io::StdoutLock<'static>),
     Kept(Vec<u8>),
 }
@@ -98,6 +98,12 @@ impl Write for PagedStdout {
 }
 
 impl PagedStdout {
+    /// The sanitising writer underneath, for output with styles of confab's own (bold names,
+    /// coloured matches): what data holds is still escaped.
+    pub(crate) fn sanitized(&mut self) -> &mut Sanitized<Sink> {
+        &mut self.out
+    }
+
     /// Shows what was written: printed, or through the pager when it would not fit on the
     /// terminal. A pager quit early is a success.
     pub(crate) fn finish(mut self) -> io::Result<()> {

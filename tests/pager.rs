@@ -1,4 +1,4 @@
-//! The pager (issue 18, item 9): long `sessions show` and `sessions list` output on a terminal
+//! The pager (issue 18, item 9): long `sessions show`, `list` and `search` output on a terminal
 //! goes through `$PAGER`; short output, `--no-pager`, `PAGER=cat` and a pipe print directly.
 //!
 //! Each test runs confab on a pty (rexpect) whose size `stty` sets, with a pager that marks every
@@ -271,6 +271,36 @@ fn a_long_list_is_paged_too() {
         14,
         "the header and 13 sessions: {screen}"
     );
+}
+
+#[test]
+fn many_search_hits_are_paged_and_none_leaves_the_pager_alone() {
+    let project = project_with_eks();
+    for index in 0..4 {
+        project
+            .confab()
+            .args(["sessions", "fork", EKS, &format!("copy-{index:02}")])
+            .assert()
+            .success();
+    }
+    let (screen, code) = on_terminal(
+        &project,
+        10,
+        &["sessions", "search", "pods", "--color", "never"],
+        &[("PAGER", MARKING_PAGER)],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.starts_with("PAGED:"), "{screen}");
+    assert!(paged_lines(&screen) > 10, "{screen}");
+    // No hit: grep's exit code, the note on the terminal, and no pager.
+    let (screen, code) = on_terminal(
+        &project,
+        10,
+        &["sessions", "search", "zebra"],
+        &[("PAGER", MARKING_PAGER)],
+    );
+    assert_eq!(code, 1, "{screen}");
+    assert_eq!(paged_lines(&screen), 0, "{screen}");
 }
 
 #[test]

@@ -33,7 +33,7 @@ use crate::age::Age;
 use crate::color::ColorChoice;
 use crate::display::local_second;
 use crate::error::CliError;
-use crate::output::{stderr, stdout, stdout_is_terminal, write_json};
+use crate::output::{stderr, stdout_is_terminal, write_json};
 use crate::project::Project;
 use crate::sanitize::Sanitized;
 
@@ -154,7 +154,9 @@ fn search(args: &SearchArgs) -> Result<(), CliError> {
         Some(store) => store.search(&query)?,
         None => Vec::new(),
     };
-    let mut out = stdout();
+    // Many hits on a terminal go through the pager, as `show` and `list` do.
+    let mut paged = crate::pager::stdout();
+    let out = paged.sanitized();
     match args.format {
         SearchFormat::Json => {
             #[derive(Serialize)]
@@ -162,7 +164,7 @@ fn search(args: &SearchArgs) -> Result<(), CliError> {
                 hits: Vec<JsonHit>,
             }
             write_json(
-                &mut out,
+                out,
                 &Document {
                     hits: hits.iter().map(JsonHit::from).collect(),
                 },
@@ -191,16 +193,13 @@ fn search(args: &SearchArgs) -> Result<(), CliError> {
                 }
                 writeln!(out, " ({place})")?;
                 write!(out, "  ")?;
-                write_highlighted(
-                    &mut out,
-                    &Snippet::of(&hit.snippet.replace('\n', " ")),
-                    color,
-                )?;
+                write_highlighted(out, &Snippet::of(&hit.snippet.replace('\n', " ")), color)?;
                 writeln!(out)?;
                 writeln!(out, "  resume: confab chat --session {}", hit.session)?;
             }
         }
     }
+    paged.finish()?;
     if hits.is_empty() {
         // A person at a terminal is told; a script gets grep's silence and exit code.
         if args.format == SearchFormat::Text && stdout_is_terminal() {
