@@ -30,6 +30,7 @@ pub mod schema;
 pub mod session;
 pub mod store;
 pub mod transcript;
+pub mod usage;
 
 #[cfg(test)]
 mod schema_shape;
@@ -56,6 +57,7 @@ pub use store::{
     HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, SearchHit, SearchQuery, SessionStore,
     SessionUpdate, StoreError, validate_session_name,
 };
+pub use usage::{UsageBucket, UsageQuery};
 
 /// Re-exported so format crates register with the same `inventory` as the registry collects.
 pub use inventory;

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::checkpoint::{Message, Role};
 use crate::error::Quoted;
 use crate::session::{Session, SessionSummary};
+use crate::usage::{UsageBucket, UsageQuery};
 
 /// Errors of a session store.
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +109,19 @@ pub trait SessionStore {
     /// Messages and session names matching `query`, best first. Exact whether or not the
     /// index is up to date: every committed message can be found, no deleted one.
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
+
+    /// Messages and token sums by provider, model and day (UTC), sorted by day, provider and
+    /// model: see [`crate::usage`] for what counts where. This default reads every session whole;
+    /// a database sums in place, reading no message text.
+    fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageBucket>, StoreError> {
+        let mut sessions = Vec::new();
+        for summary in self.list()? {
+            if query.sessions.is_empty() || query.sessions.contains(&summary.name) {
+                sessions.push(self.get(&summary.name)?);
+            }
+        }
+        Ok(crate::usage::usage_of(&sessions, query))
+    }
 
     /// Brings the store's search index up to date with every committed message. A store whose
     /// writes index as they go has nothing to do; one that indexes after the commit (the SQLite
