@@ -107,6 +107,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE messages ADD COLUMN cache_write_tokens INTEGER;
     ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER;
     ",
+    // 6: the trash. A removed session is kept whole, as one JSON document (`trash.rs`), beside
+    // what `trash list` shows without reading it. It is out of `sessions` and `messages`, so no
+    // query of live sessions (list, search, names) needs to know about it, and its name is free
+    // again. AUTOINCREMENT: an entry's id, which `restore --id` takes, is never given twice.
+    r"
+    CREATE TABLE trash (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        name                TEXT NOT NULL,
+        trashed_at          INTEGER NOT NULL,
+        trashed_at_ns       INTEGER NOT NULL,
+        reason              TEXT NOT NULL CHECK (reason IN ('deleted', 'cleaned')),
+        message_count       INTEGER NOT NULL,
+        size                INTEGER NOT NULL,   -- bytes of `session`
+        last_active_at      INTEGER NOT NULL,
+        last_active_at_ns   INTEGER NOT NULL,
+        session             TEXT NOT NULL   -- JSON: the session and its messages
+    );
+    CREATE INDEX trash_by_name ON trash (name);
+    CREATE INDEX trash_by_time ON trash (trashed_at, trashed_at_ns);
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.
