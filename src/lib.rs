@@ -13,6 +13,7 @@ mod age;
 mod cli;
 mod commands;
 mod config;
+mod confirm;
 mod display;
 mod error;
 mod history;

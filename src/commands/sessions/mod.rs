@@ -7,6 +7,7 @@ pub(crate) mod import;
 pub(crate) mod list;
 pub(crate) mod search;
 pub(crate) mod show;
+pub(crate) mod trash;
 pub(crate) mod validate;
 
 use clap::{Args, Subcommand};
@@ -29,11 +30,13 @@ enum SessionsCommand {
     Search(search::SearchArgs),
     /// Print a session's transcript.
     Show(show::ShowArgs),
-    /// Remove sessions inactive for longer than an age.
+    /// Remove sessions inactive for longer than an age (to the trash).
     Clean(clean::CleanArgs),
-    /// Delete sessions by name.
+    /// Delete sessions by name (to the trash).
     #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
+    /// List, restore or empty the sessions that delete and clean removed.
+    Trash(trash::TrashArgs),
     /// Write a session to a checkpoint file (JSON, YAML, ...).
     Export(export::ExportArgs),
     /// Read a checkpoint file into this project's store.
@@ -50,6 +53,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::Show(args)) => show::run(&args),
         Some(SessionsCommand::Clean(args)) => clean::run(&args),
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
+        Some(SessionsCommand::Trash(args)) => trash::run(args),
         Some(SessionsCommand::Export(args)) => export::run(&args),
         Some(SessionsCommand::Import(args)) => import::run(&args),
         Some(SessionsCommand::Validate(args)) => validate::run(&args),
