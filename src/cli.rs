@@ -21,7 +21,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Chat with an AI provider in a session: started if new, resumed with its whole history.
     Chat(chat::ChatArgs),
-    /// Manage the sessions of this project: list, show, export, import, validate, clean, delete.
+    /// Manage the sessions of this project: list, show, export, import, validate, clean, delete,
+    /// trash.
     Sessions(sessions::SessionsArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),

@@ -199,7 +199,9 @@ mod tests {
         );
         let tables = tables(&connection);
         assert!(
-            tables.contains(&"messages".to_owned()) && tables.contains(&"messages_fts".to_owned()),
+            ["messages", "messages_fts", "trash"]
+                .iter()
+                .all(|table| tables.contains(&(*table).to_owned())),
             "{tables:?}"
         );
         // Idempotent.

@@ -11,7 +11,7 @@ use clap::Args;
 use confab_core::{Quoted, RestoreRequest, SessionStore, StoreError, TrashPick};
 
 use super::TrashRetention;
-use crate::commands::sessions::not_found;
+use crate::commands::sessions::closest;
 use crate::error::CliError;
 use crate::output::stderr;
 use crate::project::Project;
@@ -73,17 +73,13 @@ pub(crate) fn run(args: &RestoreArgs) -> Result<(), CliError> {
                 .trash_list()
                 .map(|entries| entries.into_iter().map(|entry| entry.name).collect())
                 .unwrap_or_default();
-            let error = not_found(&name, &trashed);
-            let message = format!("no session named {} in the trash", Quoted(&name));
-            let hint = error
-                .hints()
-                .first()
-                .filter(|hint| hint.starts_with("did you mean"))
-                .cloned()
-                .unwrap_or_else(|| {
-                    "`confab sessions trash list` shows what the trash holds".to_owned()
-                });
-            CliError::failure(message)
+            let close = closest(&name, &trashed);
+            let hint = if close.is_empty() {
+                "`confab sessions trash list` shows what the trash holds".to_owned()
+            } else {
+                format!("did you mean {}?", close.join(", "))
+            };
+            CliError::failure(format!("no session named {} in the trash", Quoted(&name)))
                 .detail("nothing was restored")
                 .hint(hint)
         }
