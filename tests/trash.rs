@@ -322,6 +322,29 @@ fn the_trash_expires_after_retention_trash() {
         .assert()
         .success()
         .stdout("The trash is empty.\n");
+    // A clean that finds nothing to clean expires the trash too.
+    project.import_fixture("atmos/vpc-migration.yaml");
+    project
+        .confab()
+        .args(["sessions", "delete", "vpc-migration"])
+        .assert()
+        .success();
+    project.age_trash("vpc-migration", 10 * DAY);
+    project
+        .confab()
+        .env("CONFAB_RETENTION_TRASH", "1w")
+        .args(["sessions", "clean", "--dry-run"])
+        .assert()
+        .success();
+    assert_eq!(trash_json(&project).len(), 1, "a dry run changes nothing");
+    project
+        .confab()
+        .env("CONFAB_RETENTION_TRASH", "1w")
+        .args(["sessions", "clean"])
+        .assert()
+        .success()
+        .stdout(contains("No sessions inactive for more than 30d"));
+    assert!(trash_json(&project).is_empty());
     // From confab.yaml; an invalid age names the setting.
     project.write("confab.yaml", "retention:\n  trash: 2x\n");
     project

@@ -116,26 +116,28 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
     } else {
         ("Would move", "Moved", " to the trash")
     };
-    if args.dry_run || (!args.yes && can_ask()) {
+    if args.dry_run {
         let stale = rule.select(store.list()?);
         if stale.is_empty() {
             writeln!(out, "{nothing}")?;
-            return Ok(());
         }
-        let report = report(would, &stale, &scope, destination);
-        if args.dry_run {
-            for line in &report {
-                writeln!(out, "{line}")?;
-            }
-            return Ok(());
+        for line in report(would, &stale, &scope, destination) {
+            writeln!(out, "{line}")?;
         }
-        let sessions = counted(stale.len(), "session", "sessions");
-        let question = if purge {
-            format!("Delete {sessions} for good? They cannot be restored.")
-        } else {
-            format!("Move {sessions} to the trash?")
-        };
-        confirm(&report, &question)?;
+        return Ok(());
+    }
+    if !args.yes && can_ask() {
+        let stale = rule.select(store.list()?);
+        // Nothing to ask about: the clean below finds nothing and still expires the trash.
+        if !stale.is_empty() {
+            let sessions = counted(stale.len(), "session", "sessions");
+            let question = if purge {
+                format!("Delete {sessions} for good? They cannot be restored.")
+            } else {
+                format!("Move {sessions} to the trash?")
+            };
+            confirm(&report(would, &stale, &scope, destination), &question)?;
+        }
     }
     let disposal = if purge {
         Disposal::Purge
@@ -165,6 +167,9 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
 /// `Moved 2 sessions to the trash, inactive for more than 30d (...):` and one line per
 /// session, the names padded to the widest.
 fn report(verb: &str, stale: &[SessionSummary], scope: &Scope, destination: &str) -> Vec<String> {
+    if stale.is_empty() {
+        return Vec::new();
+    }
     let width = stale
         .iter()
         .map(|session| session.name.chars().count())
