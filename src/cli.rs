@@ -27,7 +27,7 @@ pub(crate) enum Command {
     /// Chat with an AI provider in a session: started if new, resumed with its whole history.
     Chat(chat::ChatArgs),
     /// Manage the sessions of this project: list, search, show, rename, fork, export, import,
-    /// validate, clean, delete.
+    /// validate, clean, delete, trash.
     Sessions(sessions::SessionsArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),

@@ -6,6 +6,8 @@
 //! |----------------------|-----------------------------|-------------------------|
 //! | `sessions.path`      | `CONFAB_SESSIONS_PATH`      | `.confab/sessions.db`   |
 //! | `sessions.retention` | `CONFAB_SESSIONS_RETENTION` | `30d`                   |
+//! | `retention.keep`     | `CONFAB_RETENTION_KEEP`     | `0`: `clean` keeps the N most recent sessions whatever their age |
+//! | `retention.trash`    | `CONFAB_RETENTION_TRASH`    | `30d`: how long the trash keeps a session (`0d`: not at all) |
 //! | `context.instructions` | `CONFAB_CONTEXT_INSTRUCTIONS` | first of `CONFAB.md`, `ATMOS.md`, `AGENTS.md`, `CLAUDE.md` |
 //! | `templates.default`  | `CONFAB_TEMPLATES_DEFAULT`  | the built-in report template |
 //! | `import.max_size`    | `CONFAB_IMPORT_MAX_SIZE`    | `256MiB` (bytes, or with `KB`, `MB`, `GB` or `KiB`, `MiB`, `GiB`) |
@@ -46,6 +48,10 @@ pub(crate) struct Config {
     pub(crate) sessions_path: Option<Utf8PathBuf>,
     /// Default age for `clean` (`sessions.retention`).
     pub(crate) retention: Option<Age>,
+    /// How many of the most recent sessions `clean` keeps whatever their age (`retention.keep`).
+    pub(crate) retention_keep: Option<usize>,
+    /// How long the trash keeps a session (`retention.trash`).
+    pub(crate) trash_retention: Option<Age>,
     /// The project instructions file for `export --context` (`context.instructions`).
     pub(crate) instructions: Option<Utf8PathBuf>,
     /// The report template used when `--template` is not given (`templates.default`).
@@ -92,6 +98,8 @@ impl Default for Config {
         Config {
             sessions_path: None,
             retention: None,
+            retention_keep: None,
+            trash_retention: None,
             instructions: None,
             default_template: None,
             max_import_size: DEFAULT_MAX_IMPORT_SIZE,
@@ -111,6 +119,8 @@ struct ConfigFile {
     #[serde(default)]
     sessions: SessionsSection,
     #[serde(default)]
+    retention: RetentionSection,
+    #[serde(default)]
     context: ContextSection,
     #[serde(default)]
     templates: TemplatesSection,
@@ -127,6 +137,13 @@ struct ConfigFile {
     chat: ChatSection,
     #[serde(default)]
     user: UserSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetentionSection {
+    keep: Option<usize>,
+    trash: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,7 +196,7 @@ impl Config {
                     .map(|location| format!(":{location}"))
                     .unwrap_or_default();
                 CliError::failure(format!("invalid settings in {path}{at}: {}", error.message))
-                    .hint("the keys are sessions.path, sessions.retention, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}, chat.{history, max_answer_size, max_duration} and user.name; see the README")
+                    .hint("the keys are sessions.path, sessions.retention, retention.keep, retention.trash, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}, chat.{history, max_answer_size, max_duration} and user.name; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -192,6 +209,8 @@ impl Config {
         let mut config = Config {
             sessions_path: file.sessions.path,
             retention: None,
+            retention_keep: file.retention.keep,
+            trash_retention: None,
             instructions: file.context.instructions,
             default_template: file.templates.default,
             max_import_size: DEFAULT_MAX_IMPORT_SIZE,
@@ -243,6 +262,20 @@ impl Config {
         }
         if let Some(value) = env("CONFAB_SESSIONS_RETENTION")? {
             config.retention = Some(parse_age(&value, "CONFAB_SESSIONS_RETENTION")?);
+        }
+        if let Some(trash) = file.retention.trash {
+            config.trash_retention =
+                Some(parse_age(&trash, &format!("retention.trash in {path}"))?);
+        }
+        if let Some(value) = env("CONFAB_RETENTION_TRASH")? {
+            config.trash_retention = Some(parse_age(&value, "CONFAB_RETENTION_TRASH")?);
+        }
+        if let Some(value) = env("CONFAB_RETENTION_KEEP")? {
+            config.retention_keep = Some(value.parse().map_err(|_| {
+                CliError::failure(format!(
+                    "CONFAB_RETENTION_KEEP: invalid value {value:?}: write a whole number of sessions, e.g. 10"
+                ))
+            })?);
         }
         Ok(config)
     }

@@ -231,6 +231,9 @@ impl From<confab_core::StoreError> for CliError {
                 Some("`confab sessions list` shows the sessions there are")
             }
             StoreError::AlreadyExists { .. } => None,
+            StoreError::NotInTrash { .. } => {
+                Some("`confab sessions trash list` shows what the trash holds")
+            }
             StoreError::InvalidName(_) => Some("choose another name, e.g. with --name"),
             StoreError::NewerSchema { .. } => Some("upgrade confab to use this store"),
             StoreError::Unstorable(_) => None,

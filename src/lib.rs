@@ -14,6 +14,7 @@ mod cli;
 mod color;
 mod commands;
 mod config;
+mod confirm;
 mod display;
 mod error;
 mod history;

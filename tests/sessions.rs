@@ -173,7 +173,12 @@ fn delete_removes_all_named_or_none() {
         .args(["sessions", "delete", "eks-troubleshooting", "vpc-migration"])
         .assert()
         .success()
-        .stdout("Deleted eks-troubleshooting\nDeleted vpc-migration\n");
+        .stdout("")
+        .stderr(
+            "Moved eks-troubleshooting to the trash\nMoved vpc-migration to the trash\n\
+             Restore with `confab sessions trash restore eks-troubleshooting vpc-migration`; \
+             the trash keeps them for 30d.\n",
+        );
     assert!(project.session_names().is_empty());
     project
         .confab()
@@ -196,7 +201,9 @@ fn delete_takes_a_repeated_name_once() {
         ])
         .assert()
         .success()
-        .stdout("Deleted vpc-migration\nDeleted eks-troubleshooting\n");
+        .stderr(contains(
+            "Moved vpc-migration to the trash\nMoved eks-troubleshooting to the trash\nRestore",
+        ));
     assert!(project.session_names().is_empty());
 }
 
@@ -205,11 +212,14 @@ const DAY: i64 = 24 * HOUR;
 
 #[test]
 fn clean_understands_every_unit() {
-    for (age, older, newer) in [
-        ("1h", 2 * HOUR, HOUR / 2),
-        ("2d", 3 * DAY, DAY),
-        ("2w", 15 * DAY, 13 * DAY),
-        ("2m", 70 * DAY, 50 * DAY),
+    // `m` is months, as in Atmos, and is shown as `mo`; minutes are `min`.
+    for (age, shown, older, newer) in [
+        ("90min", "90min", 2 * HOUR, HOUR),
+        ("1h", "1h", 2 * HOUR, HOUR / 2),
+        ("2d", "2d", 3 * DAY, DAY),
+        ("2w", "2w", 15 * DAY, 13 * DAY),
+        ("2mo", "2mo", 70 * DAY, 50 * DAY),
+        ("2m", "2mo", 70 * DAY, 50 * DAY),
     ] {
         let project = project_with_sessions();
         project.age_session("eks-troubleshooting", older);
@@ -220,8 +230,9 @@ fn clean_understands_every_unit() {
             .assert()
             .success()
             .stdout(contains(format!(
-                "Removed 1 session inactive for more than {age}:\n  eks-troubleshooting"
-            )));
+                "Moved 1 session to the trash, inactive for more than {shown} (last active before "
+            )))
+            .stdout(contains("):\n  eks-troubleshooting  last active "));
         assert_eq!(
             project.session_names(),
             ["vpc-migration"],
@@ -240,8 +251,9 @@ fn clean_dry_run_changes_nothing() {
         .assert()
         .success()
         .stdout(contains(
-            "Would remove 1 session inactive for more than 30d:\n  eks-troubleshooting",
-        ));
+            "Would move 1 session to the trash, inactive for more than 30d (last active before ",
+        ))
+        .stdout(contains("):\n  eks-troubleshooting  last active "));
     assert_eq!(project.session_names().len(), 2);
     // The default is 30 days.
     project
@@ -249,7 +261,7 @@ fn clean_dry_run_changes_nothing() {
         .args(["sessions", "clean"])
         .assert()
         .success()
-        .stdout(contains("Removed 1 session"));
+        .stdout(contains("Moved 1 session to the trash"));
     assert_eq!(project.session_names(), ["vpc-migration"]);
 }
 
@@ -262,7 +274,9 @@ fn clean_measures_age_from_the_import() {
         .args(["sessions", "clean", "--older-than", "1h"])
         .assert()
         .success()
-        .stdout("No sessions inactive for more than 1h.\n");
+        .stdout(predicates::str::starts_with(
+            "No sessions inactive for more than 1h (last active before ",
+        ));
     assert_eq!(project.session_names().len(), 2);
 }
 
@@ -274,20 +288,22 @@ fn clean_zero_removes_everything() {
         .args(["sessions", "clean", "--older-than", "0d"])
         .assert()
         .success()
-        .stdout(contains("Removed 2 sessions"));
+        .stdout(contains("Moved 2 sessions to the trash:\n"));
     assert!(project.session_names().is_empty());
 }
 
 #[test]
 fn clean_refuses_invalid_ages_listing_the_units() {
     let project = project_with_sessions();
-    for bad in ["30", "30x", "-1d", "1.5d"] {
+    for bad in ["30", "30x", "-1d", "1.5d", "5mins"] {
         project
             .confab()
             .args(["sessions", "clean", "--older-than", bad])
             .assert()
             .code(2)
-            .stderr(contains("h (hours), d (days), w (weeks) or m (months)"));
+            .stderr(contains(
+                "min (minutes), h (hours), d (days), w (weeks) or mo (months; m also means months)",
+            ));
     }
     assert_eq!(project.session_names().len(), 2);
 }
@@ -302,14 +318,16 @@ fn retention_comes_from_confab_yaml_or_the_environment() {
         .args(["sessions", "clean", "--dry-run"])
         .assert()
         .success()
-        .stdout(contains("Would remove 1"));
+        .stdout(contains("Would move 1"));
     project
         .confab()
         .args(["sessions", "clean", "--dry-run"])
         .env("CONFAB_SESSIONS_RETENTION", "1w")
         .assert()
         .success()
-        .stdout(contains("No sessions inactive for more than 1w."));
+        .stdout(contains(
+            "No sessions inactive for more than 1w (last active before ",
+        ));
     project.write("confab.yaml", "sessions:\n  retention: 2x\n");
     project
         .confab()
@@ -395,63 +413,124 @@ fn file_holds(path: &std::path::Path, needle: &[u8]) -> bool {
         .is_ok_and(|bytes| bytes.windows(needle.len()).any(|window| window == needle))
 }
 
+/// How a test of purged text removes the session: the commands, and whether the trash entry is
+/// made older than `retention.trash` before the last one.
+struct Removal {
+    commands: &'static [&'static [&'static str]],
+    expired: bool,
+}
+
 #[test]
 fn deleted_sessions_leave_no_text_in_the_store_files() {
     // A small session is removed row by row; one holding most of the store's messages by
-    // emptying the tables and compacting the file: both must leave nothing behind.
-    for (command, copies) in [
-        (&["sessions", "delete", "secret"][..], 1),
-        (&["sessions", "clean", "--older-than", "1d"], 1),
-        (&["sessions", "delete", "secret"], 40),
-        (&["sessions", "clean", "--older-than", "1d"], 40),
-    ] {
-        let project = project_with_sessions();
-        let mut checkpoint: serde_json::Value =
-            serde_json::from_str(&project.read("eks-troubleshooting.json")).expect("JSON");
-        checkpoint["messages"][0]["content"] =
-            "the vault passphrase is Quokka-Marmalade-31415".into();
-        let messages = checkpoint["messages"].as_array().expect("messages").clone();
-        let copied: Vec<serde_json::Value> = (0..copies).flat_map(|_| messages.clone()).collect();
-        let users = copied
-            .iter()
-            .filter(|message| message["role"] == "user")
-            .count();
-        let assistants = copied
-            .iter()
-            .filter(|message| message["role"] == "assistant")
-            .count();
-        checkpoint["statistics"]["message_count"] = copied.len().into();
-        checkpoint["statistics"]["user_messages"] = users.into();
-        checkpoint["statistics"]["assistant_messages"] = assistants.into();
-        checkpoint["messages"] = copied.into();
-        project.write("secret.json", checkpoint.to_string());
-        // Another process has the store open (a chat, say), so the -wal outlives each command.
-        let _other = confab_store_sqlite::SqliteStore::open(&project.store_path()).expect("opens");
-        project
-            .confab()
-            .args(["sessions", "import", "--name", "secret", "secret.json"])
-            .assert()
-            .success();
-        project.age_session("secret", 7 * DAY);
-        let state = project.path().join(".confab");
-        let files = [state.join("sessions.db"), state.join("sessions.db-wal")];
-        // The words as written, and as the search index keeps them (folded to lower case).
-        let needles: [&[u8]; 2] = [b"Quokka-Marmalade", b"marmalade"];
+    // emptying the tables and compacting the file: both must leave nothing behind, whether
+    // purged at once, moved to the trash and emptied, or expired from the trash.
+    let removals = [
+        Removal {
+            commands: &[&["sessions", "delete", "secret", "--purge"]],
+            expired: false,
+        },
+        Removal {
+            commands: &[&["sessions", "clean", "--older-than", "1d", "--purge"]],
+            expired: false,
+        },
+        Removal {
+            commands: &[
+                &["sessions", "delete", "secret"],
+                &["sessions", "trash", "empty"],
+            ],
+            expired: false,
+        },
+        Removal {
+            commands: &[
+                &["sessions", "clean", "--older-than", "1d"],
+                &["sessions", "trash", "empty", "--yes"],
+            ],
+            expired: false,
+        },
+        // Older than `retention.trash` (30d): the next command that works on the trash purges it.
+        Removal {
+            commands: &[
+                &["sessions", "delete", "secret"],
+                &["sessions", "trash", "list"],
+            ],
+            expired: true,
+        },
+    ];
+    for removal in &removals {
+        for copies in [1, 40] {
+            assert_purged(removal, copies);
+        }
+    }
+}
+
+fn assert_purged(removal: &Removal, copies: usize) {
+    let project = project_with_sessions();
+    let mut checkpoint: serde_json::Value =
+        serde_json::from_str(&project.read("eks-troubleshooting.json")).expect("JSON");
+    checkpoint["messages"][0]["content"] = "the vault passphrase is Quokka-Marmalade-31415".into();
+    let messages = checkpoint["messages"].as_array().expect("messages").clone();
+    let copied: Vec<serde_json::Value> = (0..copies).flat_map(|_| messages.clone()).collect();
+    let users = copied
+        .iter()
+        .filter(|message| message["role"] == "user")
+        .count();
+    let assistants = copied
+        .iter()
+        .filter(|message| message["role"] == "assistant")
+        .count();
+    checkpoint["statistics"]["message_count"] = copied.len().into();
+    checkpoint["statistics"]["user_messages"] = users.into();
+    checkpoint["statistics"]["assistant_messages"] = assistants.into();
+    checkpoint["messages"] = copied.into();
+    project.write("secret.json", checkpoint.to_string());
+    // Another process has the store open (a chat, say), so the -wal outlives each command.
+    let _other = confab_store_sqlite::SqliteStore::open(&project.store_path()).expect("opens");
+    project
+        .confab()
+        .args(["sessions", "import", "--name", "secret", "secret.json"])
+        .assert()
+        .success();
+    project.age_session("secret", 7 * DAY);
+    let state = project.path().join(".confab");
+    let files = [state.join("sessions.db"), state.join("sessions.db-wal")];
+    // The words as written, and as the search index keeps them (folded to lower case).
+    let needles: [&[u8]; 2] = [b"Quokka-Marmalade", b"marmalade"];
+    let (last, first) = removal.commands.split_last().expect("a command");
+    for command in first {
+        project.confab().args(*command).assert().success();
         assert!(
             files.iter().any(|file| file_holds(file, needles[0])),
-            "the text is in the store before"
+            "the trash keeps the text after {command:?}"
         );
-        project.confab().args(command).assert().success();
-        for file in &files {
-            for needle in needles {
-                assert!(
-                    !file_holds(file, needle),
-                    "{} still holds {:?} after {command:?}",
-                    file.display(),
-                    String::from_utf8_lossy(needle)
-                );
-            }
-        }
-        assert_eq!(project.session_names().len(), 2, "the others stay");
     }
+    assert!(
+        files.iter().any(|file| file_holds(file, needles[0])),
+        "the text is in the store before"
+    );
+    if removal.expired {
+        project.age_trash("secret", 31 * DAY);
+    }
+    project.confab().args(*last).assert().success();
+    for file in &files {
+        for needle in needles {
+            assert!(
+                !file_holds(file, needle),
+                "{} still holds {:?} after {:?} ({copies} copies)",
+                file.display(),
+                String::from_utf8_lossy(needle),
+                removal.commands
+            );
+        }
+    }
+    assert_eq!(project.session_names().len(), 2, "the others stay");
+    let trash = project
+        .confab()
+        .args(["sessions", "trash", "list", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&trash.stdout),
+        "{\n  \"trash\": []\n}\n"
+    );
 }

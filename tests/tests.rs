@@ -36,6 +36,7 @@ mod store_files;
 mod terminal;
 mod tools;
 mod transfer;
+mod trash;
 mod validate;
 
 #[test]

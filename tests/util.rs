@@ -106,6 +106,12 @@ impl Project {
         assert!(aged, "session {name} exists");
     }
 
+    /// Moves the time every trash entry of `name` was trashed back by `seconds`.
+    pub(crate) fn age_trash(&self, name: &str, seconds: i64) {
+        let aged = test_support::age_trash(&self.store_path(), name, seconds).expect("store");
+        assert!(aged > 0, "{name} is in the trash");
+    }
+
     /// The project's store file, for `confab_store_sqlite::test_support`.
     pub(crate) fn store_path(&self) -> Utf8PathBuf {
         Utf8PathBuf::from_path_buf(self.path().join(".confab/sessions.db")).expect("UTF-8 path")

@@ -54,8 +54,9 @@ pub use pipeline::{
 };
 pub use session::{ExportMetadata, ExportSettings, Session, SessionSummary};
 pub use store::{
-    HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, SearchHit, SearchQuery, SessionStore,
-    SessionUpdate, StoreError, validate_session_name,
+    CleanRule, Disposal, HIGHLIGHT_END, HIGHLIGHT_START, InvalidSessionName, RestoreRequest,
+    Restored, SearchHit, SearchQuery, SessionStore, SessionUpdate, StoreError, TrashEntry,
+    TrashPick, TrashReason, validate_session_name,
 };
 pub use usage::{UsageBucket, UsageQuery};
 

@@ -43,6 +43,12 @@ pub enum StoreError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// Nothing in the trash answers to what was asked for.
+    #[error("no session {pick} in the trash")]
+    NotInTrash {
+        /// What was asked for: a name (the newest entry of that name) or an entry's id.
+        pick: TrashPick,
+    },
     /// A value cannot be stored (a timestamp out of range, say).
     #[error("{0}")]
     Unstorable(String),
@@ -106,6 +112,35 @@ pub trait SessionStore {
     /// deletes nothing.
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError>;
 
+    /// Moves every session named to the trash (a name given twice is one name), as removed
+    /// now, for [`TrashReason::Deleted`]; if any name is unknown, moves nothing. A trashed
+    /// session is gone from `get`, `list` and `search`, and its name is free again.
+    fn trash(&mut self, names: &[String], trashed_at: Timestamp) -> Result<(), StoreError>;
+
+    /// Removes the sessions `rule` selects, to the trash ([`TrashReason::Cleaned`]) or for
+    /// good, and returns them, sorted by name. Choosing and removing are one transaction: a
+    /// session chatted in since anyone looked is judged by its new activity.
+    fn clean(
+        &mut self,
+        rule: &CleanRule,
+        disposal: Disposal,
+    ) -> Result<Vec<SessionSummary>, StoreError>;
+
+    /// What the trash holds, oldest first. Reads no message content.
+    fn trash_list(&self) -> Result<Vec<TrashEntry>, StoreError>;
+
+    /// Puts sessions back from the trash, all or none, in one transaction: a name asked for
+    /// twice, a pick with nothing in the trash ([`StoreError::NotInTrash`]) or a live session
+    /// of the name to restore to ([`StoreError::AlreadyExists`]) restores nothing.
+    fn restore(&mut self, requests: &[RestoreRequest]) -> Result<Vec<Restored>, StoreError>;
+
+    /// Deletes for good the trash entries trashed before `trashed_before` (every entry with
+    /// `None`) and returns them; nothing of them stays readable in the store's files.
+    fn purge_trash(
+        &mut self,
+        trashed_before: Option<Timestamp>,
+    ) -> Result<Vec<TrashEntry>, StoreError>;
+
     /// Messages and session names matching `query`, best first. Exact whether or not the
     /// index is up to date: every committed message can be found, no deleted one.
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
@@ -151,6 +186,136 @@ impl SessionUpdate {
             metadata: None,
         }
     }
+}
+
+/// Which sessions a clean removes: those inactive since before `inactive_before` (every
+/// session with `None`) that are not among the `keep` most recently active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CleanRule {
+    /// Sessions whose [last activity](SessionSummary::last_activity) is earlier go.
+    pub inactive_before: Option<Timestamp>,
+    /// This many of the most recently active sessions stay, whatever their age.
+    pub keep: usize,
+}
+
+impl CleanRule {
+    /// The sessions of `sessions` this rule removes, sorted by name. Every store chooses with
+    /// this, so that a dry run and the clean itself agree.
+    pub fn select(&self, mut sessions: Vec<SessionSummary>) -> Vec<SessionSummary> {
+        // Newest first; equal times by name, so which one is kept does not depend on the store.
+        sessions.sort_by(|a, b| {
+            b.last_activity()
+                .cmp(&a.last_activity())
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let mut stale: Vec<SessionSummary> = sessions
+            .into_iter()
+            .skip(self.keep)
+            .filter(|session| {
+                self.inactive_before
+                    .is_none_or(|before| session.last_activity() < before)
+            })
+            .collect();
+        stale.sort_by(|a, b| a.name.cmp(&b.name));
+        stale
+    }
+}
+
+/// What happens to the sessions a clean removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposal {
+    /// They go to the trash, as removed at this time, and can be restored.
+    Trash {
+        /// When they were removed.
+        trashed_at: Timestamp,
+    },
+    /// They are deleted for good.
+    Purge,
+}
+
+/// Why a session is in the trash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrashReason {
+    /// `delete` removed it by name.
+    Deleted,
+    /// `clean` removed it as inactive.
+    Cleaned,
+}
+
+impl TrashReason {
+    /// `deleted` or `cleaned`, as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrashReason::Deleted => "deleted",
+            TrashReason::Cleaned => "cleaned",
+        }
+    }
+
+    /// The reason `as_str` spells `text`.
+    pub fn parse(text: &str) -> Option<TrashReason> {
+        match text {
+            "deleted" => Some(TrashReason::Deleted),
+            "cleaned" => Some(TrashReason::Cleaned),
+            _ => None,
+        }
+    }
+}
+
+/// One session in the trash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrashEntry {
+    /// The entry's id, unique in the store and never given again: the same name may be in the
+    /// trash more than once.
+    pub id: i64,
+    /// The session's name when it was removed.
+    pub name: String,
+    /// When it was removed.
+    pub trashed_at: Timestamp,
+    /// Why.
+    pub reason: TrashReason,
+    /// Its messages.
+    pub message_count: u64,
+    /// The bytes it takes in the trash.
+    pub size: u64,
+    /// Its last activity before it was removed.
+    pub last_active_at: Timestamp,
+}
+
+/// Which trash entry to restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrashPick {
+    /// The newest entry of this name.
+    Newest(String),
+    /// The entry with this id.
+    Id(i64),
+}
+
+impl std::fmt::Display for TrashPick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrashPick::Newest(name) => write!(f, "named {}", Quoted(name)),
+            TrashPick::Id(id) => write!(f, "with id {id}"),
+        }
+    }
+}
+
+/// One session to restore from the trash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreRequest {
+    /// Which entry.
+    pub pick: TrashPick,
+    /// The name to restore it under; its own name with `None`.
+    pub rename: Option<String>,
+}
+
+/// A session put back from the trash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// The entry it was.
+    pub entry: TrashEntry,
+    /// The name it has now.
+    pub name: String,
 }
 
 /// What to search for, and where.
@@ -242,6 +407,66 @@ pub fn validate_session_name(name: &str) -> Result<(), InvalidSessionName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(name: &str, active: &str) -> SessionSummary {
+        let time: Timestamp = active.parse().expect("timestamp");
+        SessionSummary {
+            name: name.to_owned(),
+            provider: "p".into(),
+            model: "m".into(),
+            created_at: time,
+            updated_at: time,
+            imported_at: None,
+            message_count: 1,
+        }
+    }
+
+    #[test]
+    fn clean_rules_remove_the_old_beyond_the_newest_kept() {
+        let sessions = vec![
+            summary("c", "2026-01-03T00:00:00Z"),
+            summary("a", "2026-01-01T00:00:00Z"),
+            summary("b", "2026-01-02T00:00:00Z"),
+            summary("d", "2026-01-02T00:00:00Z"),
+        ];
+        let names = |rule: CleanRule| -> Vec<String> {
+            rule.select(sessions.clone())
+                .into_iter()
+                .map(|session| session.name)
+                .collect()
+        };
+        let cutoff = Some("2026-01-02T12:00:00Z".parse().expect("timestamp"));
+        assert_eq!(
+            names(CleanRule {
+                inactive_before: cutoff,
+                keep: 0
+            }),
+            ["a", "b", "d"]
+        );
+        // The two newest are c and b (b before d when equally recent): kept whatever their age.
+        assert_eq!(
+            names(CleanRule {
+                inactive_before: cutoff,
+                keep: 2
+            }),
+            ["a", "d"]
+        );
+        assert_eq!(
+            names(CleanRule {
+                inactive_before: None,
+                keep: 3
+            }),
+            ["a"]
+        );
+        assert!(
+            names(CleanRule {
+                inactive_before: None,
+                keep: 9
+            })
+            .is_empty()
+        );
+        assert_eq!(names(CleanRule::default()).len(), 4);
+    }
 
     #[test]
     fn names_follow_the_rule() {

@@ -233,7 +233,7 @@ fn write_text(out: &mut dyn Write, info: &Info) -> std::io::Result<()> {
 }
 
 /// A size for people: exact units when it divides ([`format_size`]), else one decimal.
-fn format_size_rounded(bytes: u64) -> String {
+pub(crate) fn format_size_rounded(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
         if bytes >= size {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use confab_core::{
-    Message, Role, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
-    StoreError,
+    CleanRule, Disposal, Message, RestoreRequest, Restored, Role, SearchHit, SearchQuery, Session,
+    SessionStore, SessionSummary, SessionUpdate, StoreError, TrashEntry, TrashPick, TrashReason,
 };
 use serde_json::{Value, json};
 
@@ -21,9 +21,32 @@ struct MemoryStore {
     creates: usize,
     appends: Vec<(String, Vec<Message>, SessionUpdate)>,
     refuse_writes: bool,
+    /// The trash: entries and the sessions they hold. The chat never trashes; this is here
+    /// because every store has one.
+    trash: Vec<(TrashEntry, Session)>,
 }
 
 impl MemoryStore {
+    fn keep(&mut self, session: Session, reason: TrashReason, trashed_at: jiff::Timestamp) {
+        let summary = session.summary();
+        let entry = TrashEntry {
+            id: self
+                .trash
+                .iter()
+                .map(|(entry, _)| entry.id)
+                .max()
+                .unwrap_or(0)
+                + 1,
+            name: summary.name.clone(),
+            trashed_at,
+            reason,
+            message_count: summary.message_count,
+            size: 0,
+            last_active_at: summary.last_activity(),
+        };
+        self.trash.push((entry, session));
+    }
+
     fn refused(&self) -> Result<(), StoreError> {
         match self.refuse_writes {
             true => Err(StoreError::Backend {
@@ -149,6 +172,77 @@ impl SessionStore for MemoryStore {
             self.sessions.remove(name);
         }
         Ok(())
+    }
+
+    fn trash(&mut self, names: &[String], trashed_at: jiff::Timestamp) -> Result<(), StoreError> {
+        self.refused()?;
+        if let Some(name) = names.iter().find(|name| !self.sessions.contains_key(*name)) {
+            return Err(StoreError::NotFound { name: name.clone() });
+        }
+        for name in names {
+            if let Some(session) = self.sessions.remove(name) {
+                self.keep(session, TrashReason::Deleted, trashed_at);
+            }
+        }
+        Ok(())
+    }
+
+    fn clean(
+        &mut self,
+        rule: &CleanRule,
+        disposal: Disposal,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        self.refused()?;
+        let stale = rule.select(self.list()?);
+        for summary in &stale {
+            if let (Some(session), Disposal::Trash { trashed_at }) =
+                (self.sessions.remove(&summary.name), disposal)
+            {
+                self.keep(session, TrashReason::Cleaned, trashed_at);
+            }
+        }
+        Ok(stale)
+    }
+
+    fn trash_list(&self) -> Result<Vec<TrashEntry>, StoreError> {
+        Ok(self.trash.iter().map(|(entry, _)| entry.clone()).collect())
+    }
+
+    fn restore(&mut self, requests: &[RestoreRequest]) -> Result<Vec<Restored>, StoreError> {
+        self.refused()?;
+        let mut restored = Vec::new();
+        for request in requests {
+            let at = self
+                .trash
+                .iter()
+                .rposition(|(entry, _)| match &request.pick {
+                    TrashPick::Newest(name) => entry.name == *name,
+                    TrashPick::Id(id) => entry.id == *id,
+                })
+                .ok_or_else(|| StoreError::NotInTrash {
+                    pick: request.pick.clone(),
+                })?;
+            let (entry, mut session) = self.trash.remove(at);
+            if let Some(name) = &request.rename {
+                session.name.clone_from(name);
+            }
+            let name = session.name.clone();
+            self.create(&session)?;
+            restored.push(Restored { entry, name });
+        }
+        Ok(restored)
+    }
+
+    fn purge_trash(
+        &mut self,
+        trashed_before: Option<jiff::Timestamp>,
+    ) -> Result<Vec<TrashEntry>, StoreError> {
+        self.refused()?;
+        let (purged, kept) = std::mem::take(&mut self.trash)
+            .into_iter()
+            .partition(|(entry, _)| trashed_before.is_none_or(|before| entry.trashed_at < before));
+        self.trash = kept;
+        Ok(purged.into_iter().map(|(entry, _)| entry).collect())
     }
 
     fn search(&self, _query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {

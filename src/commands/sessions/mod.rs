@@ -9,6 +9,7 @@ pub(crate) mod list;
 pub(crate) mod rename;
 pub(crate) mod search;
 pub(crate) mod show;
+pub(crate) mod trash;
 pub(crate) mod validate;
 
 use clap::{Args, Subcommand};
@@ -31,15 +32,28 @@ enum SessionsCommand {
     Search(search::SearchArgs),
     /// Print a session's transcript (paged on a terminal when long), or the session as JSON.
     Show(show::ShowArgs),
-    /// Remove sessions inactive for longer than an age.
+    /// Remove sessions inactive for longer than an age (to the trash).
+    ///
+    /// Removed sessions go to the trash (`confab sessions trash`) unless --purge. On a terminal,
+    /// clean lists what it will remove and asks first; --yes skips the question, and a script
+    /// is never asked.
     Clean(clean::CleanArgs),
-    /// Delete sessions by name.
+    /// Delete sessions by name (to the trash).
+    ///
+    /// Deleted sessions go to the trash (`confab sessions trash`) unless --purge. On a terminal,
+    /// deleting more than one session lists them and asks first; --yes skips the question, and
+    /// a script is never asked.
     #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
     /// Give a session another name.
     Rename(rename::RenameArgs),
     /// Copy a session, whole or up to a message, to go on differently in the copy.
     Fork(fork::ForkArgs),
+    /// List, restore or empty the sessions that delete and clean removed.
+    ///
+    /// The trash keeps a session for retention.trash (default 30d; 0d keeps nothing). Older
+    /// entries are deleted for good whenever delete, clean or a trash command runs.
+    Trash(trash::TrashArgs),
     /// Write a session to a checkpoint file (JSON, YAML, ...).
     Export(export::ExportArgs),
     /// Read a checkpoint file into this project's store.
@@ -58,6 +72,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
         Some(SessionsCommand::Rename(args)) => rename::run(&args),
         Some(SessionsCommand::Fork(args)) => fork::run(&args),
+        Some(SessionsCommand::Trash(args)) => trash::run(args),
         Some(SessionsCommand::Export(args)) => export::run(&args),
         Some(SessionsCommand::Import(args)) => import::run(&args),
         Some(SessionsCommand::Validate(args)) => validate::run(&args),
@@ -67,21 +82,27 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
 /// "No session named X", with the closest existing names as a hint.
 pub(crate) fn not_found(name: &str, existing: &[String]) -> CliError {
     let error = CliError::failure(format!("no session named {}", confab_core::Quoted(name)));
+    let close = closest(name, existing);
+    if close.is_empty() {
+        return error.hint("`confab sessions list` shows the sessions there are");
+    }
+    error.hint(format!("did you mean {}?", close.join(", ")))
+}
+
+/// The (at most three) names of `existing` closest to `name`, closest first.
+pub(crate) fn closest<'a>(name: &str, existing: &'a [String]) -> Vec<&'a str> {
     let mut close: Vec<(f64, &String)> = existing
         .iter()
         .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
         .filter(|(score, _)| *score >= 0.8)
         .collect();
     close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    if close.is_empty() {
-        return error.hint("`confab sessions list` shows the sessions there are");
-    }
-    let names: Vec<&str> = close
+    close.dedup_by(|a, b| a.1 == b.1);
+    close
         .iter()
         .take(3)
         .map(|(_, name)| name.as_str())
-        .collect();
-    error.hint(format!("did you mean {}?", names.join(", ")))
+        .collect()
 }
 
 /// The names in `store`, for suggestions; empty if the store cannot list them.

@@ -62,7 +62,8 @@ pub(crate) struct SearchArgs {
     #[arg(long)]
     model: Option<String>,
 
-    /// Only messages from the last AGE: h (hours), d (days), w (weeks), m (months).
+    /// Only messages from the last AGE: min (minutes), h (hours), d (days), w (weeks), mo (months;
+    /// m also means months).
     #[arg(long, value_name = "AGE", allow_hyphen_values = true)]
     since: Option<Age>,
 

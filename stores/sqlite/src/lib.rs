@@ -23,14 +23,16 @@ mod rows;
 mod search;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+mod trash;
 
 use std::cmp::Ordering;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::{
-    Message, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
-    StoreError, validate_session_name,
+    CleanRule, Disposal, Message, RestoreRequest, Restored, SearchHit, SearchQuery, Session,
+    SessionStore, SessionSummary, SessionUpdate, StoreError, TrashEntry, TrashReason,
+    validate_session_name,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -167,21 +169,11 @@ impl SqliteStore {
         &mut self,
         before: Option<Timestamp>,
     ) -> Result<Vec<SessionSummary>, StoreError> {
-        let transaction = self.write()?;
-        let stale: Vec<SessionSummary> = list_sessions(&transaction)?
-            .into_iter()
-            .filter(|session| before.is_none_or(|before| session.last_activity() < before))
-            .collect();
-        let mut ids = Vec::with_capacity(stale.len());
-        for session in &stale {
-            ids.extend(session_id(&transaction, &session.name)?);
-        }
-        let removal = remove_sessions(&transaction, &ids, Compact::After)?;
-        transaction
-            .commit()
-            .map_err(|error| backend("cannot commit", error))?;
-        self.forget_deleted(removal)?;
-        Ok(stale)
+        let rule = CleanRule {
+            inactive_before: before,
+            keep: 0,
+        };
+        self.clean(&rule, Disposal::Purge)
     }
 
     /// Brings the full-text index up to date with every committed message, calling `progress`
@@ -222,6 +214,12 @@ impl SqliteStore {
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
+        self.empty_wal()
+    }
+
+    /// Copies the `-wal` into the file and empties it, so the pages it kept as they were
+    /// written (deleted text among them) are gone.
+    fn empty_wal(&mut self) -> Result<(), StoreError> {
         self.connection
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .map_err(|error| backend("cannot checkpoint the store", error))
@@ -438,20 +436,78 @@ impl SessionStore for SqliteStore {
 
     fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
         let transaction = self.write()?;
-        // A name given twice is one session.
-        let mut seen = std::collections::HashSet::new();
-        let mut ids = Vec::new();
-        for name in names.iter().filter(|name| seen.insert(name.as_str())) {
-            // Dropping the transaction on an unknown name deletes nothing.
-            let id = session_id(&transaction, name)?
-                .ok_or_else(|| StoreError::NotFound { name: name.clone() })?;
-            ids.push(id);
-        }
+        // Dropping the transaction on an unknown name deletes nothing.
+        let ids = session_ids(&transaction, names)?;
         let removal = remove_sessions(&transaction, &ids, Compact::After)?;
         transaction
             .commit()
             .map_err(|error| backend("cannot commit", error))?;
         self.forget_deleted(removal)
+    }
+
+    fn trash(&mut self, names: &[String], trashed_at: Timestamp) -> Result<(), StoreError> {
+        let transaction = self.write()?;
+        let ids = session_ids(&transaction, names)?;
+        trash::keep(&transaction, &ids, TrashReason::Deleted, trashed_at)?;
+        let removal = remove_sessions(&transaction, &ids, Compact::After)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        // The text lives on in the trash, but the index and the freed pages are cleared as for
+        // a delete: when the trash is purged, nothing else may still hold it.
+        self.forget_deleted(removal)
+    }
+
+    fn clean(
+        &mut self,
+        rule: &CleanRule,
+        disposal: Disposal,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let transaction = self.write()?;
+        let stale = rule.select(list_sessions(&transaction)?);
+        let mut ids = Vec::with_capacity(stale.len());
+        for session in &stale {
+            ids.extend(session_id(&transaction, &session.name)?);
+        }
+        if let Disposal::Trash { trashed_at } = disposal {
+            trash::keep(&transaction, &ids, TrashReason::Cleaned, trashed_at)?;
+        }
+        let removal = remove_sessions(&transaction, &ids, Compact::After)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        self.forget_deleted(removal)?;
+        Ok(stale)
+    }
+
+    fn trash_list(&self) -> Result<Vec<TrashEntry>, StoreError> {
+        trash::entries(&self.connection, None)
+    }
+
+    fn restore(&mut self, requests: &[RestoreRequest]) -> Result<Vec<Restored>, StoreError> {
+        let transaction = self.write()?;
+        let restored = trash::restore(&transaction, requests)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        Ok(restored)
+    }
+
+    fn purge_trash(
+        &mut self,
+        trashed_before: Option<Timestamp>,
+    ) -> Result<Vec<TrashEntry>, StoreError> {
+        let transaction = self.write()?;
+        let purged = trash::purge(&transaction, trashed_before)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot commit", error))?;
+        if !purged.is_empty() {
+            // The rows' cells and pages were zeroed as they were freed (`secure_delete`); the
+            // `-wal` still holds them as they were written.
+            self.empty_wal()?;
+        }
+        Ok(purged)
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
@@ -654,6 +710,19 @@ fn list_sessions(connection: &Connection) -> Result<Vec<SessionSummary>, StoreEr
         Ok(summary)
     })
     .collect()
+}
+
+/// The ids of the sessions named, each once; [`StoreError::NotFound`] for an unknown name.
+fn session_ids(connection: &Connection, names: &[String]) -> Result<Vec<i64>, StoreError> {
+    // A name given twice is one session.
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = Vec::new();
+    for name in names.iter().filter(|name| seen.insert(name.as_str())) {
+        let id = session_id(connection, name)?
+            .ok_or_else(|| StoreError::NotFound { name: name.clone() })?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 fn session_id(connection: &Connection, name: &str) -> Result<Option<i64>, StoreError> {

@@ -123,6 +123,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     UPDATE search_index SET indexed_through = 0;
     ",
+    // 7: the trash. A removed session is kept whole, as one JSON document (`trash.rs`), beside
+    // what `trash list` shows without reading it. It is out of `sessions` and `messages`, so no
+    // query of live sessions (list, search, names) needs to know about it, and its name is free
+    // again. AUTOINCREMENT: an entry's id, which `restore --id` takes, is never given twice.
+    r"
+    CREATE TABLE trash (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        name                TEXT NOT NULL,
+        trashed_at          INTEGER NOT NULL,
+        trashed_at_ns       INTEGER NOT NULL,
+        reason              TEXT NOT NULL CHECK (reason IN ('deleted', 'cleaned')),
+        message_count       INTEGER NOT NULL,
+        size                INTEGER NOT NULL,   -- bytes of `session`
+        last_active_at      INTEGER NOT NULL,
+        last_active_at_ns   INTEGER NOT NULL,
+        session             TEXT NOT NULL   -- JSON: the session and its messages
+    );
+    CREATE INDEX trash_by_name ON trash (name);
+    CREATE INDEX trash_by_time ON trash (trashed_at, trashed_at_ns);
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.
@@ -195,7 +215,9 @@ mod tests {
         );
         let tables = tables(&connection);
         assert!(
-            tables.contains(&"messages".to_owned()) && tables.contains(&"messages_fts".to_owned()),
+            ["messages", "messages_fts", "trash"]
+                .iter()
+                .all(|table| tables.contains(&(*table).to_owned())),
             "{tables:?}"
         );
         // Idempotent.

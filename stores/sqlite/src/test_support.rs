@@ -97,3 +97,14 @@ pub fn empty_session(path: &Utf8Path, name: &str) -> Result<bool, StoreError> {
         .map_err(|error| backend("cannot commit", error))?;
     Ok(changed == 1)
 }
+
+/// Moves the time every trash entry of `name` was trashed back by `seconds`, as if time had
+/// passed. Returns how many entries there are.
+pub fn age_trash(path: &Utf8Path, name: &str, seconds: i64) -> Result<usize, StoreError> {
+    open(path)?
+        .execute(
+            "UPDATE trash SET trashed_at = trashed_at - ?2 WHERE name = ?1",
+            params![name, seconds],
+        )
+        .map_err(|error| backend("cannot age the trash", error))
+}

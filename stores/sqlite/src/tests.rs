@@ -1269,3 +1269,231 @@ fn delete_inactive_judges_sessions_as_they_are_when_it_deletes() {
     assert_eq!(store.delete_inactive(None).expect("cleaned").len(), 1);
     assert!(store.list().expect("lists").is_empty());
 }
+
+mod trash {
+    use confab_core::{CleanRule, Disposal, RestoreRequest, SearchQuery, TrashPick, TrashReason};
+
+    use super::*;
+
+    fn restore(name: &str) -> RestoreRequest {
+        RestoreRequest {
+            pick: TrashPick::Newest(name.to_owned()),
+            rename: None,
+        }
+    }
+
+    fn found(store: &SqliteStore, text: &str) -> usize {
+        store
+            .search(&SearchQuery {
+                text: text.to_owned(),
+                limit: 10,
+                ..SearchQuery::default()
+            })
+            .expect("searches")
+            .len()
+    }
+
+    #[test]
+    fn a_trashed_session_is_gone_until_restored_whole() {
+        let (_dir, mut store) = temp_store();
+        let original = session("s1");
+        store.create(&original).expect("created");
+        store.create(&session("s2")).expect("created");
+        store.update_index().expect("indexes");
+        assert_eq!(found(&store, "héllo"), 2);
+        let when = at("2026-03-01T10:00:00.123456789Z");
+        store
+            .trash(&["s1".into(), "s1".into()], when)
+            .expect("trashed");
+        assert!(matches!(store.get("s1"), Err(StoreError::NotFound { .. })));
+        assert!(!store.exists("s1").expect("exists"));
+        assert_eq!(store.list().expect("list").len(), 1);
+        assert_eq!(found(&store, "héllo"), 1, "the index forgot it");
+        let entries = store.trash_list().expect("trash");
+        assert_eq!(entries.len(), 1);
+        let entry = &entries[0];
+        assert_eq!(
+            (
+                entry.name.as_str(),
+                entry.trashed_at,
+                entry.reason,
+                entry.message_count
+            ),
+            ("s1", when, TrashReason::Deleted, 3)
+        );
+        assert_eq!(entry.last_active_at, original.summary().last_activity());
+        assert!(entry.size > 100, "{}", entry.size);
+        let restored = store.restore(&[restore("s1")]).expect("restored");
+        assert_eq!(restored[0].name, "s1");
+        assert_eq!(restored[0].entry, *entry);
+        assert_eq!(
+            store.get("s1").expect("back"),
+            original,
+            "every field comes back"
+        );
+        assert!(store.trash_list().expect("trash").is_empty());
+        store.update_index().expect("indexes");
+        assert_eq!(found(&store, "héllo"), 2, "searchable again");
+    }
+
+    #[test]
+    fn an_unknown_name_trashes_nothing() {
+        let (_dir, mut store) = temp_store();
+        store.create(&session("s1")).expect("created");
+        assert!(matches!(
+            store.trash(&["s1".into(), "nope".into()], at("2026-01-01T00:00:00Z")),
+            Err(StoreError::NotFound { name }) if name == "nope"
+        ));
+        assert!(store.exists("s1").expect("exists"));
+        assert!(store.trash_list().expect("trash").is_empty());
+    }
+
+    #[test]
+    fn a_name_can_be_trashed_twice_and_restored_by_newest_id_or_new_name() {
+        let (_dir, mut store) = temp_store();
+        let mut first = session("s1");
+        first.model = "first".into();
+        store.create(&first).expect("created");
+        store
+            .trash(&["s1".into()], at("2026-01-01T00:00:00Z"))
+            .expect("trashed");
+        // The name is free again.
+        let mut second = session("s1");
+        second.model = "second".into();
+        store.create(&second).expect("created again");
+        store
+            .trash(&["s1".into()], at("2026-01-02T00:00:00Z"))
+            .expect("trashed");
+        let entries = store.trash_list().expect("trash");
+        assert_eq!(entries.len(), 2);
+        assert!(entries[0].id < entries[1].id, "oldest first");
+
+        // A live session of the name: nothing is restored.
+        store.create(&session("s1")).expect("a live one");
+        assert!(matches!(
+            store.restore(&[restore("s1")]),
+            Err(StoreError::AlreadyExists { name }) if name == "s1"
+        ));
+        assert_eq!(store.trash_list().expect("trash").len(), 2);
+        // Under another name; the newest first.
+        let restored = store
+            .restore(&[RestoreRequest {
+                pick: TrashPick::Newest("s1".into()),
+                rename: Some("s1-back".into()),
+            }])
+            .expect("restored");
+        assert_eq!(restored[0].name, "s1-back");
+        assert_eq!(store.get("s1-back").expect("back").model, "second");
+        // By id; an invalid new name and a missing id restore nothing.
+        assert!(matches!(
+            store.restore(&[RestoreRequest {
+                pick: TrashPick::Id(entries[0].id),
+                rename: Some("../x".into()),
+            }]),
+            Err(StoreError::InvalidName(_))
+        ));
+        assert!(matches!(
+            store.restore(&[
+                RestoreRequest {
+                    pick: TrashPick::Id(entries[0].id),
+                    rename: Some("older".into()),
+                },
+                RestoreRequest {
+                    pick: TrashPick::Id(999),
+                    rename: None,
+                }
+            ]),
+            Err(StoreError::NotInTrash {
+                pick: TrashPick::Id(999)
+            })
+        ));
+        assert!(!store.exists("older").expect("exists"), "all or nothing");
+        store
+            .restore(&[RestoreRequest {
+                pick: TrashPick::Id(entries[0].id),
+                rename: Some("older".into()),
+            }])
+            .expect("restored");
+        assert_eq!(store.get("older").expect("back").model, "first");
+        assert!(matches!(
+            store.restore(&[restore("s1")]),
+            Err(StoreError::NotInTrash { .. })
+        ));
+    }
+
+    #[test]
+    fn clean_keeps_the_newest_and_trashes_the_rest_as_cleaned() {
+        let (_dir, mut store) = temp_store();
+        for (name, updated) in [
+            ("old", "2025-01-01T00:00:00Z"),
+            ("older", "2024-01-01T00:00:00Z"),
+            ("recent", "2026-01-01T00:00:00Z"),
+        ] {
+            let mut session = session(name);
+            session.imported_at = None;
+            session.updated_at = at(updated);
+            store.create(&session).expect("created");
+        }
+        let rule = CleanRule {
+            inactive_before: Some(at("2025-06-01T00:00:00Z")),
+            keep: 2,
+        };
+        let when = at("2026-02-01T00:00:00Z");
+        let cleaned = store
+            .clean(&rule, Disposal::Trash { trashed_at: when })
+            .expect("cleaned");
+        let names: Vec<&str> = cleaned
+            .iter()
+            .map(|session| session.name.as_str())
+            .collect();
+        assert_eq!(names, ["older"], "old is among the two newest");
+        let entries = store.trash_list().expect("trash");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].reason, TrashReason::Cleaned);
+        let rule = CleanRule {
+            inactive_before: None,
+            keep: 1,
+        };
+        let purged = store.clean(&rule, Disposal::Purge).expect("cleaned");
+        assert_eq!(purged.len(), 1);
+        assert_eq!(
+            store.trash_list().expect("trash").len(),
+            1,
+            "purged, not trashed"
+        );
+        assert_eq!(store.list().expect("list")[0].name, "recent");
+    }
+
+    #[test]
+    fn purge_removes_what_was_trashed_before_the_cutoff() {
+        let (_dir, mut store) = temp_store();
+        for (name, when) in [
+            ("a", "2026-01-01T00:00:00Z"),
+            ("b", "2026-01-10T00:00:00.5Z"),
+            ("c", "2026-01-20T00:00:00Z"),
+        ] {
+            store.create(&session(name)).expect("created");
+            store.trash(&[name.into()], at(when)).expect("trashed");
+        }
+        let purged = store
+            .purge_trash(Some(at("2026-01-10T00:00:00.5Z")))
+            .expect("purged");
+        assert_eq!(purged.len(), 1);
+        assert_eq!(purged[0].name, "a");
+        let left: Vec<String> = store
+            .trash_list()
+            .expect("trash")
+            .into_iter()
+            .map(|entry| entry.name)
+            .collect();
+        assert_eq!(left, ["b", "c"]);
+        assert!(
+            store
+                .purge_trash(Some(at("2025-01-01T00:00:00Z")))
+                .expect("none")
+                .is_empty()
+        );
+        assert_eq!(store.purge_trash(None).expect("all").len(), 2);
+        assert!(store.trash_list().expect("trash").is_empty());
+    }
+}
