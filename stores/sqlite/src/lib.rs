@@ -24,6 +24,7 @@ mod search;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod trash;
+mod usage;
 
 use std::cmp::Ordering;
 use std::time::Duration;
@@ -512,6 +513,13 @@ impl SessionStore for SqliteStore {
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         search::search(&self.connection, query)
+    }
+
+    fn usage(
+        &self,
+        query: &confab_core::UsageQuery,
+    ) -> Result<Vec<confab_core::UsageBucket>, StoreError> {
+        usage::usage(&self.connection, query)
     }
 
     fn update_index(&mut self) -> Result<(), StoreError> {

@@ -1497,3 +1497,83 @@ mod trash {
         assert!(store.trash_list().expect("trash").is_empty());
     }
 }
+
+mod usage {
+    use confab_core::{UsageQuery, usage::usage_of};
+
+    use super::*;
+
+    /// Sessions that exercise every rule: messages with and without a time, with their own
+    /// provider and model or the session's, counts reported or not, across days.
+    fn sessions() -> Vec<Session> {
+        let mut a = session("a");
+        let mut switched = Message::new(Role::Assistant, "moved");
+        switched.created_at = Some(at("2025-10-31T23:59:59Z"));
+        switched.provider = Some("anthropic".into());
+        switched.model = Some("claude".into());
+        switched.usage = Some(TokenUsage {
+            input_tokens: Some(100),
+            output_tokens: Some(20),
+            ..TokenUsage::default()
+        });
+        a.messages.push(switched);
+        let mut b = session("b");
+        b.updated_at = at("2025-11-02T08:00:00Z");
+        b.messages[1].usage = Some(TokenUsage {
+            input_tokens: Some(1),
+            output_tokens: Some(2),
+            cached_input_tokens: None,
+            cache_write_tokens: Some(5),
+            reasoning_tokens: None,
+        });
+        vec![a, b, session("c")]
+    }
+
+    #[test]
+    fn sums_in_sql_equal_the_definition_over_whole_sessions() {
+        let (_dir, mut store) = temp_store();
+        let sessions = sessions();
+        for session in &sessions {
+            store.create(session).expect("created");
+        }
+        for query in [
+            UsageQuery::default(),
+            UsageQuery {
+                since: Some(at("2025-10-30T00:00:00Z")),
+                sessions: Vec::new(),
+            },
+            UsageQuery {
+                since: None,
+                sessions: vec!["b".into(), "nobody".into()],
+            },
+            UsageQuery {
+                since: Some(at("2030-01-01T00:00:00Z")),
+                sessions: Vec::new(),
+            },
+        ] {
+            let summed = store.usage(&query).expect("sums");
+            assert_eq!(summed, usage_of(&sessions, &query), "{query:?}");
+        }
+        let all = store.usage(&UsageQuery::default()).expect("sums");
+        assert!(all.len() >= 3, "several days and models: {all:#?}");
+        assert!(
+            all.iter()
+                .any(|bucket| bucket.usage.output_tokens.is_none()),
+            "a count nobody reported stays unknown"
+        );
+    }
+
+    #[test]
+    fn deleted_and_trashed_sessions_count_no_more() {
+        let (_dir, mut store) = temp_store();
+        for session in sessions() {
+            store.create(&session).expect("created");
+        }
+        store.delete(&["a".into()]).expect("deleted");
+        store
+            .trash(&["b".into()], at("2026-01-01T00:00:00Z"))
+            .expect("trashed");
+        let left = store.usage(&UsageQuery::default()).expect("sums");
+        assert_eq!(left, usage_of(&[session("c")], &UsageQuery::default()));
+    }
+}
