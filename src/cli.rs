@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{chat, completions, formats, info, man, schema, sessions, templates};
+use crate::commands::{chat, completions, formats, info, man, schema, sessions, stats, templates};
 
 /// Keep AI chat sessions and move them between people, projects and tools.
 #[derive(Debug, Parser)]
@@ -29,6 +29,8 @@ pub(crate) enum Command {
     /// Manage the sessions of this project: list, search, show, rename, fork, export, import,
     /// validate, clean, delete, trash.
     Sessions(sessions::SessionsArgs),
+    /// Tokens and messages across sessions, by week, provider and model.
+    Stats(stats::StatsArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),
     /// Where this project's store is, which settings were read, and the formats and providers

@@ -32,6 +32,7 @@ mod reports;
 mod roundtrip;
 mod search;
 mod sessions;
+mod stats;
 mod store_files;
 mod terminal;
 mod tools;

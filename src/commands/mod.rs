@@ -7,6 +7,7 @@ pub(crate) mod info;
 pub(crate) mod man;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod stats;
 pub(crate) mod templates;
 
 use crate::cli::{Cli, Command};
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Chat(args) => chat::run(&args),
+        Command::Stats(args) => stats::run(&args),
         Command::Sessions(args) => sessions::run(args),
         Command::Formats(args) => formats::run(&args),
         Command::Info(args) => info::run(&args),
