@@ -189,13 +189,18 @@ impl SessionUpdate {
 }
 
 /// Which sessions a clean removes: those inactive since before `inactive_before` (every
-/// session with `None`) that are not among the `keep` most recently active.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// session with `None`) that are not among the `keep` most recently active, and, with `only`,
+/// are named there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CleanRule {
     /// Sessions whose [last activity](SessionSummary::last_activity) is earlier go.
     pub inactive_before: Option<Timestamp>,
     /// This many of the most recently active sessions stay, whatever their age.
     pub keep: usize,
+    /// When set, no session outside these goes: the ones a person was shown and agreed to
+    /// remove. A session that became stale after the question stays; one that became active
+    /// stays too, since the rule no longer selects it.
+    pub only: Option<std::collections::BTreeSet<String>>,
 }
 
 impl CleanRule {
@@ -214,6 +219,11 @@ impl CleanRule {
             .filter(|session| {
                 self.inactive_before
                     .is_none_or(|before| session.last_activity() < before)
+            })
+            .filter(|session| {
+                self.only
+                    .as_ref()
+                    .is_none_or(|only| only.contains(&session.name))
             })
             .collect();
         stale.sort_by(|a, b| a.name.cmp(&b.name));
@@ -439,7 +449,8 @@ mod tests {
         assert_eq!(
             names(CleanRule {
                 inactive_before: cutoff,
-                keep: 0
+                keep: 0,
+                only: None,
             }),
             ["a", "b", "d"]
         );
@@ -447,25 +458,46 @@ mod tests {
         assert_eq!(
             names(CleanRule {
                 inactive_before: cutoff,
-                keep: 2
+                keep: 2,
+                only: None,
             }),
             ["a", "d"]
         );
         assert_eq!(
             names(CleanRule {
                 inactive_before: None,
-                keep: 3
+                keep: 3,
+                only: None,
             }),
             ["a"]
         );
         assert!(
             names(CleanRule {
                 inactive_before: None,
-                keep: 9
+                keep: 9,
+                only: None,
             })
             .is_empty()
         );
         assert_eq!(names(CleanRule::default()).len(), 4);
+        // Confirmed names bound the clean: `c` is old enough now, but nobody agreed to it.
+        assert_eq!(
+            names(CleanRule {
+                inactive_before: None,
+                keep: 0,
+                only: Some(["a".to_owned(), "c".to_owned(), "gone".to_owned()].into()),
+            }),
+            ["a", "c"]
+        );
+        assert_eq!(
+            names(CleanRule {
+                inactive_before: cutoff,
+                keep: 0,
+                only: Some(["a".to_owned(), "c".to_owned()].into()),
+            }),
+            ["a"],
+            "a confirmed session that became active stays"
+        );
     }
 
     #[test]

@@ -98,9 +98,10 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
         })?)
     };
     let scope = Scope { age, cutoff, keep };
-    let rule = CleanRule {
+    let mut rule = CleanRule {
         inactive_before: cutoff,
         keep,
+        only: None,
     };
     let mut out = stdout();
     let nothing = match scope.describe() {
@@ -138,6 +139,8 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
             };
             confirm(&report(would, &stale, &scope, destination), &question)?;
         }
+        // What goes is at most what the person was shown and agreed to.
+        rule.only = Some(stale.into_iter().map(|session| session.name).collect());
     }
     let disposal = if purge {
         Disposal::Purge
@@ -147,7 +150,7 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
         }
     };
     // Chosen and removed in one transaction: what changed since the question is judged as it
-    // is now.
+    // is now, within what was agreed to.
     let stale = store.clean(&rule, disposal)?;
     if stale.is_empty() {
         writeln!(out, "{nothing}")?;

@@ -173,6 +173,7 @@ impl SqliteStore {
         let rule = CleanRule {
             inactive_before: before,
             keep: 0,
+            only: None,
         };
         self.clean(&rule, Disposal::Purge)
     }

@@ -1437,6 +1437,7 @@ mod trash {
         let rule = CleanRule {
             inactive_before: Some(at("2025-06-01T00:00:00Z")),
             keep: 2,
+            only: None,
         };
         let when = at("2026-02-01T00:00:00Z");
         let cleaned = store
@@ -1453,6 +1454,7 @@ mod trash {
         let rule = CleanRule {
             inactive_before: None,
             keep: 1,
+            only: None,
         };
         let purged = store.clean(&rule, Disposal::Purge).expect("cleaned");
         assert_eq!(purged.len(), 1);
