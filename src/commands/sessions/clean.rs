@@ -163,7 +163,7 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
             writeln!(stderr(), "{}", undo_hint(&names, retention))?;
         }
     }
-    retention.expire(&mut store)?;
+    retention.expire_after_removal(&mut store)?;
     Ok(())
 }
 

@@ -86,7 +86,7 @@ pub(crate) fn run(args: &DeleteArgs) -> Result<(), CliError> {
     if !purge {
         writeln!(err, "{}", undo_hint(&names, retention))?;
     }
-    retention.expire(&mut store)?;
+    retention.expire_after_removal(&mut store)?;
     Ok(())
 }
 

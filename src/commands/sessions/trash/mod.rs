@@ -80,6 +80,22 @@ impl TrashRetention {
     }
 }
 
+impl TrashRetention {
+    /// [`TrashRetention::expire`] after a removal that has committed: a failure is a warning,
+    /// not the command's error, since what the user asked for is done and reported.
+    pub(crate) fn expire_after_removal(self, store: &mut impl SessionStore) -> std::io::Result<()> {
+        if let Err(error) = self.expire(store) {
+            use std::io::Write;
+            writeln!(
+                crate::output::stderr(),
+                "warning: entries older than {self} stay in the trash for now: {}",
+                error.message()
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Display for TrashRetention {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
