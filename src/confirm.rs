@@ -8,7 +8,7 @@
 //! Anything but `y` or `yes` (in any case) is a no, an empty line and end of input included:
 //! the command then changes nothing and ends with exit 1.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 
 use crate::error::CliError;
 use crate::output::stderr;
@@ -28,7 +28,8 @@ pub(crate) fn confirm(what: &[String], question: &str) -> Result<(), CliError> {
     write!(err, "{question} [y/N] ")?;
     err.flush()?;
     let mut answer = String::new();
-    io::stdin().lock().read_line(&mut answer)?;
+    // An answer is a word; a paste of megabytes at the prompt is not read whole.
+    io::stdin().lock().take(1024).read_line(&mut answer)?;
     if is_yes(&answer) {
         Ok(())
     } else {
