@@ -57,8 +57,10 @@
 //!   tool result is not something the person said, and as user turns they would be shown and
 //!   counted as the person's words;
 //! - the assistant messages that continue the turn after the results (the model's next step or
-//!   final answer) are joined to it, as Atmos joins them; their usage is added up, so the token
-//!   totals do not change. Messages that are not joined by tool traffic stay as they are;
+//!   final answer), and an assistant message right before the one that calls (some tools record
+//!   "Let me look." apart from the call), are joined to it, as Atmos joins them; their usage is
+//!   added up, so the token totals do not change. Messages that tool traffic does not join stay
+//!   as they are;
 //! - a tool result that no assistant message before it can take (the session starts with one, or
 //!   it follows a user message, or one is archived and the other is not) becomes a `user`
 //!   message headed "Tool result", the one place a tool's words are sent as the person's turn;
@@ -351,6 +353,18 @@ impl Folder {
         self.close_turn();
         if message.tool_calls.is_empty() {
             self.out.push(message);
+            return;
+        }
+        // "Let me look." written as a message of its own before the calls is the same answer.
+        if let Some(last) = self
+            .out
+            .pop_if(|last| last.role == Role::Assistant && last.archived == message.archived)
+        {
+            self.counts.joined += 1;
+            self.counts.calls += message.tool_calls.len();
+            let mut turn = Turn::of(last);
+            turn.join(message);
+            self.turn = Some(turn);
             return;
         }
         self.counts.calls += message.tool_calls.len();
@@ -853,7 +867,22 @@ mod tests {
     }
 
     #[test]
-    fn a_result_after_a_plain_answer_joins_it_and_one_after_the_person_is_their_turn() {
+    fn a_plain_answer_joins_the_traffic_after_it_and_a_result_after_the_person_is_their_turn() {
+        let checkpoint = with_messages(vec![
+            Message::new(Role::User, "go"),
+            Message::new(Role::Assistant, "Let me look."),
+            calling("", vec![call("c1", "ls", Value::Null)]),
+            result("c1", "a"),
+        ]);
+        let (folded, _) = for_atmos(checkpoint);
+        assert_eq!(roles(&folded), [Role::User, Role::Assistant]);
+        assert!(
+            folded.messages[1]
+                .content
+                .starts_with("Let me look.\n\n**Tool call:** `ls`"),
+            "{}",
+            folded.messages[1].content
+        );
         let checkpoint = with_messages(vec![
             result("early", "before anything"),
             Message::new(Role::User, "go"),
