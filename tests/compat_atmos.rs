@@ -366,3 +366,35 @@ fn every_fixture_session_exported_for_atmos_is_accepted() {
     }
     assert!(exported >= 40, "only {exported} exports checked");
 }
+
+#[test]
+fn what_folding_cannot_fix_is_still_said_with_compat() {
+    let project = Project::new();
+    project.import_fixture("atmos/eks-troubleshooting.json");
+    // A chat that never got a message, as the store allows.
+    let emptied = confab_store_sqlite::test_support::empty_session(
+        &project.store_path(),
+        "eks-troubleshooting",
+    )
+    .expect("store");
+    assert!(emptied, "the session exists");
+    let output = export(
+        &project,
+        &[
+            "eks-troubleshooting",
+            "-o",
+            "empty.json",
+            "--compat",
+            "atmos",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: Atmos would still refuse this file: it has no messages\n"),
+        "{stderr}"
+    );
+    // Without --compat, confab's own warning says it, once.
+    let output = export(&project, &["eks-troubleshooting", "-o", "plain.json"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("Atmos"));
+}

@@ -27,7 +27,8 @@
 //! Before those rules, the file must parse into Atmos's Go types (`encoding/json` or
 //! `gopkg.in/yaml.v3`): `content` a string, times RFC 3339, `archived` a boolean, counts integers.
 //! confab's model has the same types and writes times in RFC 3339, so a checkpoint confab writes
-//! always parses. Atmos chooses the parser by the file name (`detectFormatFromPath` in
+//! always parses (YAML times are quoted strings, which yaml.v3 hands to `time.Time`'s
+//! `UnmarshalText`: `decoder.scalar` in go-yaml v3's `decode.go`). Atmos chooses the parser by the file name (`detectFormatFromPath` in
 //! `pkg/ai/session/export.go`, used by `loadCheckpoint`): `.yaml` and `.yml` are YAML, `.md` and
 //! `.markdown` are refused, anything else is read as JSON; [`atmos_parser_for`] says which.
 //!
@@ -274,8 +275,9 @@ impl Counts {
         }
         if self.joined > 0 {
             notes.push(format!(
-                "joined {} that continued a tool-using answer to the message that began it, as Atmos records one",
+                "joined {} to the tool-using answer {} continued (Atmos keeps an answer as one message)",
                 counted(self.joined, "assistant message", "assistant messages"),
+                if self.joined == 1 { "it" } else { "they" },
             ));
         }
         if self.results_as_user > 0 {
@@ -818,7 +820,7 @@ mod tests {
             notes,
             [
                 "folded 2 tool calls and 2 tool results into message text",
-                "joined 1 assistant message that continued a tool-using answer to the message that began it, as Atmos records one",
+                "joined 1 assistant message to the tool-using answer it continued (Atmos keeps an answer as one message)",
             ]
         );
     }

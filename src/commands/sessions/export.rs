@@ -250,8 +250,10 @@ fn is_checkpoint_document(format: Encoder) -> bool {
 /// first problem; so does this). Silent for a checkpoint Atmos imports: most exports never go
 /// near Atmos, and a warning on each would teach people to ignore warnings.
 ///
-/// With `--compat atmos` (`compat`), what remains can only be in the session itself (no model, no
-/// messages), and a file name Atmos would read with the other parser is said too.
+/// A plain export names the first problem and `--compat atmos` when folding would remove them
+/// all; the others (no messages, no model) confab refuses too, and its own warning says so. With
+/// `--compat atmos` (`compat`), what remains is said whatever it is, and so is a file name Atmos
+/// would read with the other parser.
 fn warn_for_atmos(
     checkpoint: &confab_core::Checkpoint,
     format: Encoder,
@@ -262,18 +264,21 @@ fn warn_for_atmos(
 
     let mut err = stderr();
     let problems = atmos_problems(checkpoint);
-    if let Some(first) = problems.first() {
+    if compat {
+        if let Some(first) = problems.first() {
+            let said = first.to_string();
+            let said = crate::sanitize::sanitize(&said);
+            writeln!(err, "warning: Atmos would still refuse this file: {said}")?;
+        }
+    } else if let Some(first) = problems.first() {
         let said = first.to_string();
         let said = crate::sanitize::sanitize(&said);
-        if compat {
-            writeln!(err, "warning: Atmos would still refuse this file: {said}")?;
-        } else if problems.iter().all(|problem| problem.is_fixed_by_folding()) {
+        // What folding cannot fix (no messages, no model) confab refuses too, and says so above.
+        if problems.iter().all(|problem| problem.is_fixed_by_folding()) {
             writeln!(
                 err,
                 "warning: Atmos would refuse this file: {said}; export with --compat atmos for a file it imports"
             )?;
-        } else {
-            writeln!(err, "warning: Atmos would refuse this file: {said}")?;
         }
     }
     if compat && output != "-" && atmos_parser_for(output.as_str()) != Some(format.name()) {
