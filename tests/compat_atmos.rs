@@ -398,3 +398,68 @@ fn what_folding_cannot_fix_is_still_said_with_compat() {
     let output = export(&project, &["eks-troubleshooting", "-o", "plain.json"]);
     assert!(!String::from_utf8_lossy(&output.stderr).contains("Atmos"));
 }
+
+/// Folding comes after redaction, so the secrets in tool-call arguments and tool output are
+/// replaced before they become text.
+#[test]
+fn redacted_tool_traffic_is_folded_without_its_secrets() {
+    const AWS: &str = "AKIAIOSFODNN7EXAMPLE";
+    const GITHUB: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let project = Project::new();
+    project.write(
+        "secrets.json",
+        format!(
+            r#"{{"version": "1.0",
+                "session": {{"name": "secrets", "provider": "openai", "model": "gpt-4o"}},
+                "messages": [
+                  {{"role": "user", "content": "deploy"}},
+                  {{"role": "assistant", "content": "", "tool_calls": [
+                    {{"id": "c1", "name": "shell", "arguments": {{"env": "AWS_ACCESS_KEY_ID={AWS}"}}}}]}},
+                  {{"role": "tool", "tool_call_id": "c1", "content": "token {GITHUB}"}},
+                  {{"role": "assistant", "content": "Deployed."}}]}}"#
+        ),
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "secrets.json"])
+        .assert()
+        .success();
+    let output = export(
+        &project,
+        &[
+            "secrets",
+            "-o",
+            "atmos.json",
+            "--compat",
+            "atmos",
+            "--redact",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let file = project.read("atmos.json");
+    assert!(!file.contains(AWS) && !file.contains(GITHUB), "{file}");
+    let data: Value = serde_json::from_str(&file).expect("JSON");
+    let answer = data["messages"][1]["content"].as_str().expect("content");
+    assert!(answer.contains("**Tool call:** `shell`"), "{answer}");
+    assert_eq!(answer.matches("[REDACTED:").count(), 2, "{answer}");
+    assert_eq!(atmos_refuses(&data), Vec::<String>::new());
+}
+
+#[test]
+fn a_gemini_cli_session_names_its_provider_as_atmos_does() {
+    let project = Project::new();
+    project.import_fixture("../../formats/gemini/tests/fixtures/shared-chat.json");
+    let output = export(
+        &project,
+        &["gemini-a8b96bf3", "-o", "atmos.yaml", "--compat", "atmos"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "note: wrote provider \"gemini\", Atmos's name for what confab calls \"google\"\n"
+        ),
+        "{output:?}"
+    );
+    let data = document(&project.path().join("atmos.yaml"));
+    assert_eq!(data["session"]["provider"], "gemini");
+}

@@ -71,6 +71,19 @@
 //!   its own exports. A turn is never joined across an archived and a live message;
 //! - `statistics` are recounted for the folded messages.
 //!
+//! # What else Atmos does with a session, and what that asks of the file
+//!
+//! - Atmos continues a session with the provider the session names (`getCurrentProvider` in
+//!   `pkg/ai/tui/chat_providers.go`), by Atmos's provider names (`ProviderName` in each
+//!   `pkg/ai/agent/*/client.go`). Those are confab's too, except for Google's Gemini API, which
+//!   confab calls `google` and Atmos `gemini`: the session's provider is written as Atmos names it
+//!   ([`ATMOS_PROVIDER_NAMES`]), with a note.
+//! - System messages are kept as they are. Atmos imports them and shows them, but treats them as
+//!   notices: it does not send them to its model (`buildFilteredMessages` in
+//!   `pkg/ai/tui/chat_ai.go`), and nothing in a checkpoint reaches Atmos's instructions (its own
+//!   prompt and `ATMOS.md`; import ignores `context`). Moving a system prompt into a user message
+//!   would change what the person said, so it is not done.
+//!
 //! Messages without tool traffic, and the session, context and metadata, are left exactly as they
 //! were: a checkpoint Atmos wrote comes out unchanged.
 
@@ -228,6 +241,9 @@ pub fn atmos_parser_for(path: &str) -> Option<&'static str> {
     }
 }
 
+/// confab's provider names that Atmos spells differently, and Atmos's spelling.
+pub const ATMOS_PROVIDER_NAMES: &[(&str, &str)] = &[("google", "gemini")];
+
 /// `checkpoint` rewritten so that Atmos imports it, with notes on what was rewritten (empty when
 /// nothing was). See the [module docs](self) for the rules.
 pub fn for_atmos(mut checkpoint: Checkpoint) -> (Checkpoint, Vec<String>) {
@@ -238,6 +254,16 @@ pub fn for_atmos(mut checkpoint: Checkpoint) -> (Checkpoint, Vec<String>) {
     folder.close_turn();
     let Folder { out, counts, .. } = folder;
     checkpoint.messages = out;
+    let mut notes = counts.notes();
+    if let Some((confab, atmos)) = ATMOS_PROVIDER_NAMES
+        .iter()
+        .find(|(confab, _)| *confab == checkpoint.session.provider)
+    {
+        notes.push(format!(
+            "wrote provider {atmos:?}, Atmos's name for what confab calls {confab:?}"
+        ));
+        (*atmos).clone_into(&mut checkpoint.session.provider);
+    }
     if checkpoint.version != CURRENT_VERSION {
         CURRENT_VERSION.clone_into(&mut checkpoint.version);
     }
@@ -247,7 +273,7 @@ pub fn for_atmos(mut checkpoint: Checkpoint) -> (Checkpoint, Vec<String>) {
     if counts.folded_any() || stated != u64::try_from(checkpoint.messages.len()).ok() {
         checkpoint.statistics = Some(Statistics::of(&checkpoint.messages));
     }
-    (checkpoint, counts.notes())
+    (checkpoint, notes)
 }
 
 /// What folding did, for the notes.
@@ -955,6 +981,21 @@ mod tests {
             folded.statistics,
             Some(Statistics::of(&checkpoint.messages))
         );
+    }
+
+    #[test]
+    fn providers_are_written_by_atmos_names() {
+        let mut checkpoint = accepted();
+        checkpoint.session.provider = "google".to_owned();
+        let (folded, notes) = for_atmos(checkpoint);
+        assert_eq!(folded.session.provider, "gemini");
+        assert_eq!(
+            notes,
+            [r#"wrote provider "gemini", Atmos's name for what confab calls "google""#]
+        );
+        let (kept, notes) = for_atmos(accepted());
+        assert_eq!(kept.session.provider, "anthropic");
+        assert!(notes.is_empty());
     }
 
     proptest::proptest! {
