@@ -129,8 +129,8 @@ pub enum AtmosProblem {
 }
 
 impl AtmosProblem {
-    /// True when [`for_atmos`] removes this problem (roles and the message count); the others are
-    /// in the session itself (no model, no messages) and no rewriting can invent them.
+    /// True when [`for_atmos`] removes this problem (roles, the message count, the version); the
+    /// others are in the session itself (no model, no messages) and no rewriting can invent them.
     pub fn is_fixed_by_folding(&self) -> bool {
         matches!(
             self,

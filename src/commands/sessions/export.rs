@@ -273,7 +273,8 @@ fn warn_for_atmos(
     } else if let Some(first) = problems.first() {
         let said = first.to_string();
         let said = crate::sanitize::sanitize(&said);
-        // What folding cannot fix (no messages, no model) confab refuses too, and says so above.
+        // What folding cannot fix (no messages, no model) confab refuses too, and its own
+        // warning says so: a second one would be noise.
         if problems.iter().all(|problem| problem.is_fixed_by_folding()) {
             writeln!(
                 err,
