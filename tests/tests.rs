@@ -10,6 +10,7 @@ mod chat_edges;
 mod chat_prompt;
 mod ci_integrations;
 mod cli_cases;
+mod compat_atmos;
 mod completions;
 mod errors;
 mod everyday;

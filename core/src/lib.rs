@@ -5,6 +5,8 @@
 //!
 //! - [`checkpoint`]: the [`Checkpoint`] model, file-compatible with Atmos's `atmos ai sessions`
 //!   checkpoints (version `"1.0"`), plus optional confab extensions.
+//! - [`compat`]: checkpoints rewritten for tools that read less than confab writes (Atmos refuses
+//!   tool messages: [`compat::atmos`] folds them into text), and checkers of what those tools refuse.
 //! - [`format`]: what a format is ([`CheckpointFormat`], declared by each format crate with
 //!   [`declare_format!`]), its capabilities ([`Decode`], [`Encode`]), and the registry that finds
 //!   formats by name, extension or content.
@@ -21,6 +23,7 @@
 #[cfg(any(test, feature = "arbitrary"))]
 pub mod arbitrary;
 pub mod checkpoint;
+pub mod compat;
 pub mod error;
 pub mod format;
 pub mod location;

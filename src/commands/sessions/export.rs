@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use clap::{ArgAction, Args};
+use clap::{ArgAction, Args, ValueEnum};
 use confab_core::{
     Context, EncodeOptions, Encoder, ExportMetadata, ExportSettings, Session, SessionStore,
     StoreError,
@@ -89,10 +89,30 @@ pub(crate) struct ExportArgs {
     /// Leave out export metadata and the session's custom metadata (`--metadata=false`).
     #[arg(long, overrides_with = "metadata")]
     no_metadata: bool,
+
+    /// Write a JSON or YAML checkpoint that TOOL imports. `atmos`: tool calls and their results
+    /// are folded into the assistant's message text (Atmos refuses role `tool`), and the
+    /// statistics are recounted; stderr notes what was folded.
+    #[arg(long, value_name = "TOOL", value_enum)]
+    compat: Option<Compat>,
+}
+
+/// The tools `--compat` writes for: each reads checkpoints, but fewer of them than confab writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Compat {
+    /// Atmos (`atmos ai sessions import`): only roles user, assistant and system.
+    Atmos,
 }
 
 pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     let format = choose_format(args)?;
+    if args.compat.is_some() && !is_checkpoint_document(format) {
+        return Err(CliError::usage(format!(
+            "--compat writes JSON or YAML checkpoints, not {}",
+            format.name()
+        ))
+        .hint("export to a .json or .yaml file, or leave out --compat"));
+    }
     let project = Project::discover()?;
     // Export only reads: it works on a read-only filesystem and beside a full disk.
     let store = project
@@ -124,6 +144,22 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     let report = redactor
         .as_ref()
         .map(|redactor| redactor.redact_checkpoint(&mut checkpoint));
+    // After redaction, which knows tool-call arguments by their keys: folded, they are text.
+    match args.compat {
+        Some(Compat::Atmos) => {
+            let (folded, notes) = confab_core::compat::atmos::for_atmos(checkpoint);
+            checkpoint = folded;
+            let mut err = stderr();
+            for note in notes {
+                writeln!(err, "note: {note}")?;
+            }
+            warn_for_atmos(&checkpoint, format, &args.output, true)?;
+        }
+        None if is_checkpoint_document(format) => {
+            warn_for_atmos(&checkpoint, format, &args.output, false)?;
+        }
+        None => {}
+    }
     if format.format.decoder().is_some() {
         // The import pipeline's own check, on what is about to be written.
         let problems = confab_core::problems_of(&checkpoint);
@@ -192,12 +228,72 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     // A status line, not data: stdout is for the checkpoint when there is no file.
     writeln!(
         stderr(),
-        "Exported session {} to {} ({}, {})",
+        "Exported session {} to {} ({}{}, {})",
         session_name,
         args.output,
         format.name(),
+        match args.compat {
+            Some(Compat::Atmos) => " for Atmos",
+            None => "",
+        },
         crate::display::messages(checkpoint.messages.len())
     )?;
+    Ok(())
+}
+
+/// JSON and YAML: the checkpoint files Atmos exchanges, and the only ones `--compat` writes.
+fn is_checkpoint_document(format: Encoder) -> bool {
+    matches!(format.name(), "json" | "yaml")
+}
+
+/// Warns on stderr when Atmos would refuse the checkpoint about to be written (Atmos reports the
+/// first problem; so does this). Silent for a checkpoint Atmos imports: most exports never go
+/// near Atmos, and a warning on each would teach people to ignore warnings.
+///
+/// A plain export names the first problem and `--compat atmos` when folding would remove them
+/// all; the others (no messages, no model) confab refuses too, and its own warning says so. With
+/// `--compat atmos` (`compat`), what remains is said whatever it is, and so is a file name Atmos
+/// would read with the other parser.
+fn warn_for_atmos(
+    checkpoint: &confab_core::Checkpoint,
+    format: Encoder,
+    output: &Utf8Path,
+    compat: bool,
+) -> Result<(), CliError> {
+    use confab_core::compat::atmos::{atmos_parser_for, atmos_problems};
+
+    let mut err = stderr();
+    let problems = atmos_problems(checkpoint);
+    if compat {
+        if let Some(first) = problems.first() {
+            let said = first.to_string();
+            let said = crate::sanitize::sanitize(&said);
+            writeln!(err, "warning: Atmos would still refuse this file: {said}")?;
+        }
+    } else if let Some(first) = problems.first() {
+        let said = first.to_string();
+        let said = crate::sanitize::sanitize(&said);
+        // What folding cannot fix (no messages, no model) confab refuses too, and its own
+        // warning says so: a second one would be noise.
+        if problems.iter().all(|problem| problem.is_fixed_by_folding()) {
+            writeln!(
+                err,
+                "warning: Atmos would refuse this file: {said}; export with --compat atmos for a file it imports"
+            )?;
+        }
+    }
+    if compat && output != "-" && atmos_parser_for(output.as_str()) != Some(format.name()) {
+        let names = match format.name() {
+            "yaml" => ".yaml or .yml",
+            _ => ".json",
+        };
+        writeln!(
+            err,
+            "warning: Atmos chooses its parser by the file name and would not read {} as {}: name it {names}",
+            crate::sanitize::sanitize(output.as_str()),
+            format.name().to_uppercase()
+        )?;
+    }
     Ok(())
 }
 
