@@ -125,6 +125,12 @@ pub fn derived_uuid(seed: &str, index: u64) -> String {
         let hash = fnv1a(format!("{part}\u{0}{index}\u{0}{seed}").as_bytes());
         chunk.copy_from_slice(&hash.to_be_bytes());
     }
+    format_uuid(bytes)
+}
+
+/// Sixteen bytes as a version 4 UUID (`xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx`): the version and
+/// variant bits are set, the rest kept.
+pub fn format_uuid(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().fold(String::new(), |mut out, byte| {

@@ -75,6 +75,9 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
                 tool.name()
             ))
     })?;
+    // Files `confab resume` wrote give their new turns to the session handed off.
+    let taken_back =
+        crate::commands::resume::back::take_back(project, tool, &mut found, args.dry_run)?;
     if let Some(since) = &args.since {
         let cutoff = since
             .before(&jiff::ZonedDateTime::now())
@@ -152,12 +155,15 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
         )?;
         return Ok(());
     }
+    if work.is_empty() && taken_back.grown > 0 {
+        return Ok(());
+    }
     if work.is_empty() {
         writeln!(
             stderr(),
             "Nothing new from {} ({} already imported and unchanged)",
             tool.name(),
-            match unchanged {
+            match unchanged + taken_back.unchanged {
                 1 => "1 session".to_owned(),
                 count => format!("{} sessions", bulk::thousands(count)),
             }
