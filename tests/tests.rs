@@ -19,6 +19,7 @@ mod fake_provider;
 mod formats;
 mod fuzz_smoke;
 mod guide;
+mod handoff;
 mod hostile;
 mod import_bulk;
 mod import_collections;
