@@ -369,6 +369,33 @@ fn an_unknown_session_writes_nothing() {
 }
 
 #[test]
+fn a_session_with_nothing_to_send_is_refused_and_writes_nothing() {
+    let project = Project::new();
+    let claude = tempfile::tempdir().expect("temp dir");
+    let mut checkpoint: Value = serde_json::from_slice(
+        &std::fs::read(crate::util::fixture_path("atmos/eks-troubleshooting.json"))
+            .expect("fixture"),
+    )
+    .expect("json");
+    for message in checkpoint["messages"].as_array_mut().expect("messages") {
+        message["archived"] = json!(true);
+    }
+    project.write("archived.json", checkpoint.to_string());
+    project
+        .confab()
+        .args(["sessions", "import", "archived.json", "--name", "old"])
+        .assert()
+        .success();
+    resume(&project, claude.path(), "old")
+        .arg("--print")
+        .assert()
+        .failure()
+        .stderr(contains("has no message Claude Code could be given"));
+    assert!(!claude.path().join("projects").exists());
+    assert!(handoffs(&project, "old").is_empty());
+}
+
+#[test]
 fn turns_added_in_claude_code_come_back_to_the_session_handed_off() {
     let project = Project::new();
     let claude = tempfile::tempdir().expect("temp dir");

@@ -129,7 +129,9 @@ pub(crate) fn take_back(
             )?;
             continue;
         };
-        append(store, &link, added, messages.len())?;
+        if !append(store, &link, added, messages.len())? {
+            continue;
+        }
         writeln!(
             err,
             "Added {} to {} from {} (session {})",
@@ -175,15 +177,24 @@ fn links(store: &impl SessionStore, tool: Tool) -> Result<Vec<Link>, CliError> {
 }
 
 /// Appends `added` to the linked session and moves its `taken` to `now_taken`, in one
-/// transaction.
+/// transaction; `false` when the session's record shows another import took them meanwhile.
 fn append(
     store: &mut impl SessionStore,
     link: &Link,
     added: &[Message],
     now_taken: usize,
-) -> Result<(), CliError> {
+) -> Result<bool, CliError> {
     let session = store.get(&link.session)?;
     let mut metadata = session.metadata.clone().unwrap_or_default();
+    let taken_now = metadata
+        .get(HANDOFFS)
+        .and_then(|handoffs| handoffs.get(link.index))
+        .and_then(|entry| entry.get("taken"))
+        .and_then(Value::as_u64);
+    if taken_now != u64::try_from(link.taken).ok() {
+        // Another import took these turns back since this one looked.
+        return Ok(false);
+    }
     if let Some(Value::Object(entry)) = metadata
         .get_mut(HANDOFFS)
         .and_then(Value::as_array_mut)
@@ -206,5 +217,67 @@ fn append(
         metadata: Some(metadata),
     };
     store.append_messages(&link.session, added, &update)?;
-    Ok(())
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use camino::Utf8PathBuf;
+    use confab_core::{Role, Session};
+    use confab_store_sqlite::SqliteStore;
+    use serde_json::json;
+
+    use super::*;
+
+    fn store_with_handoff(taken: u64) -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = Utf8PathBuf::from_path_buf(dir.path().join("sessions.db")).expect("utf-8");
+        let mut store = SqliteStore::open(&path).expect("store");
+        let now = jiff::Timestamp::now();
+        let mut metadata = serde_json::Map::new();
+        metadata.insert(
+            HANDOFFS.into(),
+            json!([{"tool": "claude-code", "id": "x", "path": "/p/x.jsonl", "taken": taken}]),
+        );
+        store
+            .create(&Session {
+                name: "s".into(),
+                provider: "openai".into(),
+                model: "m".into(),
+                skill: None,
+                project_path: None,
+                created_at: now,
+                updated_at: now,
+                imported_at: None,
+                metadata: Some(metadata),
+                context: None,
+                messages: vec![Message::new(Role::User, "hi")],
+            })
+            .expect("created");
+        (dir, store)
+    }
+
+    #[test]
+    fn turns_another_import_took_back_meanwhile_are_not_appended_twice() {
+        let (_dir, mut store) = store_with_handoff(3);
+        let link = Link {
+            session: "s".into(),
+            index: 0,
+            id: "x".into(),
+            path: "/p/x.jsonl".into(),
+            taken: 2,
+        };
+        let added = [Message::new(Role::User, "again")];
+        assert!(!append(&mut store, &link, &added, 3).expect("no error"));
+        assert_eq!(store.get("s").expect("session").messages.len(), 1);
+
+        let link = Link { taken: 3, ..link };
+        assert!(append(&mut store, &link, &added, 4).expect("appended"));
+        let session = store.get("s").expect("session");
+        assert_eq!(session.messages.len(), 2);
+        assert_eq!(
+            session.metadata.expect("metadata")[HANDOFFS][0]["taken"],
+            json!(4)
+        );
+    }
 }

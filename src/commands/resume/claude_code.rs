@@ -44,6 +44,13 @@ pub(super) fn write(
         cwd: folder.to_string(),
     };
     let (records, notes) = encode::transcript(checkpoint, &target);
+    if records.is_empty() {
+        return Err(CliError::failure(format!(
+            "{} has no message Claude Code could be given",
+            confab_core::Quoted(&checkpoint.session.name)
+        ))
+        .hint("chat in it first, or hand over a session that has messages"));
+    }
     let bytes = encode::to_jsonl(&records);
     let taken =
         confab_core::read_checkpoint("transcript", &bytes, &confab_format_claude_code::FORMAT)

@@ -14,6 +14,10 @@
 //! session that went on for another hour is one session here too, with the new turns. A session
 //! that went on in confab too (`chat --session`, so it holds other messages than the import
 //! stored) is never replaced: that would lose the turns had here; a warning names it instead.
+//!
+//! **Hand-offs.** A file `confab resume --with TOOL` wrote is not a session of its own: the
+//! turns added to it in the tool are appended to the session that was handed off
+//! ([`crate::commands::resume::back`]), before anything else is decided about the other files.
 
 use std::collections::HashMap;
 use std::io::Write;
