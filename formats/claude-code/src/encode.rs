@@ -54,29 +54,45 @@ pub(crate) const SYSTEM_OPEN: &str = "<confab-system-message>";
 /// See [`SYSTEM_OPEN`].
 pub(crate) const SYSTEM_CLOSE: &str = "</confab-system-message>";
 
-/// The tools Claude Code offers the model (2.1.x): a call to any other name is written as text.
+/// The tools Claude Code offers the model: those 2.1.332 lists in its requests (deferred ones
+/// included, as its `deferred_tools_delta` attachments name them), and those earlier 2.x
+/// versions offered, which its own older transcripts call and which 2.1.332 replays as they are
+/// (checked by hand with `Grep` and `TodoWrite`). A call to any other name is written as text.
 pub const CLAUDE_CODE_TOOLS: &[&str] = &[
+    // Offered by 2.1.332.
     "Agent",
-    "AskUserQuestion",
     "Bash",
-    "BashOutput",
+    "CronCreate",
+    "CronDelete",
+    "CronList",
     "Edit",
+    "EnterWorktree",
+    "ExitWorktree",
+    "ListAgents",
+    "Monitor",
+    "NotebookEdit",
+    "Read",
+    "SendMessage",
+    "Skill",
+    "TaskStop",
+    "ToolSearch",
+    "WebFetch",
+    "WebSearch",
+    "Workflow",
+    "Write",
+    // Offered by earlier 2.x versions.
+    "AskUserQuestion",
+    "BashOutput",
     "ExitPlanMode",
     "Glob",
     "Grep",
     "KillShell",
     "LS",
     "MultiEdit",
-    "NotebookEdit",
     "NotebookRead",
-    "Read",
-    "Skill",
     "SlashCommand",
     "Task",
     "TodoWrite",
-    "WebFetch",
-    "WebSearch",
-    "Write",
 ];
 
 /// Where and as what a transcript is written: the session id Claude Code will know it by (the
