@@ -4,7 +4,8 @@
 #
 # Why: only the real client can say whether a transcript confab wrote is one it resumes, and
 # what it sends the model from it. For each source (a Codex rollout and a Claude Code session
-# the real clients recorded, and the Atmos example checkpoint) this:
+# the real clients recorded, the Atmos example checkpoint, and a confab checkpoint with parallel
+# tool calls, a call to a tool Claude Code lacks, a system prompt and an archived turn) this:
 #   1. imports the session into a throw-away confab project;
 #   2. runs `confab resume NAME --with claude-code --print` (HOME and CLAUDE_CONFIG_DIR are
 #      throw-away too) and checks the printed command is `claude --resume <id>`;
@@ -184,13 +185,23 @@ for message in body.get("messages") or []:
     for piece in flatten(message):
         pieces.append((message.get("role"), piece))
 
-# Walk the session's messages in order; each must be found after the one before.
+# Walk the session's messages in order; each must be found after the one before. The calls of
+# one answer and their results may come in another order among themselves (a call written as
+# text comes with the answer's text, before the tool_use blocks; its result after theirs), so
+# those are looked for from where the answer began.
 position = 0
-def find(predicate, what):
+group = 0
+used = set()
+def find(predicate, what, since=None):
     global position
-    for index in range(position, len(pieces)):
-        if predicate(*pieces[index]):
-            position = index + 1
+    for index in range(position if since is None else since, len(pieces)):
+        # A text may hold several things (an answer and the calls written as text); a tool_use
+        # or tool_result block answers for one.
+        text = pieces[index][1][0] == "text"
+        if (text or index not in used) and predicate(*pieces[index]):
+            if not text:
+                used.add(index)
+            position = max(position, index + 1)
             return True
     problems.append(what)
     return False
@@ -201,6 +212,8 @@ for message in before["messages"]:
         lost.append("archived message left out")
         continue
     role, content = message["role"], message.get("content", "")
+    if role == "assistant":
+        group = position
     if role in ("user", "assistant") and content.strip():
         find(lambda r, p: r == role and p[0] == "text" and content.strip() in p[1], f"{role} text {content[:40]!r}")
     if role == "system":
@@ -215,14 +228,13 @@ for message in before["messages"]:
                 pass
         as_use = lambda r, p: r == "assistant" and p[0] == "tool_use" and p[1][1] == call["name"] and p[1][2] == json.dumps(args, sort_keys=True)
         as_text = lambda r, p: r == "assistant" and p[0] == "text" and f"[tool call {call['name']} ({call['id']})]" in p[1]
-        if not find(lambda r, p: as_use(r, p) or as_text(r, p), f"tool call {call['name']}"):
-            continue
-        if pieces[position - 1][1][0] == "text":
+        if any(as_text(*pieces[index]) for index in range(group, len(pieces))):
             text_calls += 1
+        find(lambda r, p: as_use(r, p) or as_text(r, p), f"tool call {call['name']}", since=group)
     if role == "tool":
         result = content.strip()
         find(lambda r, p: r == "user" and ((p[0] == "tool_result" and p[1][1].strip() == result) or (p[0] == "text" and result in p[1])),
-             f"tool result {content[:40]!r}")
+             f"tool result {content[:40]!r}", since=group)
 find(lambda r, p: r == "user" and p[0] == "text" and question in p[1], "the new question, last")
 
 # Back in confab: the same session, grown by exactly the question and the answer.
@@ -247,9 +259,30 @@ print(f"{format_name}\t{status}\t{detail}")
 EOF
 }
 
+# A confab checkpoint with what the others lack: parallel calls to Claude Code's own tools, a
+# call to a tool it lacks, a system prompt and an archived turn.
+cat >"$WORK/mixed.json" <<'EOF'
+{"version": "1.0",
+ "session": {"name": "mixed", "provider": "anthropic", "model": "claude-sonnet-4-5",
+             "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:01:00Z"},
+ "messages": [
+  {"role": "system", "content": "Answer in one sentence.", "created_at": "2026-12-01T10:00:00Z"},
+  {"role": "user", "content": "An old question nobody sees any more.", "archived": true},
+  {"role": "user", "content": "Find the TODOs and plan the work.", "created_at": "2026-12-01T10:00:01Z"},
+  {"role": "assistant", "content": "Searching.", "created_at": "2026-12-01T10:00:10Z", "tool_calls": [
+    {"id": "toolu_01grep", "name": "Grep", "arguments": {"pattern": "TODO"}},
+    {"id": "toolu_01todo", "name": "TodoWrite", "arguments": {"todos": []}},
+    {"id": "call_atmos_1", "name": "atmos_describe_stacks", "arguments": {"stack": "plat-use1-prod"}}]},
+  {"role": "tool", "content": "main.py:1: TODO", "tool_call_id": "toolu_01grep"},
+  {"role": "tool", "content": "todos updated", "tool_call_id": "toolu_01todo"},
+  {"role": "tool", "content": "stack plat-use1-prod: 12 components", "tool_call_id": "call_atmos_1"},
+  {"role": "assistant", "content": "One TODO in main.py; the stack has 12 components.", "created_at": "2026-12-01T10:00:20Z"}]}
+EOF
+
 hand_off codex "$(ls "$ROOT"/formats/codex/tests/fixtures/recorded/exec/sessions/*/*/*/rollout-*.jsonl | head -n 1)"
 hand_off atmos "$ROOT/tests/fixtures/atmos/eks-troubleshooting.json"
 hand_off claude-code "$ROOT/formats/claude-code/tests/fixtures/recorded/main/5b8f831c-7276-41c0-9604-c27f0b53f96d.jsonl"
+hand_off json "$WORK/mixed.json"
 
 echo
 echo "Claude Code $VERSION: confab resume --with claude-code"
