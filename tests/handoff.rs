@@ -317,6 +317,36 @@ fn resume_runs_in_the_recorded_folder_when_it_exists_here() {
     assert_eq!(files.len(), 1);
 }
 
+#[test]
+fn a_folder_too_long_for_claude_codes_names_is_refused() {
+    let project = Project::new();
+    let claude = tempfile::tempdir().expect("temp dir");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    // Claude Code shortens names over 200 characters with a hash of its own.
+    let long = elsewhere.path().join("a".repeat(120)).join("b".repeat(120));
+    std::fs::create_dir_all(&long).expect("folders");
+    let long = long.canonicalize().expect("resolves");
+    let text = std::fs::read_to_string(repository_file(CLAUDE_MAIN))
+        .expect("fixture")
+        .replace(
+            "/tmp/confab-rec-claude.J6q7ZG/main/project",
+            &long.to_string_lossy(),
+        );
+    project.write("long.jsonl", text);
+    project
+        .confab()
+        .args(["sessions", "import", "long.jsonl", "--name", "long"])
+        .assert()
+        .success();
+    resume(&project, claude.path(), "long")
+        .arg("--print")
+        .assert()
+        .failure()
+        .stderr(contains("too long a path for Claude Code"));
+    assert!(!claude.path().join("projects").exists());
+    assert!(handoffs(&project, "long").is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn resume_runs_claude_in_place_of_confab() {
