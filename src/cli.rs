@@ -3,7 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{chat, completions, formats, info, man, schema, sessions, stats, templates};
+use crate::commands::{
+    chat, completions, formats, info, man, resume, schema, sessions, stats, templates,
+};
 
 /// Keep AI chat sessions and move them between people, projects and tools.
 #[derive(Debug, Parser)]
@@ -31,6 +33,9 @@ pub(crate) enum Command {
     Sessions(sessions::SessionsArgs),
     /// Tokens and messages across sessions, by week, provider and model.
     Stats(stats::StatsArgs),
+    /// Continue a session in another tool (Claude Code): written where the tool keeps its
+    /// sessions, then resumed there; `sessions import --from TOOL` brings the new turns back.
+    Resume(resume::ResumeArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),
     /// Where this project's store is, which settings were read, and the formats and providers

@@ -326,3 +326,51 @@ fn the_import_from_example_works_on_a_recorded_history() {
         "{output:?}"
     );
 }
+
+#[test]
+fn the_hand_off_example_works() {
+    let example = blocks("sh")
+        .into_iter()
+        .find(|block| block.contains("confab resume"))
+        .expect("README shows a hand-off");
+    let project = Project::new();
+    let claude = tempfile::tempdir().expect("temp dir");
+    project.write(
+        "checkpoints/eks.json",
+        std::fs::read(fixture_path("atmos/eks-troubleshooting.json")).expect("fixture"),
+    );
+    let mut printed = String::new();
+    for line in example.lines().filter(|line| !line.trim().is_empty()) {
+        let args = split_args(line.strip_prefix("confab ").expect("a confab command"));
+        let output = project
+            .confab()
+            .env("CLAUDE_CONFIG_DIR", claude.path())
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{line}: {output:?}");
+        if line.contains("confab resume") {
+            printed = String::from_utf8(output.stdout).expect("utf-8");
+        }
+    }
+    let id = printed
+        .trim()
+        .strip_prefix("claude --resume ")
+        .unwrap_or_else(|| panic!("printed {printed:?}"));
+    let written = walkdir_files(&claude.path().join("projects"));
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(written[0].ends_with(format!("{id}.jsonl")), "{written:?}");
+}
+
+fn walkdir_files(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walkdir_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -20,6 +20,7 @@ mod fake_provider;
 mod formats;
 mod fuzz_smoke;
 mod guide;
+mod handoff;
 mod hostile;
 mod import_bulk;
 mod import_collections;

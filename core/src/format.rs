@@ -8,7 +8,8 @@
 //! it has:
 //!
 //! - [`Decode`]: bytes in, a checkpoint out (for `import` and `validate`);
-//! - [`Encode`]: a checkpoint in, bytes out (for `export`).
+//! - [`Encode`]: a checkpoint in, bytes out (for `export`), and notes on what another tool's
+//!   format cannot hold of it ([`Encode::notes`]).
 //!
 //! Capabilities are types, not flags: [`CheckpointFormat::decoder`] hands out the format's
 //! [`Decode`] implementation or `None`, so a report format has no decode method anybody could
@@ -140,6 +141,16 @@ pub trait Encode: Send + Sync {
     /// Whether [`EncodeOptions::template`] means anything to this format (report formats).
     fn uses_templates(&self) -> bool {
         false
+    }
+
+    /// What writing `checkpoint` in this format leaves out or changes, in words, one note each
+    /// (`export` prints them as `note:` lines, as `import` prints a converter's
+    /// [`DecodeOutcome::notes`]). A format that holds every checkpoint whole, as JSON and YAML
+    /// do, has none: the default. Asked apart from [`Encode::encode`], so that encoding stays a
+    /// stream of bytes.
+    fn notes(&self, checkpoint: &Checkpoint, options: &EncodeOptions) -> Vec<String> {
+        let _ = (checkpoint, options);
+        Vec::new()
     }
 }
 

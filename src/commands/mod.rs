@@ -5,6 +5,7 @@ pub(crate) mod completions;
 pub(crate) mod formats;
 pub(crate) mod info;
 pub(crate) mod man;
+pub(crate) mod resume;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub(crate) mod stats;
@@ -30,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Chat(args) => chat::run(&args),
         Command::Stats(args) => stats::run(&args),
+        Command::Resume(args) => resume::run(&args),
         Command::Sessions(args) => sessions::run(args),
         Command::Formats(args) => formats::run(&args),
         Command::Info(args) => info::run(&args),

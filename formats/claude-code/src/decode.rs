@@ -744,7 +744,15 @@ impl Builder {
     /// here: local commands to `local_commands`, the rest to system messages or left out.
     fn injected(&mut self, text: &str, event: &Event) -> bool {
         let start = text.trim_start();
-        if event.flag("isCompactSummary") {
+        if let Some(inner) = start
+            .strip_prefix(crate::encode::SYSTEM_OPEN)
+            .and_then(|rest| rest.trim_end().strip_suffix(crate::encode::SYSTEM_CLOSE))
+        {
+            // A system message confab wrote as a user record (see `encode`): one again.
+            let inner = inner.strip_prefix('\n').unwrap_or(inner);
+            let inner = inner.strip_suffix('\n').unwrap_or(inner);
+            self.system_message(inner.to_owned(), event);
+        } else if event.flag("isCompactSummary") {
             self.notes.tally(
                 "compaction summaries (written by Claude Code after /compact) imported as \
                  system messages",

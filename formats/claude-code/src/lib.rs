@@ -99,6 +99,15 @@
 //! recorded as a local command and its expanded prompt, if written as an `isMeta` event, left
 //! out: no recorded file has one, so this is unchecked.
 //!
+//! # Writing
+//!
+//! The format also encodes: [`encode`] writes a checkpoint as a transcript `claude --resume`
+//! continues (`confab sessions export --format claude-code`, `confab resume --with
+//! claude-code`), in the record shapes above, and says in notes what a transcript cannot hold
+//! (system prompts, calls to tools Claude Code does not have, archived messages). A system
+//! message it wrote as a user record in `<confab-system-message>` tags reads back as a system
+//! message.
+//!
 //! # Detection
 //!
 //! The `.jsonl` extension is shared with other transcript formats, so content decides: among the
@@ -106,9 +115,15 @@
 //! sub-agent's file has them too.
 
 mod decode;
+pub mod encode;
 mod terminal;
 
-use confab_core::{Checkpoint, Decode, DecodeError, Decoded, MessageSink, Sniff};
+use std::io::Write;
+
+use confab_core::{
+    Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, MessageSink,
+    Sniff,
+};
 use serde_json::{Map, Value};
 
 use confab_core::transcript::{lines, without_bom};
@@ -127,8 +142,8 @@ confab_core::declare_format! {
     ClaudeCodeFormat {
         name: NAME,
         extensions: ["jsonl"],
-        description: "Claude Code session transcript, ~/.claude/projects/*/<session>.jsonl (import only)",
-        capabilities: [decode],
+        description: "Claude Code session transcript, ~/.claude/projects/*/<session>.jsonl",
+        capabilities: [decode, encode],
     }
 }
 
@@ -167,6 +182,36 @@ impl Decode for ClaudeCodeFormat {
         } else {
             Sniff::No
         }
+    }
+}
+
+/// Writes a transcript `claude --resume` continues (see [`encode`]), under an id derived from
+/// the session ([`encode::TranscriptTarget::for_export`]); `confab resume` chooses its own.
+impl Encode for ClaudeCodeFormat {
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let target = encode::TranscriptTarget::for_export(checkpoint);
+        let (records, _) = encode::transcript(checkpoint, &target);
+        out.write_all(&encode::to_jsonl(&records))?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn notes(&self, checkpoint: &Checkpoint, _options: &EncodeOptions) -> Vec<String> {
+        let target = encode::TranscriptTarget::for_export(checkpoint);
+        let (_, mut notes) = encode::transcript(checkpoint, &target);
+        if encode::working_directory(checkpoint).is_none() {
+            notes.push(
+                "the session records no working directory: cwd written as \".\" (confab resume \
+                 writes the folder Claude Code will run in)"
+                    .to_owned(),
+            );
+        }
+        notes
     }
 }
 

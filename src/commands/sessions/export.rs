@@ -176,6 +176,10 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     }
 
     let options = encode_options(args, &project, format)?;
+    // What another tool's format cannot hold (`Encode::notes`), said before it is written.
+    for note in format.encode.notes(&checkpoint, &options) {
+        writeln!(stderr(), "note: {}", crate::sanitize::sanitize(&note))?;
+    }
     // A report's template, partials and instructions are text the checkpoint never held: with
     // --redact, what a text format renders is scanned whole before it is written.
     let scan_output = redactor

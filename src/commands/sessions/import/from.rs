@@ -14,6 +14,10 @@
 //! session that went on for another hour is one session here too, with the new turns. A session
 //! that went on in confab too (`chat --session`, so it holds other messages than the import
 //! stored) is never replaced: that would lose the turns had here; a warning names it instead.
+//!
+//! **Hand-offs.** A file `confab resume --with TOOL` wrote is not a session of its own: the
+//! turns added to it in the tool are appended to the session that was handed off
+//! ([`crate::commands::resume::back`]), before anything else is decided about the other files.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -75,6 +79,9 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
                 tool.name()
             ))
     })?;
+    // Files `confab resume` wrote give their new turns to the session handed off.
+    let taken_back =
+        crate::commands::resume::back::take_back(project, tool, &mut found, args.dry_run)?;
     if let Some(since) = &args.since {
         let cutoff = since
             .before(&jiff::ZonedDateTime::now())
@@ -152,12 +159,15 @@ pub(super) fn run(args: &ImportArgs, project: &Project, tool: Tool) -> Result<()
         )?;
         return Ok(());
     }
+    if work.is_empty() && taken_back.grown > 0 {
+        return Ok(());
+    }
     if work.is_empty() {
         writeln!(
             stderr(),
             "Nothing new from {} ({} already imported and unchanged)",
             tool.name(),
-            match unchanged {
+            match unchanged + taken_back.unchanged {
                 1 => "1 session".to_owned(),
                 count => format!("{} sessions", bulk::thousands(count)),
             }
