@@ -24,7 +24,9 @@
 //! way a reader would see it: parsed (CommonMark, then with GitHub's extensions) with a heading of
 //! the message's level after it, it must have no heading of that level or above, and that heading
 //! must come out whole. Content that fails the check, which none is known to, is fenced instead
-//! (see [`crate::helpers::fenced`]): a report may look plainer, never broken.
+//! (see [`crate::helpers::fenced`]): a report may look plainer, never broken. So is content with
+//! a line ended by a lone `\r`, on which readers disagree (pulldown-cmark may even drop the text
+//! after one).
 //!
 //! The helper's output ends without a newline: the template must follow it with a blank line,
 //! which ends the HTML blocks that a blank line ends (`<div>`, `<span>`, ...).
@@ -48,6 +50,11 @@ fn github() -> Options {
 /// documentation); `level` must be in [`LEVELS`].
 pub fn prose(content: &str, level: usize) -> String {
     let level = level.clamp(*LEVELS.start(), *LEVELS.end());
+    // Readers disagree on a line ended by a lone `\r` (CommonMark and GitHub end a line there,
+    // pulldown-cmark only sometimes, and may drop the text after it): such content is fenced.
+    if content.replace("\r\n", "").contains('\r') {
+        return crate::helpers::fenced(content, "markdown");
+    }
     let rewritten = rewrite(content, level);
     if stays_inside(&rewritten, level) {
         rewritten
@@ -180,7 +187,7 @@ fn demote(source: &str, range: Range<usize>, level: usize) -> Option<Edit> {
     let hashes = "#".repeat(level);
     let text = source[range.clone()].trim_end_matches(['\n', '\r']);
     let start = range.start;
-    let mut lines = text.lines();
+    let mut lines = lines(text);
     let first = lines.next()?;
     let rest: Vec<&str> = lines.collect();
     match rest.split_last() {
@@ -209,6 +216,10 @@ fn demote(source: &str, range: Range<usize>, level: usize) -> Option<Edit> {
                     joined.push_str(line);
                 }
             }
+            // A closing run of `#` would be taken off an ATX heading: one more keeps it.
+            if joined.ends_with('#') {
+                joined.push_str(" #");
+            }
             Some(Edit {
                 range: start..start + text.len(),
                 text: format!("{hashes} {joined}"),
@@ -217,14 +228,19 @@ fn demote(source: &str, range: Range<usize>, level: usize) -> Option<Edit> {
     }
 }
 
+/// The non-empty lines of `text`, ended by `\n` or `\r\n` (content with a lone `\r` is fenced).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['\n', '\r']).filter(|line| !line.is_empty())
+}
+
 /// The fence that closes the fenced code block `block`, when its own closing fence is missing.
 fn unclosed_fence(block: &str) -> Option<String> {
     let block = block.trim_end_matches(['\n', '\r']);
     let opening = block.trim_start_matches(' ');
     let marker = opening.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let length = opening.len() - opening.trim_start_matches(marker).len();
-    let closed = block.lines().count() > 1
-        && block.lines().last().is_some_and(|line| {
+    let closed = lines(block).count() > 1
+        && lines(block).last().is_some_and(|line| {
             // A closing fence is indented 3 spaces at most; a tab or a fourth space makes it code.
             let fence = line.trim_start_matches(' ');
             let fence_length = fence.len() - fence.trim_start_matches(marker).len();
@@ -276,6 +292,9 @@ const VOID: &[&str] = &[
     "wbr",
 ];
 
+/// Elements whose content is text, not tags.
+const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title"];
+
 /// The elements the raw HTML `html` opens and leaves open, outermost first. A close tag closes
 /// the innermost open element of its name and those opened inside it, as a browser does; one with
 /// nothing to close is ignored.
@@ -284,6 +303,11 @@ fn open_elements(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(at) = rest.find('<') {
         rest = &rest[at + 1..];
+        // A comment holds no tags.
+        if let Some(comment) = rest.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
         let closing = rest.starts_with('/');
         let name_start = usize::from(closing);
         let name: String = rest[name_start..]
@@ -302,6 +326,16 @@ fn open_elements(html: &str) -> Vec<String> {
         if closing {
             if let Some(at) = open.iter().rposition(|known| *known == name) {
                 open.truncate(at);
+            }
+        } else if RAW_TEXT.contains(&name.as_str()) {
+            // Neither does a script or style: its text runs to its end tag.
+            let end_tag = format!("</{name}");
+            match rest.to_ascii_lowercase().find(&end_tag) {
+                Some(end) => rest = &rest[end..],
+                None => {
+                    open.push(name);
+                    break;
+                }
             }
         } else if !self_closing && !VOID.contains(&name.as_str()) {
             open.push(name);
@@ -334,6 +368,7 @@ pub fn stays_inside(markdown: &str, level: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::helpers::fenced;
 
     #[test]
     fn plain_prose_is_left_as_it_is() {
@@ -356,6 +391,8 @@ mod tests {
         assert_eq!(prose("Two\nlines\n---\nafter", 2), "#### Two lines\nafter");
         assert_eq!(prose("> Quoted\n> title\n> ===", 3), "> #### Quoted title");
         assert_eq!(prose("- # In a list", 3), "- #### In a list");
+        assert_eq!(prose("C#\n==", 3), "#### C# #");
+        assert_eq!(prose("Windows\r\n===\r\ntext", 3), "#### Windows\r\ntext");
     }
 
     #[test]
@@ -370,6 +407,10 @@ mod tests {
         assert_eq!(prose("```\n    ```", 3), "```\n    ```\n```");
         assert_eq!(prose("```\n\t```", 3), "```\n\t```\n```");
         assert_eq!(prose("```\n   ````  ", 3), "```\n   ````");
+        assert_eq!(prose("```\r\nx\r\n```", 3), "```\r\nx\r\n```");
+        // Readers disagree on a lone `\r`: such content is fenced.
+        assert_eq!(prose("```\rx\r```", 3), fenced("```\rx\r```", "markdown"));
+        assert_eq!(prose("a\rb\r\n", 3), fenced("a\rb\r\n", "markdown"));
         // Closed ones, and one in a quote (which ends with the message), are left alone.
         assert_eq!(prose("```\nx\n```", 3), "```\nx\n```");
         assert_eq!(prose("> ```\n> x", 3), "> ```\n> x");
@@ -395,6 +436,15 @@ mod tests {
         assert_eq!(
             prose("<br> <img src=x /> </b>", 3),
             "<br> <img src=x /> </b>"
+        );
+        // Tags in a comment or a script are text, not elements to close.
+        assert_eq!(
+            prose("<!-- <div> --> <b>x</b>", 3),
+            "<!-- <div> --> <b>x</b>"
+        );
+        assert_eq!(
+            prose("<script>\nlet a = '<div>';\n</script>", 3),
+            "<script>\nlet a = '<div>';\n</script>"
         );
     }
 
