@@ -55,6 +55,11 @@ pub fn prose(content: &str, level: usize) -> String {
     if content.replace("\r\n", "").contains('\r') {
         return crate::helpers::fenced(content, "markdown");
     }
+    // Most messages are plain text: nothing to rewrite, and no parse to pay for (a session may
+    // have hundreds of thousands of messages).
+    if is_plain(content) {
+        return without_blank_lines(content).to_owned();
+    }
     let rewritten = rewrite(content, level);
     if stays_inside(&rewritten, level) {
         rewritten
@@ -69,12 +74,22 @@ struct Edit {
     text: String,
 }
 
-fn rewrite(content: &str, level: usize) -> String {
-    // Blank lines around the content are the template's to write; a closing fence goes right
-    // after the text. The first line keeps its indentation, which may make it code.
+/// Whether `content` holds none of the characters that start a heading (`#`, `=`, `-`), a
+/// fence, HTML, a definition or a thematic break, so that [`rewrite`] would change nothing.
+fn is_plain(content: &str) -> bool {
+    !content.contains(['#', '=', '-', '`', '~', '<', '[', '*', '_', '\r'])
+}
+
+/// `content` without the blank lines around it, which are the template's to write (and a closing
+/// fence goes right after the text). The first line keeps its indentation, which may make it code.
+fn without_blank_lines(content: &str) -> &str {
     let content = content.trim_end_matches(['\n', '\r', ' ', '\t']);
     let text_at = content.len() - content.trim_start_matches(['\n', '\r', ' ', '\t']).len();
-    let content = &content[content[..text_at].rfind('\n').map_or(0, |at| at + 1)..];
+    &content[content[..text_at].rfind('\n').map_or(0, |at| at + 1)..]
+}
+
+fn rewrite(content: &str, level: usize) -> String {
+    let content = without_blank_lines(content);
     // Definitions first: escaped, one is a paragraph, and the line under it may then be a
     // setext underline, so the rest is found in the text as it reads without them.
     let parser = Parser::new_ext(content, github()).into_offset_iter();
@@ -376,6 +391,22 @@ mod tests {
         assert_eq!(prose(text, 3), text);
         assert_eq!(prose("trailing newlines\n\n\n", 3), "trailing newlines");
         assert_eq!(prose("\n  \n\n    code\n\n", 3), "    code");
+    }
+
+    #[test]
+    fn plain_text_takes_the_short_way_to_the_same_result() {
+        for text in [
+            "plain",
+            "\n\n  two\nlines, 1. 2. 3.\n\n+ a list\n> a quote | a pipe\n\n    code\n\n",
+            "",
+            "  \n",
+        ] {
+            assert!(is_plain(text), "{text:?}");
+            assert_eq!(prose(text, 3), rewrite(text, 3), "{text:?}");
+        }
+        for text in ["a-b", "#", "x\r", "<b>", "[a]", "`", "~", "=", "*", "_"] {
+            assert!(!is_plain(text), "{text:?}");
+        }
     }
 
     #[test]
