@@ -52,7 +52,7 @@ pub fn prose(content: &str, level: usize) -> String {
     let level = level.clamp(*LEVELS.start(), *LEVELS.end());
     // Readers disagree on a line ended by a lone `\r` (CommonMark and GitHub end a line there,
     // pulldown-cmark only sometimes, and may drop the text after it): such content is fenced.
-    if content.replace("\r\n", "").contains('\r') {
+    if has_lone_cr(content) {
         return crate::helpers::fenced(content, "markdown");
     }
     // Most messages are plain text: nothing to rewrite, and no parse to pay for (a session may
@@ -72,6 +72,15 @@ pub fn prose(content: &str, level: usize) -> String {
 struct Edit {
     range: Range<usize>,
     text: String,
+}
+
+/// Whether a line of `content` ends with a `\r` not followed by `\n`.
+fn has_lone_cr(content: &str) -> bool {
+    let bytes = content.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(at, byte)| *byte == b'\r' && bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// Whether `content` holds none of the characters that start a heading (`#`, `=`, `-`), a
@@ -440,6 +449,7 @@ mod tests {
         assert_eq!(prose("```\n   ````  ", 3), "```\n   ````");
         assert_eq!(prose("```\r\nx\r\n```", 3), "```\r\nx\r\n```");
         // Readers disagree on a lone `\r`: such content is fenced.
+        assert!(has_lone_cr("a\rb") && has_lone_cr("a\r") && !has_lone_cr("a\r\nb"));
         assert_eq!(prose("```\rx\r```", 3), fenced("```\rx\r```", "markdown"));
         assert_eq!(prose("a\rb\r\n", 3), fenced("a\rb\r\n", "markdown"));
         // Closed ones, and one in a quote (which ends with the message), are left alone.
