@@ -99,6 +99,10 @@ fn without_blank_lines(content: &str) -> &str {
 
 fn rewrite(content: &str, level: usize) -> String {
     let content = without_blank_lines(content);
+    // Every definition starts with `[`: without one, there is nothing to escape first.
+    if !content.contains('[') {
+        return rewrite_blocks(content, level);
+    }
     // Definitions first: escaped, one is a paragraph, and the line under it may then be a
     // setext underline, so the rest is found in the text as it reads without them.
     let parser = Parser::new_ext(content, github()).into_offset_iter();
