@@ -198,3 +198,24 @@ fn template_renderer_body_holds_on_seeds_and_mutations() {
         }
     }
 }
+
+#[test]
+fn prose_body_holds_on_hostile_content_and_mutations() {
+    let mut state = 0x0070_7205;
+    let contents: [&[u8]; 8] = [
+        b"```\nunclosed fence\n# heading",
+        b"~~~~~ python\ncode\n### 12. User",
+        b"Setext\n===\n\n> quoted\n> ---\n- # in a list",
+        b"<!-- open comment\n\n### 3. User",
+        b"<details>\n<summary>x</summary>\n\n<script>\nlet a = '<div>';",
+        b"[docs]: https://evil.example\n\n[^1]: note\n===",
+        b"---\ntitle: front matter\n---\r\ntext\rmore",
+        b"    ```\n\r#### lone carriage return",
+    ];
+    for (level, content) in contents.iter().enumerate() {
+        let seed = [&[level as u8][..], content].concat();
+        for data in std::iter::once(seed.clone()).chain(mutations(&seed, &mut state)) {
+            template::prose_stays_in_its_message(&data);
+        }
+    }
+}

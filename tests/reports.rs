@@ -35,6 +35,25 @@ fn export_analysis_output_report_md_format_markdown() {
         report.contains("### 5. Assistant · 2026-11-01 08:04:30 UTC"),
         "{report}"
     );
+    // Prose reads as Markdown (its own code block included); tool traffic is fenced.
+    assert!(
+        report.contains(
+            "### 2. User · 2026-11-01 08:00:05 UTC\n\np99 latency of the payments API tripled"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("dropped `ledger_account_id_idx`:\n\n```sql\nCREATE INDEX"),
+        "{report}"
+    );
+    assert!(
+        report.contains("```text\nselect * from ledger where account_id = $1 | 412.7 ms\n```"),
+        "{report}"
+    );
+    assert!(
+        report.contains("```json\n{\n  \"command\": \"psql"),
+        "{report}"
+    );
 }
 
 #[test]

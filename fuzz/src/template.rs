@@ -81,3 +81,19 @@ pub fn template_renderer(data: &[u8]) {
     let (texts, checkpoint) = template_input(data);
     render_template(&texts, checkpoint);
 }
+
+/// The `prose` helper on arbitrary message content, the level of the heading above it taken from
+/// the first byte: whatever the content, what `prose` writes must stay under that heading (no
+/// heading of its level or above, nothing left open to swallow the next message).
+pub fn prose_stays_in_its_message(data: &[u8]) {
+    let Some((first, rest)) = data.split_first() else {
+        return;
+    };
+    let level = 1 + usize::from(*first) % 5;
+    let content = String::from_utf8_lossy(rest);
+    let written = confab_format_markdown::prose::prose(&content, level);
+    assert!(
+        confab_format_markdown::prose::stays_inside(&written, level),
+        "{content:?} at level {level} was written as {written:?}"
+    );
+}

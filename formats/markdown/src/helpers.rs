@@ -7,7 +7,8 @@
 //! |  | `{{time created_at "%d %b %Y %H:%M" tz="Europe/Berlin"}}` | `29 Oct 2025 16:20` |
 //! | `upper`, `lower` | `{{upper role}}` | `ASSISTANT` |
 //! | `truncate` | `{{truncate content 40}}` | the first 40 characters, then `…` |
-//! | `fence` | `{{fence content lang="markdown"}}` | a fenced code block that no content can break |
+//! | `prose` | `{{prose content level=3}}` | the content as Markdown that stays under a heading of that level |
+//! | `fence` | `{{fence content lang="text"}}` | a fenced code block that no content can break |
 //! | `json` | `{{json session.metadata}}` | the value as pretty JSON |
 //! | `role_label` | `{{role_label role}}` | `User`, `Assistant`, `System`, `Tool` |
 //! | `count` | `{{count messages role="user"}}` | how many messages (with that role) |
@@ -17,6 +18,9 @@
 //!
 //! `time` takes an RFC 3339 timestamp (or null, which renders nothing), a strftime pattern
 //! (default `%Y-%m-%d %H:%M:%S %Z`) and an IANA time zone (default `UTC`).
+//!
+//! `prose` takes the level of the heading the content sits under (1 to 5, default 3, the default
+//! template's message headings); what it changes is described in [`crate::prose`].
 
 // `handlebars_helper!` defines a public unit struct per helper; they are only registered here.
 #![allow(missing_docs, unreachable_pub)]
@@ -33,6 +37,7 @@ pub fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("upper", Box::new(upper));
     registry.register_helper("lower", Box::new(lower));
     registry.register_helper("truncate", Box::new(truncate));
+    registry.register_helper("prose", Box::new(prose));
     registry.register_helper("fence", Box::new(fence));
     registry.register_helper("json", Box::new(json));
     registry.register_helper("role_label", Box::new(role_label));
@@ -54,6 +59,40 @@ handlebars_helper!(truncate: |text: str, length: u64| {
 });
 
 handlebars_helper!(fence: |content: str, { lang: str = "" }| fenced(content, lang));
+
+/// `{{prose content level=N}}`.
+fn prose(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let content = match helper.param(0).map(|param| param.value()) {
+        Some(Value::String(content)) => content.as_str(),
+        Some(Value::Null) => return Ok(()),
+        Some(other) => {
+            return Err(RenderError::from(RenderErrorReason::Other(format!(
+                "prose: expected text, got {other}"
+            ))));
+        }
+        None => return Err(RenderErrorReason::ParamNotFoundForIndex("prose", 0).into()),
+    };
+    let level = match helper.hash_get("level").map(|level| level.value()) {
+        None => 3,
+        Some(value) => match value.as_u64().and_then(|level| usize::try_from(level).ok()) {
+            Some(level) if crate::prose::LEVELS.contains(&level) => level,
+            _ => {
+                return Err(RenderError::from(RenderErrorReason::Other(format!(
+                    "prose: level must be the level of the heading above the content, 1 to 5, \
+                     got {value}"
+                ))));
+            }
+        },
+    };
+    out.write(&crate::prose::prose(content, level))?;
+    Ok(())
+}
 
 handlebars_helper!(json: |value: Json| serde_json::to_string_pretty(value).unwrap_or_default());
 
@@ -255,6 +294,30 @@ mod tests {
             )
             .expect_err("unknown zone");
         assert!(error.to_string().contains("Mars/Olympus"), "{error}");
+    }
+
+    #[test]
+    fn prose_nests_under_the_given_level_and_refuses_others() {
+        let data = json!({"content": "# Title\n\ntext", "nothing": null});
+        assert_eq!(
+            render("{{prose content level=3}}", &data),
+            "#### Title\n\ntext"
+        );
+        assert_eq!(render("{{prose content}}", &data), "#### Title\n\ntext");
+        assert_eq!(
+            render("{{prose content level=1}}", &data),
+            "## Title\n\ntext"
+        );
+        assert_eq!(render("[{{prose nothing}}]", &data), "[]");
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        register(&mut registry);
+        for bad in ["level=6", "level=0", "level=\"3\""] {
+            let error = registry
+                .render_template(&format!("{{{{prose content {bad}}}}}"), &data)
+                .expect_err("a level out of range");
+            assert!(error.to_string().contains("1 to 5"), "{error}");
+        }
     }
 
     #[test]

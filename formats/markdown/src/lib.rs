@@ -11,14 +11,18 @@
 //! in [`helpers`]. Rendering is strict: a name that does not exist in the data is an error with
 //! the template's file, line and column, not a silent blank.
 //!
-//! Message content is Markdown written by a model or a person; pasted raw into a report, a
-//! heading or an unbalanced code fence in it would break the report's structure. The default
-//! template therefore puts content in a code fence chosen longer than any backtick run inside it
-//! (the `fence` helper), so any content survives byte for byte.
+//! Message content is Markdown written by a model or a person, and a report is read rendered.
+//! Pasted raw into a report, though, a heading or an unbalanced code fence in it would break the
+//! report's structure. The default template renders what users, assistants and the system wrote
+//! through the `prose` helper ([`prose`]), which rewrites only what would reach outside the
+//! message (headings nest under the message's, open fences and HTML blocks are closed, document-wide
+//! definitions are escaped), and fences tool output and tool-call arguments (the `fence` helper:
+//! a code fence longer than any backtick run inside, so any content survives byte for byte).
 
 pub mod bounds;
 pub mod data;
 pub mod helpers;
+pub mod prose;
 mod render;
 mod stream;
 

@@ -4,7 +4,8 @@
 use camino::{Utf8Path, Utf8PathBuf};
 use confab_core::{Checkpoint, Encode, EncodeOptions, Message, Role};
 use confab_format_markdown::{FORMAT, Renderer, template_data};
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use proptest::prelude::*;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 fn workspace(relative: &str) -> Utf8PathBuf {
     Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -61,25 +62,6 @@ fn default_report_with_context_tools_and_usage() {
     insta::assert_snapshot!("incident-review", default_report(&example));
 }
 
-/// Every heading of a document, with its level and text.
-fn headings(markdown: &str) -> Vec<(HeadingLevel, String)> {
-    let mut found = Vec::new();
-    let mut current: Option<(HeadingLevel, String)> = None;
-    for event in Parser::new(markdown) {
-        match event {
-            Event::Start(Tag::Heading { level, .. }) => current = Some((level, String::new())),
-            Event::Text(text) | Event::Code(text) => {
-                if let Some((_, heading)) = current.as_mut() {
-                    heading.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::Heading(_)) => found.extend(current.take()),
-            _ => {}
-        }
-    }
-    found
-}
-
 /// The text of every fenced code block.
 fn code_blocks(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
@@ -99,66 +81,311 @@ fn code_blocks(markdown: &str) -> Vec<String> {
     blocks
 }
 
-#[test]
-fn nested_fences_never_break_the_report() {
-    let hostile = [
-        "```\nunclosed fence",
-        "````rust\nfn main() {}\n````\n```\nand a short one\n```",
-        "~~~\ntilde fence\n~~~",
-        "# A heading in the content\n## and another\n",
-        "`````````` ten backticks ``````````",
-        "ends with backticks ```",
-        "<details><summary>html</summary>\n\n# heading\n</details>",
-        "\n\nleading and trailing blank lines\n\n\n",
-        "",
-    ];
+/// GitHub's flavour of Markdown, where reports are mostly read.
+fn github() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
+/// What a reader sees of each message section (from one `###` heading to the next), parsed with
+/// `options`: its text, inline code, code blocks (and their info strings) and raw HTML, in order.
+fn message_sections(markdown: &str, options: Options) -> Vec<String> {
+    let mut sections: Vec<String> = Vec::new();
+    let mut in_message_heading = false;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H3,
+                ..
+            }) => {
+                sections.push(String::new());
+                in_message_heading = true;
+            }
+            Event::End(TagEnd::Heading(HeadingLevel::H3)) => in_message_heading = false,
+            Event::Text(text)
+            | Event::Code(text)
+            | Event::Html(text)
+            | Event::InlineHtml(text)
+            | Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(text)))
+                if !in_message_heading =>
+            {
+                if let Some(section) = sections.last_mut() {
+                    section.push_str(&text);
+                    section.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    sections
+}
+
+/// The words of `text`; numbers are left out, since `1.` may be a list's marker.
+fn words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| word.chars().any(char::is_alphabetic))
+        .collect()
+}
+
+/// Whether the report, read as CommonMark and as GitHub reads it, has the title, `Conversation`
+/// and one `###` section per message as its only headings down to `###`, and each message's
+/// words, in order, in its own section. The reason when not.
+fn structure_holds(report: &str, messages: &[Message]) -> Result<(), String> {
+    for options in [Options::empty(), github()] {
+        let top: Vec<(HeadingLevel, String)> = headings_with(report, options)
+            .into_iter()
+            .filter(|(level, _)| *level <= HeadingLevel::H3)
+            .collect();
+        if top.len() != messages.len() + 2 {
+            return Err(format!(
+                "{options:?}: title, Conversation and one heading per message, got {top:?}"
+            ));
+        }
+        let sections = message_sections(report, options);
+        for (number, (message, section)) in messages.iter().zip(&sections).enumerate() {
+            let mut seen = words(section).into_iter();
+            for word in words(&message.content) {
+                if !seen.any(|found| found == word) {
+                    return Err(format!(
+                        "{options:?}: message {} lost {word:?} from its section: {section:?}",
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every heading of a document read with `options`, with its level and text.
+fn headings_with(markdown: &str, options: Options) -> Vec<(HeadingLevel, String)> {
+    let mut found = Vec::new();
+    let mut current: Option<(HeadingLevel, String)> = None;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => current = Some((level, String::new())),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, heading)) = current.as_mut() {
+                    heading.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => found.extend(current.take()),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The HTML a Markdown viewer shows for `markdown` (pulldown-cmark, with GitHub's extensions).
+fn rendered(markdown: &str) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, github()));
+    html
+}
+
+/// A session of these messages.
+fn session_of(contents: &[(Role, &str)]) -> Checkpoint {
     let mut example = checkpoint("tests/fixtures/atmos/eks-troubleshooting.json");
-    example.messages = hostile
+    example.messages = contents
         .iter()
-        .enumerate()
-        .map(|(index, content)| {
-            Message::new(
-                if index % 2 == 0 {
-                    Role::User
-                } else {
-                    Role::Assistant
-                },
-                *content,
-            )
-        })
+        .map(|(role, content)| Message::new(*role, *content))
         .collect();
     example.statistics = Some(confab_core::Statistics::of(&example.messages));
+    example
+}
+
+const HOSTILE: &[(Role, &str)] = &[
+    (Role::User, "```\nunclosed fence"),
+    (
+        Role::Assistant,
+        "````rust\nfn main() {}\n````\n```\nand a short one\n```",
+    ),
+    (Role::User, "~~~\ntilde fence\n~~~"),
+    (
+        Role::Assistant,
+        "# A heading in the content\n## and another\n###### and the deepest",
+    ),
+    (Role::User, "`````````` ten backticks ``````````"),
+    (Role::Assistant, "ends with backticks ```"),
+    (
+        Role::User,
+        "<details><summary>html</summary>\n\n# heading\n</details>",
+    ),
+    (
+        Role::Assistant,
+        "\n\nleading and trailing blank lines\n\n\n",
+    ),
+    (Role::User, ""),
+    (
+        Role::Assistant,
+        "~~~~~~ python\nunclosed tildes\n### 12. User",
+    ),
+    (Role::User, "### 12. User\n\nlooks like the next message"),
+    (
+        Role::Assistant,
+        "Setext title\n============\n\nand its part\n---",
+    ),
+    (Role::User, "<!-- an open comment\n\n### 14. Assistant"),
+    (Role::Assistant, "<script>\nlet x = 1;\n\n### 15. User"),
+    (
+        Role::User,
+        "<details open>\n<summary>folded</summary>\n\nnever closed",
+    ),
+    (
+        Role::Assistant,
+        "[docs]: https://evil.example\n\nsee [docs]\n\n[^n]: a footnote",
+    ),
+    (Role::User, "read [docs] and the note[^n]"),
+    (
+        Role::Tool,
+        "```\ntool output with an open fence\n# and a heading",
+    ),
+    (
+        Role::System,
+        "---\ntitle: front matter?\n---\n\nsystem text",
+    ),
+];
+
+#[test]
+fn hostile_messages_never_break_the_report() {
+    let example = session_of(HOSTILE);
     let report = default_report(&example);
-
-    let message_headings: Vec<_> = headings(&report)
-        .into_iter()
-        .filter(|(level, _)| *level == HeadingLevel::H3)
-        .collect();
+    if let Err(reason) = structure_holds(&report, &example.messages) {
+        panic!("{reason}\n{report}");
+    }
+    // A definition in one message does not decide where another's links go.
+    let page = rendered(&report);
+    assert!(!page.contains("evil.example\""), "{page}");
+    // Tool output is fenced, byte for byte.
+    let tool = "```\ntool output with an open fence\n# and a heading\n";
+    assert!(code_blocks(&report).iter().any(|block| block == tool));
+    // HTML left open is closed in the message.
     assert_eq!(
-        message_headings.len(),
-        hostile.len(),
-        "one heading per message:\n{report}"
+        page.matches("<details").count(),
+        page.matches("</details>").count(),
+        "{page}"
     );
-    let all_headings = headings(&report);
-    assert_eq!(
-        all_headings.len(),
-        hostile.len() + 2,
-        "title, Conversation, and the messages only: {all_headings:?}"
-    );
+}
 
-    let blocks = code_blocks(&report);
-    let non_empty: Vec<&&str> = hostile
-        .iter()
-        .filter(|content| !content.is_empty())
-        .collect();
-    assert_eq!(blocks.len(), non_empty.len());
-    for (block, content) in blocks.iter().zip(non_empty) {
-        let expected = if content.ends_with('\n') {
-            content.to_string()
-        } else {
-            format!("{content}\n")
-        };
-        assert_eq!(block, &expected, "content survives byte for byte");
+#[test]
+fn the_rendered_view_of_reports() {
+    let mut example = checkpoint("examples/incident-review.json");
+    example.context = Some(confab_core::Context {
+        project_instructions: Some("# Payments\nNever restart the primary.\n".to_owned()),
+        files_accessed: vec!["db/schema.sql".to_owned()],
+        working_directory: Some("/srv/payments".to_owned()),
+    });
+    insta::assert_snapshot!("incident-review.html", rendered(&default_report(&example)));
+    let hostile = default_report(&session_of(HOSTILE));
+    insta::assert_snapshot!("hostile", hostile);
+    insta::assert_snapshot!("hostile.html", rendered(&hostile));
+}
+
+/// One line of hostile Markdown.
+fn hostile_line() -> impl Strategy<Value = String> {
+    let word = "[a-z]{2,6}";
+    let words = "[a-z]{2,6}( [a-z]{2,6}){0,3}";
+    let simple = prop_oneof![
+        (prop_oneof![Just('`'), Just('~')], 3..8usize, "[a-z]{0,4}")
+            .prop_map(|(c, n, info)| format!("{}{info}", c.to_string().repeat(n))),
+        (1..7usize, words).prop_map(|(n, text)| format!("{} {text}", "#".repeat(n))),
+        (1..30usize, prop_oneof![Just("User"), Just("Assistant")])
+            .prop_map(|(n, role)| format!("### {n}. {role}")),
+        prop_oneof![
+            Just("==="),
+            Just("---"),
+            Just("***"),
+            Just("- - -"),
+            Just("--")
+        ]
+        .prop_map(str::to_owned),
+        prop_oneof![
+            Just("<!--"),
+            Just("-->"),
+            Just("<script>"),
+            Just("</script>"),
+            Just("<pre>"),
+            Just("<style>"),
+            Just("<textarea>"),
+            Just("<details>"),
+            Just("</details>"),
+            Just("<div>"),
+            Just("<span>"),
+            Just("<?php"),
+            Just("<![CDATA["),
+            Just("<!DOCTYPE html"),
+        ]
+        .prop_map(str::to_owned),
+        (word, word).prop_map(|(label, path)| format!("[{label}]: https://evil.example/{path}")),
+        (word, words).prop_map(|(label, text)| format!("[^{label}]: {text}")),
+        words.prop_map(|text| format!("see [{text}] and [^{text}]")),
+        words.prop_map(|text| text),
+        Just(String::new()),
+    ];
+    (
+        prop_oneof![
+            Just(""),
+            Just("> "),
+            Just("- "),
+            Just("1. "),
+            Just("    "),
+            Just("   ")
+        ],
+        simple,
+    )
+        .prop_map(|(prefix, line)| format!("{prefix}{line}"))
+}
+
+fn hostile_message() -> impl Strategy<Value = Message> {
+    (
+        prop_oneof![
+            Just(Role::User),
+            Just(Role::Assistant),
+            Just(Role::System),
+            Just(Role::Tool)
+        ],
+        // Lines end as Markdown allows: `\n`, `\r\n` or a lone `\r`.
+        prop::collection::vec(
+            (
+                hostile_line(),
+                prop_oneof![4 => Just("\n"), 1 => Just("\r\n"), 1 => Just("\r")],
+            ),
+            0..12,
+        ),
+    )
+        .prop_map(|(role, lines)| {
+            let content: String = lines.into_iter().map(|(line, end)| line + end).collect();
+            Message::new(role, content)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever a message holds, the report has one section per message and each message's
+    /// words stay in its own section.
+    #[test]
+    fn any_content_stays_in_its_message(messages in prop::collection::vec(hostile_message(), 1..6)) {
+        let mut example = checkpoint("tests/fixtures/atmos/eks-troubleshooting.json");
+        example.messages = messages;
+        example.statistics = Some(confab_core::Statistics::of(&example.messages));
+        let report = default_report(&example);
+        if let Err(reason) = structure_holds(&report, &example.messages) {
+            prop_assert!(false, "{}\n{}", reason, report);
+        }
+        // And by rewriting, not by the fence `prose` falls back to (no generated info string
+        // says `markdown`), unless a lone `\r`, on which readers disagree, has it fenced.
+        let lone_cr = example
+            .messages
+            .iter()
+            .any(|message| message.content.replace("\r\n", "").contains('\r'));
+        prop_assert!(
+            lone_cr || !report.contains("```markdown"),
+            "fenced, not rewritten:\n{}",
+            report
+        );
     }
 }
 
