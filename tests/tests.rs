@@ -20,6 +20,8 @@ mod formats;
 mod fuzz_smoke;
 mod guide;
 mod hostile;
+
+mod html_page;
 mod import_bulk;
 mod import_collections;
 mod import_from;

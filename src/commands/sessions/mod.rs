@@ -10,6 +10,7 @@ pub(crate) mod rename;
 pub(crate) mod search;
 pub(crate) mod show;
 pub(crate) mod validate;
+pub(crate) mod view;
 
 use clap::{Args, Subcommand};
 
@@ -31,6 +32,8 @@ enum SessionsCommand {
     Search(search::SearchArgs),
     /// Print a session's transcript (paged on a terminal when long), or the session as JSON.
     Show(show::ShowArgs),
+    /// Open a session as an HTML page in the browser (`--print-path` only writes it).
+    View(view::ViewArgs),
     /// Remove sessions inactive for longer than an age.
     Clean(clean::CleanArgs),
     /// Delete sessions by name.
@@ -54,6 +57,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::List(args)) => list::run(&args),
         Some(SessionsCommand::Search(args)) => search::run(&args),
         Some(SessionsCommand::Show(args)) => show::run(&args),
+        Some(SessionsCommand::View(args)) => view::run(&args),
         Some(SessionsCommand::Clean(args)) => clean::run(&args),
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
         Some(SessionsCommand::Rename(args)) => rename::run(&args),
