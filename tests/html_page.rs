@@ -17,16 +17,34 @@ pub(crate) const HOSTILE: &[&str] = &[
     "</textarea></title><svg onload=\"document.title='pwned-svg'\">",
 ];
 
-/// A checkpoint whose messages hold every hostile string, in prose, in a code block, in a
-/// tool result and in tool arguments, plus a `javascript:` link, an image from `image_url`,
-/// an RTL override, NUL and escape characters and a huge line; `padding` more messages after.
-pub(crate) fn hostile_checkpoint(image_url: &str, padding: usize) -> serde_json::Value {
-    let hostile = HOSTILE.join("\n\n");
+/// Hostile strings that would make the browser fetch from `base` (a URL with no trailing
+/// slash) if they were markup.
+pub(crate) fn fetching(base: &str) -> Vec<String> {
+    vec![
+        format!("<img src=\"{base}/img-html\">"),
+        format!("<link rel=stylesheet href=\"{base}/css-link\">"),
+        format!(
+            "</style><style>@import url({base}/css-import);body{{background:url({base}/css-bg)}}</style>"
+        ),
+        format!("<iframe src=\"{base}/iframe\"></iframe>"),
+        format!("<script src=\"{base}/script\"></script>"),
+        format!("<meta http-equiv=\"refresh\" content=\"0;url={base}/refresh\">"),
+    ]
+}
+
+/// A checkpoint whose messages hold every hostile string (and those of [`fetching`] for
+/// `base`), in prose, in a code block, in a tool result and in tool arguments, plus a
+/// `javascript:` link, a Markdown image from `base`, an RTL override, NUL and escape characters
+/// and a huge line; `padding` more messages after.
+pub(crate) fn hostile_checkpoint(base: &str, padding: usize) -> serde_json::Value {
+    let mut strings: Vec<String> = HOSTILE.iter().map(|text| (*text).to_owned()).collect();
+    strings.extend(fetching(base));
+    let hostile = strings.join("\n\n");
     let mut messages = vec![
         serde_json::json!({"role": "user", "content": hostile, "created_at": "2026-11-01T08:00:00Z"}),
         serde_json::json!({"role": "assistant",
             "content": format!("[click me](javascript:document.title='pwned-link') and \
-                ![tracker]({image_url}) and <img src=\"{image_url}\">\n\n```html\n{hostile}\n```\n"),
+                ![tracker]({base}/img-md)\n\n```html\n{hostile}\n```\n"),
             "usage": {"input_tokens": 10, "output_tokens": 5},
             "tool_calls": [{"id": "call_<b>1</b>", "name": "shell</summary><script>x</script>",
                 "arguments": {"command": hostile}}]}),
@@ -52,7 +70,7 @@ pub(crate) fn hostile_checkpoint(image_url: &str, padding: usize) -> serde_json:
     })
 }
 
-fn hostile_project(image_url: &str, padding: usize) -> Project {
+pub(crate) fn hostile_project(image_url: &str, padding: usize) -> Project {
     let project = Project::new();
     project.write(
         "hostile.json",
@@ -113,7 +131,7 @@ fn export_writes_one_self_contained_page_by_format_or_extension() {
 
 #[test]
 fn hostile_text_is_escaped_everywhere() {
-    let project = hostile_project("http://127.0.0.1:9/x.png", 0);
+    let project = hostile_project("http://127.0.0.1:9", 0);
     project
         .confab()
         .args(["sessions", "export", "hostile", "-o", "hostile.html"])
@@ -128,6 +146,9 @@ fn hostile_text_is_escaped_everywhere() {
     );
     for forbidden in [
         "<img",
+        "<link",
+        "<iframe",
+        "<meta http-equiv=\"refresh",
         "<svg onload",
         "href=\"javascript",
         "<!--",

@@ -20,6 +20,7 @@ mod formats;
 mod fuzz_smoke;
 mod guide;
 mod hostile;
+mod html_browser;
 
 mod html_page;
 mod import_bulk;
