@@ -219,13 +219,17 @@ struct Turn {
 
 fn turns(messages: &[Message]) -> Vec<Turn> {
     let mut turns: Vec<Turn> = Vec::new();
+    let mut started = false;
     for (index, message) in messages.iter().enumerate() {
-        if message.role == Role::User || turns.is_empty() {
+        // Messages before the first user message (a system prompt) belong to the first turn.
+        let leading = turns.len() == 1 && !started;
+        if (message.role == Role::User && !leading) || turns.is_empty() {
             turns.push(Turn {
                 first: index + 1,
                 ..Turn::default()
             });
         }
+        started |= message.role == Role::User;
         if let (Some(turn), Some(usage)) = (turns.last_mut(), &message.usage) {
             turn.input = turn.input.saturating_add(usage.input_tokens.unwrap_or(0));
             turn.cached = turn
@@ -391,15 +395,16 @@ mod tests {
             ..TokenUsage::default()
         };
         let mut messages = vec![
+            Message::new(Role::System, "s"),
             Message::new(Role::User, "a"),
             Message::new(Role::Assistant, "b"),
             Message::new(Role::Assistant, "c"),
             Message::new(Role::User, "d"),
             Message::new(Role::Assistant, "e"),
         ];
-        messages[1].usage = Some(usage(10, 5));
-        messages[2].usage = Some(usage(20, 5));
-        messages[4].usage = Some(usage(40, 1));
+        messages[2].usage = Some(usage(10, 5));
+        messages[3].usage = Some(usage(20, 5));
+        messages[5].usage = Some(usage(40, 1));
         let turns = turns(&messages);
         assert_eq!(turns.len(), 2);
         assert_eq!(
@@ -413,13 +418,13 @@ mod tests {
         );
         assert_eq!(
             (turns[1].first, turns[1].input, turns[1].output),
-            (4, 40, 1)
+            (5, 40, 1)
         );
         let svg = chart(&turns);
         let svg = svg.as_str().expect("a chart");
         assert_eq!(svg.matches("<rect").count(), 6);
         assert!(
-            svg.contains("<title>turn at message 4: 40 in, 1 cached, 1 out</title>"),
+            svg.contains("<title>turn at message 5: 40 in, 1 cached, 1 out</title>"),
             "{svg}"
         );
         // The tallest bar fills the height.

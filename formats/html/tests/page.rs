@@ -1,0 +1,71 @@
+//! The page of a small fixed session, whole (the stylesheet and script, covered by their own
+//! tests, stand in as placeholders), and its pieces on real data.
+
+use camino::{Utf8Path, Utf8PathBuf};
+use confab_core::{Checkpoint, Encode, EncodeOptions};
+use confab_format_html::{FORMAT, page};
+
+// Linking the format the fixture is read with.
+use confab_format_json as _;
+
+fn fixture(relative: &str) -> Checkpoint {
+    let path: Utf8PathBuf = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let bytes = std::fs::read(&path).expect("fixture");
+    let format = confab_core::format_for_path(&path).expect("format");
+    let decode = format.decoder().expect("a checkpoint format");
+    confab_core::read_checkpoint(relative, &bytes, decode)
+        .expect("valid checkpoint")
+        .checkpoint
+}
+
+fn render(checkpoint: &Checkpoint) -> String {
+    let mut out = Vec::new();
+    FORMAT
+        .encode(checkpoint, &EncodeOptions::default(), &mut out)
+        .expect("renders");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[test]
+fn page_of_a_typical_session() {
+    let page = render(&fixture("tests/fixtures/typical.json"));
+    let shown = page
+        .replace(page::STYLE, "/* page.css */")
+        .replace(page::SCRIPT, "/* page.js */")
+        .replace(
+            &page::csp_hash(page::STYLE).replace('\'', "&#39;"),
+            "&#39;sha256-STYLE&#39;",
+        )
+        .replace(
+            &page::csp_hash(page::SCRIPT).replace('\'', "&#39;"),
+            "&#39;sha256-SCRIPT&#39;",
+        );
+    insta::assert_snapshot!("typical", shown);
+}
+
+#[test]
+fn the_typical_page_has_every_part() {
+    let page = render(&fixture("tests/fixtures/typical.json"));
+    // Header: name, provider/model, dates, counts, tokens, model changes.
+    assert!(page.contains("<h1>incident-review</h1>"));
+    assert!(page.contains("<dd>anthropic / claude-opus-4-1</dd>"));
+    assert!(page.contains("2026-11-01 08:00 UTC"));
+    assert!(page.contains("<dd>10 (3 user, 4 assistant)</dd>"));
+    assert!(page.contains("<dd>7881 · 7522 in · 5900 cached · 359 out</dd>"));
+    assert!(page.contains(
+        "<li>2026-11-01 08:06 UTC: anthropic/claude-sonnet-4-6 → anthropic/claude-opus-4-1</li>"
+    ));
+    // The chart has one group of three bars per turn (three user turns).
+    assert_eq!(page.matches("<rect class=\"bar-in\"").count(), 3);
+    // Table of contents of the user turns, the archived one dimmed.
+    assert!(page.contains("<li value=\"2\"><a href=\"#m2\">p99 latency"));
+    assert!(page.contains("<li value=\"8\" class=\"archived\"><a href=\"#m8\">"));
+    // The long tool result is folded with a summary; the short one is not.
+    assert!(page.contains("<details class=\"long\"><summary>NAME                 READY STATUS    RESTARTS AGE (31 lines,"));
+    assert!(!page.contains("<details class=\"long\"><summary>select * from ledger"));
+    // Highlighted code, message headings under the page's.
+    assert!(page.contains("<span class=\"hl-k\">def</span>"));
+    assert!(page.contains("<span class=\"hl-del\">"));
+    assert!(page.contains("<h4>Cause</h4>"));
+    assert!(page.contains("<span class=\"model\">claude-opus-4-1</span>"));
+}
