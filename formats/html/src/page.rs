@@ -10,10 +10,11 @@
 //! - `page`: `csp`, `style` and `script` (the Content-Security-Policy and the inline stylesheet
 //!   and script it allows, by hash), `toc` (the user turns: `number`, `summary`), `usage`
 //!   (token totals: `input_tokens`, `output_tokens`, `cached_input_tokens`, `total`),
-//!   `chart` (an inline SVG of tokens per turn, or null) and `turns` (how many bars it has),
+//!   `chart` (`svg`, an inline SVG of tokens per turn, and `highest`, the token count of its
+//!   full height; null without usage) and `turns` (how many turns it charts),
 //!   and `model_changes` (`at`, `from`, `to` as text).
 //!
-//! The values named `html`, `style`, `script` and `chart` are markup built here, every piece
+//! The values named `html`, `arguments_html`, `style`, `script` and `chart.svg` are markup built here, every piece
 //! of data in them escaped: a template writes them with `{{{triple}}}` braces. Everything else
 //! is data, written with `{{double}}` braces, which escape it.
 
@@ -242,8 +243,9 @@ fn turns(messages: &[Message]) -> Vec<Turn> {
 }
 
 /// An inline SVG of the tokens per turn: three bars per turn (input, cached input, output), on
-/// one scale; at most [`MAX_BARS`] groups, several turns to a group in long sessions. Null when
-/// no message recorded usage.
+/// one scale; at most [`MAX_BARS`] groups, several turns to a group in long sessions. `{svg,
+/// highest}` (`highest`: the count the full height stands for), or null when no message
+/// recorded usage.
 fn chart(turns: &[Turn]) -> Value {
     if turns
         .iter()
@@ -272,7 +274,9 @@ fn chart(turns: &[Turn]) -> Value {
         .max(1);
     const HEIGHT: f64 = 100.0;
     const GROUP_WIDTH: usize = 4;
-    let width = groups.len() * GROUP_WIDTH;
+    const MIN_GROUPS: usize = 24;
+    // A few turns keep narrow bars at the left rather than bars a fifth of the page wide.
+    let width = groups.len().max(MIN_GROUPS) * GROUP_WIDTH;
     let mut svg = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {width} {HEIGHT}\" preserveAspectRatio=\"none\" \
          role=\"img\" aria-label=\"Tokens per turn: input, cached input and output\" \
@@ -310,7 +314,7 @@ fn chart(turns: &[Turn]) -> Value {
         svg.push_str("</g>");
     }
     svg.push_str("</svg>");
-    Value::from(svg)
+    json!({ "svg": svg, "highest": highest })
 }
 
 /// The session's provider and model changes (`model_changes` in its metadata, as `confab
@@ -420,8 +424,9 @@ mod tests {
             (turns[1].first, turns[1].input, turns[1].output),
             (5, 40, 1)
         );
-        let svg = chart(&turns);
-        let svg = svg.as_str().expect("a chart");
+        let chart = chart(&turns);
+        assert_eq!(chart["highest"], 40);
+        let svg = chart["svg"].as_str().expect("a chart");
         assert_eq!(svg.matches("<rect").count(), 6);
         assert!(
             svg.contains("<title>turn at message 5: 40 in, 1 cached, 1 out</title>"),
@@ -444,10 +449,10 @@ mod tests {
                 output: 1,
             })
             .collect();
-        let svg = chart(&turns);
-        let svg = svg.as_str().expect("a chart");
+        let chart = chart(&turns);
+        let svg = chart["svg"].as_str().expect("a chart");
         assert!(svg.matches("<g>").count() <= MAX_BARS);
         assert!(svg.contains("21 turns from message 1:"), "{svg}");
-        assert_eq!(chart(&[Turn::default()]), Value::Null);
+        assert_eq!(super::chart(&[Turn::default()]), Value::Null);
     }
 }
