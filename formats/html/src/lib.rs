@@ -21,7 +21,8 @@
 //! `templates/default.html.hbs`, embedded; users bring their own through
 //! [`EncodeOptions::template`] (one file; HTML templates take no partials). The data is the
 //! Markdown report's plus what a page needs ([`page`]), and the helpers are the report's
-//! (`confab_format_markdown::helpers`). `docs/templates.md` documents both.
+//! (`confab_format_markdown::helpers`). `docs/html-pages.md` documents both; a test keeps it
+//! in step with [`page::page_data`].
 
 pub mod escape;
 pub mod highlight;
@@ -164,7 +165,7 @@ fn render_error(main: &str, error: handlebars::RenderError) -> EncodeError {
     let reason = match error.reason() {
         handlebars::RenderErrorReason::MissingVariable(Some(name)) => format!(
             "{name:?} is not in the template data; the names a page template can use are in \
-             docs/templates.md"
+             docs/html-pages.md"
         ),
         other => other.to_string(),
     };

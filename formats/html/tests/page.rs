@@ -69,3 +69,74 @@ fn the_typical_page_has_every_part() {
     assert!(page.contains("<h4>Cause</h4>"));
     assert!(page.contains("<span class=\"model\">claude-opus-4-1</span>"));
 }
+
+fn doc() -> String {
+    std::fs::read_to_string(
+        Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/html-pages.md"),
+    )
+    .expect("docs/html-pages.md")
+}
+
+#[test]
+fn the_documented_example_template_renders() {
+    let doc = doc();
+    let start = doc.find("```handlebars\n").expect("an example") + "```handlebars\n".len();
+    let end = start + doc[start..].find("```\n").expect("closed block");
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = Utf8Path::from_path(folder.path())
+        .expect("UTF-8")
+        .join("answers.html.hbs");
+    std::fs::write(&path, &doc[start..end]).expect("write");
+    let mut options = EncodeOptions::default();
+    options.template = Some(path);
+    let mut out = Vec::new();
+    FORMAT
+        .encode(&fixture("tests/fixtures/typical.json"), &options, &mut out)
+        .expect("the documented template renders");
+    let page = String::from_utf8(out).expect("UTF-8");
+    assert!(page.contains("<title>incident-review: answers</title>"));
+    assert_eq!(
+        page.matches("<article").count(),
+        4,
+        "the assistant's answers"
+    );
+}
+
+#[test]
+fn every_page_name_is_documented() {
+    let doc = doc();
+    let data = page::page_data(&fixture("tests/fixtures/typical.json"), "policy");
+    let mut names: Vec<String> = data["page"]
+        .as_object()
+        .expect("page")
+        .keys()
+        .map(|key| format!("`page.{key}`"))
+        .collect();
+    let markdown = confab_format_markdown::template_data(&fixture("tests/fixtures/typical.json"));
+    let message = data["messages"][2].as_object().expect("a message");
+    let report_message = markdown["messages"][2].as_object().expect("a message");
+    names.extend(
+        message
+            .keys()
+            .filter(|key| !report_message.contains_key(*key))
+            .map(|key| format!("`messages[].{key}`")),
+    );
+    let call = data["messages"][2]["tool_calls"][0]
+        .as_object()
+        .expect("a call");
+    let report_call = markdown["messages"][2]["tool_calls"][0]
+        .as_object()
+        .expect("a call");
+    names.extend(
+        call.keys()
+            .filter(|key| !report_call.contains_key(*key))
+            .map(|key| format!("`messages[].tool_calls[].{key}`")),
+    );
+    assert!(names.len() > 10, "{names:?}");
+    for name in names {
+        assert!(
+            doc.contains(&format!("| {name} |")),
+            "{name} is not in docs/html-pages.md"
+        );
+    }
+}
