@@ -412,3 +412,50 @@ fn view_of_a_missing_session_suggests_names() {
         .stderr(contains("no session named \"incident-reveiw\""))
         .stderr(contains("did you mean incident-review?"));
 }
+
+#[test]
+fn view_renders_a_page_template_and_redacts() {
+    let project = Project::new();
+    let aws = "AKIAIOSFODNN7EXAMPLE";
+    project.write(
+        "leaky.json",
+        serde_json::json!({"version": "1.0",
+            "session": {"name": "leaky", "provider": "openai", "model": "gpt-4o"},
+            "messages": [{"role": "user", "content": format!("my key is {aws}")}]})
+        .to_string(),
+    );
+    project
+        .confab()
+        .args(["sessions", "import", "leaky.json"])
+        .assert()
+        .success();
+    project.write(
+        "mine.html.hbs",
+        "<h1>{{session.name}}</h1>{{#each messages}}{{{html}}}{{/each}}",
+    );
+    let output = project
+        .confab()
+        .args([
+            "sessions",
+            "view",
+            "leaky",
+            "--print-path",
+            "--template",
+            "mine.html.hbs",
+            "--redact",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "redact: 1 secret redacted: 1 aws-access-key\n"
+    );
+    let path = String::from_utf8(output.stdout).expect("UTF-8");
+    let page = std::fs::read_to_string(path.trim_end()).expect("the page");
+    std::fs::remove_file(path.trim_end()).expect("remove");
+    assert_eq!(
+        page,
+        "<h1>leaky</h1><p>my key is [REDACTED:aws-access-key]</p>\n"
+    );
+}
