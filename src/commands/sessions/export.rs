@@ -61,8 +61,8 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     project_instructions: bool,
 
-    /// The report template: a `.hbs` file, or the name of one in `.confab/templates/`
-    /// [default: templates.default in confab.yaml, else the built-in template].
+    /// The report or page template: a `.hbs` file, or the name of one in `.confab/templates/`
+    /// [default: templates.default in confab.yaml for reports, else the built-in template].
     #[arg(long, value_name = "TEMPLATE")]
     template: Option<String>,
 

@@ -166,10 +166,15 @@ fn open(path: &Utf8Path) -> Result<(), CliError> {
 /// The command that opens `path`.
 fn opener(path: &Utf8Path) -> (String, Vec<String>) {
     let browser = std::env::var("BROWSER").unwrap_or_default();
-    // `BROWSER` may list several commands, separated by colons; the first is used.
-    if let Some(command) = browser
-        .split(':')
-        .find(|command| !command.trim().is_empty())
+    // `BROWSER` may list several commands, separated by colons; the first is used. (Not on
+    // Windows, where a colon is part of a path.)
+    let mut commands: Vec<&str> = if cfg!(windows) {
+        vec![browser.as_str()]
+    } else {
+        browser.split(':').collect()
+    };
+    commands.retain(|command| !command.trim().is_empty());
+    if let Some(command) = commands.first()
         && let Some(mut words) = shlex::split(command).filter(|words| !words.is_empty())
     {
         let program = words.remove(0);
