@@ -94,6 +94,11 @@ fn render(c: &mut Criterion) {
             out
         });
     });
+    // The share of the page's time that is building its data (Markdown rendered, highlighted,
+    // summaries, the chart) rather than running the template.
+    group.bench_function("html page data only", |b| {
+        b.iter(|| confab_format_html::page::page_data(&checkpoint, "policy"));
+    });
     group.bench_function("markdown report (baseline)", |b| {
         b.iter(|| {
             let mut out = Vec::with_capacity(16 << 20);
