@@ -37,8 +37,9 @@ fn chromium() -> Option<String> {
     found.map(str::to_owned)
 }
 
-/// The DOM of `page` after it loaded, as headless Chromium serializes it.
-fn dump_dom(browser: &str, page: &Path) -> String {
+/// The DOM of `page` (opened at `#fragment` when not empty) after it loaded, as headless
+/// Chromium serializes it.
+fn dump_dom(browser: &str, page: &Path, fragment: &str) -> String {
     let profile = tempfile::tempdir().expect("profile dir");
     let output = Command::new(browser)
         .args([
@@ -55,7 +56,7 @@ fn dump_dom(browser: &str, page: &Path) -> String {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(format!("file://{}{fragment}", page.display()))
         .output()
         .expect("chromium runs");
     assert!(output.status.success(), "chromium failed: {output:?}");
@@ -105,7 +106,7 @@ fn hostile_sessions_run_nothing_and_fetch_nothing_in_chromium() {
         format!("<!DOCTYPE html><img src=\"{base}/control\"><p>control</p>"),
     )
     .expect("write control");
-    dump_dom(&browser, control.path());
+    dump_dom(&browser, control.path(), "");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(
         *hits.lock().expect("lock"),
@@ -120,7 +121,8 @@ fn hostile_sessions_run_nothing_and_fetch_nothing_in_chromium() {
         .args(["sessions", "export", "hostile", "-o", "hostile.html"])
         .assert()
         .success();
-    let dom = dump_dom(&browser, &project.path().join("hostile.html"));
+    // Opened at the archived message #5, which the page's script unfolds.
+    let dom = dump_dom(&browser, &project.path().join("hostile.html"), "#m5");
     std::thread::sleep(Duration::from_millis(200));
 
     assert_eq!(
@@ -166,6 +168,12 @@ fn hostile_sessions_run_nothing_and_fetch_nothing_in_chromium() {
     assert!(!dom.contains("href=\"javascript"));
     assert!(dom.contains("file⟨U+202E⟩gpj.exe nul␀ esc␛[31m"));
     assert!(dom.contains(&"x".repeat(200_000)), "the huge line is there");
+    assert_eq!(
+        dom.matches("<details class=\"archived-body\" open=\"\">")
+            .count(),
+        1,
+        "the linked archived message is unfolded"
+    );
     // And all 10,005 messages, numbered.
     assert!(dom.contains("id=\"m10005\""));
     assert!(!dom.contains("id=\"m10006\""));

@@ -3,7 +3,8 @@
   "use strict";
   function reveal() {
     var id = location.hash.slice(1);
-    var target = id && document.getElementById(decodeURIComponent(id));
+    try { id = decodeURIComponent(id); } catch (malformed) { return; }
+    var target = id && document.getElementById(id);
     if (!target) return;
     for (var node = target; node; node = node.parentElement) {
       if (node.tagName === "DETAILS") node.open = true;
