@@ -386,6 +386,8 @@ fn view_honours_browser_and_reports_a_failing_opener() {
         .confab()
         .args(["sessions", "view", "incident-review"])
         .env("BROWSER", "false")
+        // The page stays when the browser fails (the hint says where): in the project.
+        .env("TMPDIR", project.path())
         .assert()
         .failure()
         .stderr(contains("false could not open the page"))
@@ -394,6 +396,7 @@ fn view_honours_browser_and_reports_a_failing_opener() {
         .confab()
         .args(["sessions", "view", "incident-review"])
         .env("BROWSER", "/nonexistent/browser")
+        .env("TMPDIR", project.path())
         .assert()
         .failure()
         .stderr(contains(
