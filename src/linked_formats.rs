@@ -20,6 +20,7 @@ pub(crate) fn ensure_linked() {
     black_box(&confab_format_claude_code::FORMAT);
     black_box(&confab_format_codex::FORMAT);
     black_box(&confab_format_gemini::FORMAT);
+    black_box(&confab_format_html::FORMAT);
     black_box(&confab_format_json::FORMAT);
     black_box(&confab_format_llm::FORMAT);
     black_box(&confab_format_markdown::FORMAT);
@@ -47,6 +48,7 @@ mod tests {
                 "claude-code",
                 "codex",
                 "gemini",
+                "html",
                 "json",
                 "llm",
                 "markdown",

@@ -63,5 +63,11 @@ fn readme_console_examples() {
     std::fs::write(output.join(".keep"), "").expect(".keep");
     let readme = dir.path().join("readme.md");
     std::fs::copy(root.join("README.md"), &readme).expect("README.md");
-    cases().case(&readme);
+    // `sessions view --print-path` writes its page to the temporary folder: this one, removed
+    // with the rest.
+    let temporary = dir.path().join("tmp");
+    std::fs::create_dir(&temporary).expect("temporary folder");
+    let cases = cases();
+    cases.env("TMPDIR", temporary.display().to_string());
+    cases.case(&readme);
 }

@@ -22,6 +22,9 @@ mod fuzz_smoke;
 mod guide;
 mod handoff;
 mod hostile;
+mod html_browser;
+
+mod html_page;
 mod import_bulk;
 mod import_collections;
 mod import_from;

@@ -61,8 +61,8 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     project_instructions: bool,
 
-    /// The report template: a `.hbs` file, or the name of one in `.confab/templates/`
-    /// [default: templates.default in confab.yaml, else the built-in template].
+    /// The report or page template: a `.hbs` file, or the name of one in `.confab/templates/`
+    /// [default: templates.default in confab.yaml for reports, else the built-in template].
     #[arg(long, value_name = "TEMPLATE")]
     template: Option<String>,
 
@@ -364,6 +364,8 @@ fn encode_options(
                 .unwrap_or_else(|| project.root.clone());
             Some(project.resolve_template(choice, &current)?)
         }
+        // `templates.default` is the report's (a Markdown template); a page keeps its own.
+        None if format.name() == "html" => None,
         None => match &project.config.default_template {
             Some(choice) if built_in(choice) => None,
             Some(choice) => Some(project.resolve_template(choice, &project.root)?),
@@ -380,7 +382,7 @@ fn encode_options(
 
 /// `rendered` with every secret in it replaced, and what was replaced: the final-output scan of
 /// text formats. The one place it happens, so that a better whole-text scan can replace this one.
-fn redact_rendered(
+pub(crate) fn redact_rendered(
     redactor: &confab_redact::Redactor,
     rendered: Vec<u8>,
 ) -> Result<(Vec<u8>, Report), CliError> {

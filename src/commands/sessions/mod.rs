@@ -11,6 +11,7 @@ pub(crate) mod search;
 pub(crate) mod show;
 pub(crate) mod trash;
 pub(crate) mod validate;
+pub(crate) mod view;
 
 use clap::{Args, Subcommand};
 
@@ -32,6 +33,8 @@ enum SessionsCommand {
     Search(search::SearchArgs),
     /// Print a session's transcript (paged on a terminal when long), or the session as JSON.
     Show(show::ShowArgs),
+    /// Open a session as an HTML page in the browser (`--print-path` only writes it).
+    View(view::ViewArgs),
     /// Remove sessions inactive for longer than an age (to the trash).
     ///
     /// Removed sessions go to the trash (`confab sessions trash`) unless --purge. On a terminal,
@@ -68,6 +71,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::List(args)) => list::run(&args),
         Some(SessionsCommand::Search(args)) => search::run(&args),
         Some(SessionsCommand::Show(args)) => show::run(&args),
+        Some(SessionsCommand::View(args)) => view::run(&args),
         Some(SessionsCommand::Clean(args)) => clean::run(&args),
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
         Some(SessionsCommand::Rename(args)) => rename::run(&args),
