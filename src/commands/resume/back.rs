@@ -63,7 +63,7 @@ pub(crate) fn take_back(
         let stem = file.path.file_stem().unwrap_or_default();
         match links
             .iter()
-            .find(|link| link.path == file.path.as_str() || link.id == stem)
+            .find(|link| link.path == file.path.as_str() || names_id(stem, &link.id))
         {
             Some(link) => {
                 returned.push((file.clone(), link.clone()));
@@ -142,6 +142,15 @@ pub(crate) fn take_back(
         )?;
     }
     Ok(done)
+}
+
+/// Whether a file named `stem` (without its extension) is the session `id`: Claude Code names
+/// a file by the id alone, Codex ends `rollout-<time>-<id>` with it.
+fn names_id(stem: &str, id: &str) -> bool {
+    !id.is_empty()
+        && stem
+            .strip_suffix(id)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('-'))
 }
 
 /// Every hand-off to `tool` the sessions record.
@@ -255,6 +264,16 @@ mod tests {
             })
             .expect("created");
         (dir, store)
+    }
+
+    #[test]
+    fn a_moved_file_is_known_by_the_id_its_name_ends_with() {
+        let id = "0d1c8e0a-3b7e-4f5a-9c2d-6e8f1a2b3c4d";
+        assert!(names_id(id, id));
+        assert!(names_id(&format!("rollout-2026-12-07T18-20-00-{id}"), id));
+        assert!(!names_id(&format!("rollout-2026-12-07T18-20-00-x{id}"), id));
+        assert!(!names_id("rollout-2026-12-07T18-20-00-other", id));
+        assert!(!names_id("anything", ""));
     }
 
     #[test]
