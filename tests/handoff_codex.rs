@@ -76,8 +76,10 @@ fn lines(path: &Path) -> Vec<Value> {
 
 /// Appends one turn to a rollout the way Codex 0.171.0 does on `codex exec resume <id>`
 /// (record shapes copied from `formats/codex/tests/fixtures/recorded/exec/`): the turn's
-/// start and context, the typed prompt and its event, a reasoning item, the answer and its
-/// event, the response's usage twice (record and `token_count` event), and the turn's end.
+/// start and context, the context Codex gives a session it did not start (skills, environment,
+/// as `scripts/handoff/codex.sh` saw the real client add), the typed prompt and its event, a
+/// reasoning item, the answer and its event, the response's usage twice (record and
+/// `token_count` event), and the turn's end.
 fn codex_adds_a_turn(path: &Path, prompt: &str, answer: &str, serial: u32) {
     let records = lines(path);
     let thread = records[0]["payload"]["id"]
@@ -103,6 +105,20 @@ fn codex_adds_a_turn(path: &Path, prompt: &str, answer: &str, serial: u32) {
             json!({"turn_id": turn, "cwd": cwd, "approval_policy": "never",
             "model": "gpt-5-codex", "effort": "medium", "summary": "none",
             "sandbox_policy": {"type": "read-only"}}),
+        ),
+        // The context Codex gives a session it did not start, before the first prompt.
+        (
+            "response_item",
+            json!({"type": "message", "id": format!("msg_d{serial}"), "role": "developer",
+            "content": [{"type": "input_text", "text": "<skills_instructions>\n## Skills\n</skills_instructions>"}]}),
+        ),
+        (
+            "response_item",
+            json!({"type": "message", "id": format!("msg_e{serial}"), "role": "user",
+            "content": [{"type": "input_text", "text": format!("<environment_context>\n  <cwd>{cwd}</cwd>\n</environment_context>")}],
+            "internal_chat_message_metadata_passthrough": {"turn_id": turn,
+                "content_item_kinds": ["environments.environment_context"],
+                "content_item_metadata": [{"provenance": {"type": "harness", "hook": false}}]}}),
         ),
         (
             "response_item",
