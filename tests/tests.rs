@@ -21,6 +21,7 @@ mod formats;
 mod fuzz_smoke;
 mod guide;
 mod handoff;
+mod handoff_codex;
 mod hostile;
 mod html_browser;
 

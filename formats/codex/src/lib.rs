@@ -80,6 +80,14 @@
 //! model and cwd, and `world_state` snapshots are UI and resume state, not conversation, and
 //! are skipped silently.
 //!
+//! # Writing
+//!
+//! The format also encodes: [`encode`] writes a checkpoint as a rollout `codex resume`
+//! continues (`confab sessions export --format codex`, `confab resume --with codex`), in the
+//! record shapes above, and says in notes what a rollout cannot hold as it was (system
+//! messages, written as developer messages; calls to tools Codex does not have, written as
+//! text; archived messages, left out).
+//!
 //! # Detection
 //!
 //! The `.jsonl` extension is shared with other transcript formats, so content decides: the first
@@ -88,8 +96,14 @@
 //! session meta of an older rollout.
 
 mod decode;
+pub mod encode;
 
-use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
+use std::io::Write;
+
+use confab_core::{
+    Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, MessageSink,
+    Sniff,
+};
 use serde_json::{Map, Value};
 
 use confab_core::transcript::{lines, without_bom};
@@ -116,8 +130,8 @@ confab_core::declare_format! {
     CodexFormat {
         name: NAME,
         extensions: ["jsonl"],
-        description: "Codex CLI rollout, ~/.codex/sessions/**/rollout-*.jsonl (import only)",
-        capabilities: [decode],
+        description: "Codex CLI rollout, ~/.codex/sessions/**/rollout-*.jsonl",
+        capabilities: [decode, encode],
     }
 }
 
@@ -151,6 +165,36 @@ impl Decode for CodexFormat {
             }
             _ => Sniff::No,
         }
+    }
+}
+
+/// Writes a rollout `codex resume` continues (see [`encode`]), under an id derived from the
+/// session ([`encode::RolloutTarget::for_export`]); `confab resume` chooses its own.
+impl Encode for CodexFormat {
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let target = encode::RolloutTarget::for_export(checkpoint);
+        let (lines, _) = encode::rollout(checkpoint, &target);
+        out.write_all(&encode::to_jsonl(&lines))?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn notes(&self, checkpoint: &Checkpoint, _options: &EncodeOptions) -> Vec<String> {
+        let target = encode::RolloutTarget::for_export(checkpoint);
+        let (_, mut notes) = encode::rollout(checkpoint, &target);
+        if encode::working_directory(checkpoint).is_none() {
+            notes.push(
+                "the session records no working directory: cwd written as \".\" (confab resume \
+                 writes the folder Codex will run in)"
+                    .to_owned(),
+            );
+        }
+        notes
     }
 }
 

@@ -7,7 +7,8 @@
 //! with the tool's format, and the messages past `taken` (the count the file held when confab
 //! wrote it, or when it last took turns back from it) are appended to the confab session in one
 //! transaction that also moves `taken` on, so a file that grows again gives only its new turns
-//! the next time, and an unchanged one gives nothing.
+//! the next time, and an unchanged one gives nothing. What the tool adds of its own rather than
+//! of the conversation (Codex's injected context) is left out ([`conversation`]).
 
 use std::io::Write;
 
@@ -63,7 +64,7 @@ pub(crate) fn take_back(
         let stem = file.path.file_stem().unwrap_or_default();
         match links
             .iter()
-            .find(|link| link.path == file.path.as_str() || link.id == stem)
+            .find(|link| link.path == file.path.as_str() || names_id(stem, &link.id))
         {
             Some(link) => {
                 returned.push((file.clone(), link.clone()));
@@ -113,7 +114,7 @@ pub(crate) fn take_back(
             )?;
             continue;
         }
-        let added = &messages[link.taken..];
+        let added = conversation(tool, &messages[link.taken..]);
         if added.is_empty() {
             done.unchanged += 1;
             continue;
@@ -129,7 +130,7 @@ pub(crate) fn take_back(
             )?;
             continue;
         };
-        if !append(store, &link, added, messages.len())? {
+        if !append(store, &link, &added, messages.len())? {
             continue;
         }
         writeln!(
@@ -142,6 +143,28 @@ pub(crate) fn take_back(
         )?;
     }
     Ok(done)
+}
+
+/// What of the messages added in `tool` is conversation. Codex begins every turn it runs in a
+/// session it did not start with its own context (the skills it offers as a developer message,
+/// an `<environment_context>`, a `<model_switch>` notice when the model differs), which its
+/// format reads as system messages: they are the tool's, not turns of the session, and would
+/// be sent back to it with the rest on the next hand-off, so they are left out.
+fn conversation(tool: Tool, added: &[Message]) -> Vec<Message> {
+    added
+        .iter()
+        .filter(|message| !(tool == Tool::Codex && message.role == confab_core::Role::System))
+        .cloned()
+        .collect()
+}
+
+/// Whether a file named `stem` (without its extension) is the session `id`: Claude Code names
+/// a file by the id alone, Codex ends `rollout-<time>-<id>` with it.
+fn names_id(stem: &str, id: &str) -> bool {
+    !id.is_empty()
+        && stem
+            .strip_suffix(id)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('-'))
 }
 
 /// Every hand-off to `tool` the sessions record.
@@ -255,6 +278,31 @@ mod tests {
             })
             .expect("created");
         (dir, store)
+    }
+
+    #[test]
+    fn the_context_codex_injects_does_not_come_back_as_turns() {
+        let added = [
+            Message::new(Role::System, "<environment_context>..."),
+            Message::new(Role::User, "next"),
+            Message::new(Role::Assistant, "answer"),
+        ];
+        let roles = |messages: Vec<Message>| messages.iter().map(|m| m.role).collect::<Vec<_>>();
+        assert_eq!(
+            roles(conversation(Tool::Codex, &added)),
+            [Role::User, Role::Assistant]
+        );
+        assert_eq!(roles(conversation(Tool::ClaudeCode, &added)).len(), 3);
+    }
+
+    #[test]
+    fn a_moved_file_is_known_by_the_id_its_name_ends_with() {
+        let id = "0d1c8e0a-3b7e-4f5a-9c2d-6e8f1a2b3c4d";
+        assert!(names_id(id, id));
+        assert!(names_id(&format!("rollout-2026-12-07T18-20-00-{id}"), id));
+        assert!(!names_id(&format!("rollout-2026-12-07T18-20-00-x{id}"), id));
+        assert!(!names_id("rollout-2026-12-07T18-20-00-other", id));
+        assert!(!names_id("anything", ""));
     }
 
     #[test]
