@@ -21,6 +21,7 @@ mod formats;
 mod fuzz_smoke;
 mod guide;
 mod handoff;
+mod handoff_gemini;
 mod hostile;
 mod import_bulk;
 mod import_collections;

@@ -83,7 +83,7 @@ pub(crate) fn project_folder_name(cwd: &str) -> String {
 
 /// Writes `bytes` to `path` whole (a temporary file beside it, then linked in) and only if no
 /// file has that name: never over a file Claude Code wrote.
-fn create_new(folder: &Utf8Path, path: &Utf8Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(super) fn create_new(folder: &Utf8Path, path: &Utf8Path, bytes: &[u8]) -> Result<(), CliError> {
     let cannot = |error: std::io::Error| {
         CliError::failure(format!("could not write {path}")).caused_by(error)
     };

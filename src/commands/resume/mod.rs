@@ -5,7 +5,7 @@
 //! own session format, where that tool looks for its sessions, and start the tool's own resume
 //! command on it: a conversation begun in Codex, or imported from a colleague's Atmos
 //! checkpoint, goes on in Claude Code with its whole history. Each tool is a module here
-//! ([`claude_code`]); a module knows where its tool keeps sessions, writes the file through the
+//! ([`claude_code`], [`gemini`]); a module knows where its tool keeps sessions, writes the file through the
 //! tool's format crate, and names the command that resumes it. The rest is shared:
 //!
 //! - **Where.** The tool runs in the session's recorded working directory if that folder
@@ -27,6 +27,7 @@
 
 pub(crate) mod back;
 mod claude_code;
+mod gemini;
 
 use std::io::Write;
 
@@ -64,6 +65,9 @@ pub(crate) enum HandoffTool {
     /// Claude Code: `~/.claude/projects/<folder>/<id>.jsonl` (or under `CLAUDE_CONFIG_DIR`),
     /// resumed with `claude --resume <id>`.
     ClaudeCode,
+    /// Gemini CLI: `~/.gemini/tmp/<project>/chats/session-*.jsonl` (or under
+    /// `GEMINI_CLI_HOME/.gemini`), resumed with `gemini --resume <id>`.
+    Gemini,
 }
 
 impl HandoffTool {
@@ -71,6 +75,7 @@ impl HandoffTool {
     pub(crate) fn name(self) -> &'static str {
         match self {
             HandoffTool::ClaudeCode => "claude-code",
+            HandoffTool::Gemini => "gemini",
         }
     }
 }
@@ -108,6 +113,7 @@ pub(crate) fn run(args: &ResumeArgs) -> Result<(), CliError> {
     });
     let written = match args.with {
         HandoffTool::ClaudeCode => claude_code::write(&checkpoint, &folder, &env)?,
+        HandoffTool::Gemini => gemini::write(&checkpoint, &folder, &env)?,
     };
     let mut err = stderr();
     for note in &written.notes {
