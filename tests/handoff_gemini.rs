@@ -153,7 +153,18 @@ fn export_writes_a_recording_that_reads_back_and_notes_what_it_could_not_hold() 
         results[0].1.ends_with("main.py\nnotes.txt\n"),
         "{results:?}"
     );
-    assert_eq!(back, texts("codex"));
+    // The startup context Gemini CLI opens every chat with came first, naming where the
+    // session came from; the rest is the session's own.
+    let (context, rest) = back.split_first().expect("messages");
+    assert_eq!(context.0, "system");
+    assert!(
+        context
+            .1
+            .starts_with("<session_context>\nThis is the Gemini CLI.")
+            && context.1.contains("began with openai (model gpt-5-codex)"),
+        "{context:?}"
+    );
+    assert_eq!(rest, texts("codex"));
 }
 
 #[test]

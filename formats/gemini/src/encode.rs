@@ -10,6 +10,16 @@
 //!
 //! # Mapping
 //!
+//! - **The startup context** comes first, as in every recording Gemini CLI writes: a `user`
+//!   record with the id Gemini CLI gives it ([`ENVIRONMENT_CONTEXT_ID`]) holding a
+//!   `<session_context>` block. Resuming, Gemini CLI keeps a history that opens with that id as
+//!   it is, and otherwise puts a context of its own before it, which would add a message to the
+//!   recording ahead of the ones confab wrote (and `import --from gemini` counts messages to
+//!   find what was added). A session imported from Gemini CLI opens with its recorded context,
+//!   which is written back; any other gets one naming where it came from and the project folder
+//!   (it reads back as a system message, and the decoder takes the folder from it). Gemini CLI
+//!   sends the model a fresh context in its place (today's date, the folder it runs in): the
+//!   recorded one is not sent.
 //! - **User** messages become `user` records whose `content` is `[{"text": ...}]`, as typed
 //!   prompts are.
 //! - **Assistant** messages become `gemini` records: `content` the text, `model` the message's
@@ -29,10 +39,8 @@
 //!   so the model and the person still see what was run and what came back.
 //! - **System** messages: Gemini CLI keeps its instructions outside the recording (its own
 //!   system prompt, and `GEMINI.md` files it reads at every start), so the place the session
-//!   carries them is the conversation. The context Gemini CLI itself sends first (the block
-//!   "This is the Gemini CLI. We are setting up the context for our chat.", which the decoder
-//!   imports as a system message) is written back where Gemini CLI keeps it: as the first user
-//!   entry, as it was. Any other system message becomes a `user` record wrapped in
+//!   carries them is the conversation. Gemini CLI's own startup context is written as above;
+//!   any other system message becomes a `user` record wrapped in
 //!   `<confab-system-message>` tags, which the model reads as the instructions they were and
 //!   which the decoder turns back into a system message.
 //! - **Archived** messages (no longer sent to the model in confab) are left out, with a note.
@@ -52,6 +60,20 @@ use serde_json::{Map, Value, json};
 pub(crate) const SYSTEM_OPEN: &str = "<confab-system-message>";
 /// See [`SYSTEM_OPEN`].
 pub(crate) const SYSTEM_CLOSE: &str = "</confab-system-message>";
+
+/// The id Gemini CLI gives the startup context, the first user entry of every chat: the first
+/// 32 hex digits of the SHA-256 of `environment-context` (`deriveStableId` in 0.61). Resuming,
+/// it keeps a history whose first entry has this id as it is, and puts a new context before any
+/// other.
+pub const ENVIRONMENT_CONTEXT_ID: &str = "d04923d38bb0f6017037e74183378ef4";
+
+/// How Gemini CLI's startup context opens.
+const CONTEXT_OPENING: &str = "This is the Gemini CLI. We are setting up the context for our chat.";
+
+/// Whether `message` is Gemini CLI's startup context, as the decoder imports it.
+fn is_startup_context(message: &Message) -> bool {
+    message.role == Role::System && message.content.contains(crate::decode::SETUP_MARKER)
+}
 
 /// The tools Gemini CLI offers the model (the built-in tools of 0.61, and the names earlier
 /// versions used, which its older recordings call). A call to any other name is written as text.
@@ -131,6 +153,14 @@ pub fn recording(checkpoint: &Checkpoint, target: &RecordingTarget) -> (Vec<Valu
         provider: checkpoint.session.provider.clone(),
         model: checkpoint.session.model.clone(),
     };
+    let opens_with_context = checkpoint
+        .messages
+        .iter()
+        .find(|message| !message.archived)
+        .is_some_and(is_startup_context);
+    if !opens_with_context {
+        writer.startup_context(checkpoint);
+    }
     for message in &checkpoint.messages {
         if message.archived {
             writer.notes.tally(
@@ -195,10 +225,9 @@ impl Writer<'_> {
             }
             Role::System => {
                 self.close_answer();
-                if self.records.is_empty() && message.content.contains(crate::decode::SETUP_MARKER)
-                {
+                if self.records.is_empty() && is_startup_context(message) {
                     // Gemini CLI's own startup context, back where it keeps it.
-                    self.user(&message.content);
+                    self.record_user(ENVIRONMENT_CONTEXT_ID.to_owned(), &message.content);
                     return;
                 }
                 self.notes.tally(
@@ -225,8 +254,24 @@ impl Writer<'_> {
     }
 
     fn user(&mut self, text: &str) {
+        self.record_user(self.next_id(), text);
+    }
+
+    /// The startup context Gemini CLI would have sent, for a session that did not begin there:
+    /// the marker sentence, where the session came from, and the project folder.
+    fn startup_context(&mut self, checkpoint: &Checkpoint) {
+        let text = format!(
+            "<session_context>\n{CONTEXT_OPENING}\nThis conversation began with {} (model {}) \
+             and was handed to Gemini CLI by confab; its history follows.\n\
+             - **Workspace Directories:**\n  - {}\n</session_context>",
+            checkpoint.session.provider, checkpoint.session.model, self.target.project_root
+        );
+        self.record_user(ENVIRONMENT_CONTEXT_ID.to_owned(), &text);
+    }
+
+    fn record_user(&mut self, id: String, text: &str) {
         let mut record = Map::new();
-        record.insert("id".into(), Value::from(self.next_id()));
+        record.insert("id".into(), Value::from(id));
         record.insert("timestamp".into(), Value::from(self.time()));
         record.insert("type".into(), Value::from("user"));
         record.insert("content".into(), json!([{ "text": text }]));

@@ -7,7 +7,9 @@ use confab_core::{
     Checkpoint, Encode, EncodeOptions, Message, Role, TokenUsage, ToolCall, read_checkpoint,
 };
 use confab_format_gemini::FORMAT;
-use confab_format_gemini::encode::{RecordingTarget, recording, sha256_hex};
+use confab_format_gemini::encode::{
+    ENVIRONMENT_CONTEXT_ID, RecordingTarget, recording, sha256_hex,
+};
 use serde_json::{Value, json};
 
 const AUTO_RECORDING: &str = "recorded/auto-recording/session-2026-12-03T17-47-6f277609.jsonl";
@@ -119,6 +121,10 @@ fn every_line_has_the_fields_gemini_cli_writes_on_its_own() {
             .collect()
     };
     let user_keys = recorded_keys("user");
+    assert_eq!(
+        written[1]["id"], recorded[1]["$set"]["messages"][0]["id"],
+        "the startup context keeps the id Gemini CLI gives it"
+    );
     for line in &written[1..] {
         assert!(line.get("$set").is_none() && line.get("$rewindTo").is_none());
         match line["type"].as_str() {
@@ -247,7 +253,18 @@ fn foreign_tools_become_text_and_system_messages_marked_user_text() {
     let (written, notes) = recording(&checkpoint, &target);
     assert_eq!(written[0]["sessionId"], target.session_id);
     assert_eq!(written[0]["projectHash"], sha256_hex(b"/work/project"));
-    let records = &written[1..];
+    // First the startup context Gemini CLI keeps as it is when it resumes (else it would put
+    // its own before the history): its id, the marker sentence, and the project folder.
+    let context = &written[1];
+    assert_eq!(context["id"], ENVIRONMENT_CONTEXT_ID);
+    let context_text = context["content"][0]["text"].as_str().expect("text");
+    assert!(
+        context_text.starts_with(
+            "<session_context>\nThis is the Gemini CLI. We are setting up the context for our chat."
+        ) && context_text.contains("  - /work/project\n</session_context>"),
+        "{context_text}"
+    );
+    let records = &written[2..];
     assert_eq!(
         records[0]["content"],
         json!([{"text": "<confab-system-message>\nAnswer briefly.\n</confab-system-message>"}])
@@ -305,8 +322,15 @@ fn foreign_tools_become_text_and_system_messages_marked_user_text() {
     }
     // And the decoder reads the system message back as one.
     let again = import(&confab_format_gemini::encode::to_jsonl(&written));
-    assert_eq!(again.messages[0].role, Role::System);
-    assert_eq!(again.messages[0].content, "Answer briefly.");
+    assert_eq!(again.messages[1].role, Role::System);
+    assert_eq!(again.messages[1].content, "Answer briefly.");
+    assert_eq!(
+        again
+            .context
+            .and_then(|context| context.working_directory)
+            .as_deref(),
+        Some("/work/project")
+    );
 }
 
 #[test]

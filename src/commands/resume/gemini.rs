@@ -41,7 +41,15 @@ pub(super) fn write(
         project_root: folder.to_string(),
     };
     let (lines, notes) = encode::recording(checkpoint, &target);
-    if lines.len() < 2 {
+    // The startup context alone (written for every session) is no conversation.
+    let conversation = lines
+        .iter()
+        .skip(1)
+        .filter(|line| {
+            line.get("id").and_then(Value::as_str) != Some(encode::ENVIRONMENT_CONTEXT_ID)
+        })
+        .count();
+    if conversation == 0 {
         return Err(CliError::failure(format!(
             "{} has no message Gemini CLI could be given",
             confab_core::Quoted(&checkpoint.session.name)
