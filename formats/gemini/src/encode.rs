@@ -1,7 +1,7 @@
 //! A checkpoint as a Gemini CLI session recording that `gemini --resume <id>` continues.
 //!
 //! The lines mirror what Gemini CLI 0.61.0 writes itself (`tests/fixtures/recorded/`), in the
-//! shape its `chatRecordingService.ts` replays (see [`crate::recording`]): a header
+//! shape its `chatRecordingService.ts` replays (see the crate's documentation): a header
 //! `{sessionId, projectHash, startTime, lastUpdated, kind: "main", directories}`, then one
 //! message record per message, `{id, timestamp, type, content, ...}`, and no `$set` or
 //! `$rewindTo` (the file is written whole, so each message is final as it is written). Gemini CLI
