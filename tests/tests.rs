@@ -22,6 +22,7 @@ mod fuzz_smoke;
 mod guide;
 mod handoff;
 mod handoff_codex;
+mod handoff_gemini;
 mod hostile;
 mod html_browser;
 

@@ -451,7 +451,7 @@ fn export_errors_name_the_problem_and_write_nothing() {
         .code(2)
         .stderr(contains("the extension .docx names no format"))
         .stderr(contains(
-            "formats that export: claude-code (.jsonl), codex (.jsonl), html (.html, .htm), json (.json), markdown (.md, .markdown), openai (.openai), text (.txt), yaml (.yaml, .yml)",
+            "formats that export: claude-code (.jsonl), codex (.jsonl), gemini (.gemini), html (.html, .htm), json (.json), markdown (.md, .markdown), openai (.openai), text (.txt), yaml (.yaml, .yml)",
         ));
     project
         .confab()

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use confab_core::transcript::{Envelope, Notes, fnv1a, json_error, without_bom};
 
 /// The sentence Gemini CLI opens every chat with, in the hidden first user turn.
-const SETUP_MARKER: &str = "We are setting up the context for our chat.";
+pub(crate) const SETUP_MARKER: &str = "We are setting up the context for our chat.";
 
 /// How newer versions close the setup block; a first question may follow it in the same turn.
 const SETUP_END: &str = "</session_context>";
@@ -163,6 +163,17 @@ impl Decoder {
     /// `</session_context>`) a user message of its own.
     pub(crate) fn user_text(&mut self, text: String, created_at: Option<Timestamp>) {
         if text.trim().is_empty() {
+            return;
+        }
+        // A system message confab wrote as a user entry (see `encode`) is one again.
+        if let Some(inner) = text
+            .trim()
+            .strip_prefix(crate::encode::SYSTEM_OPEN)
+            .and_then(|rest| rest.strip_suffix(crate::encode::SYSTEM_CLOSE))
+        {
+            let mut message = Message::new(Role::System, inner.trim_matches('\n'));
+            message.created_at = created_at;
+            self.messages.push(message);
             return;
         }
         let is_setup = self.messages.is_empty() && text.contains(SETUP_MARKER);

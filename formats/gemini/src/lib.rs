@@ -106,6 +106,14 @@
 //! calls with no recorded response. A user message's `displayContent` (what the screen
 //! showed, when it differs from what was sent) is not imported.
 //!
+//! # Writing
+//!
+//! The format also encodes: [`encode`] writes a checkpoint as a session recording (the JSON Lines
+//! file above) that `gemini --resume <id>` continues (`confab sessions export --format gemini`,
+//! `confab resume --with gemini`), and says in notes what a recording cannot hold (system
+//! prompts, calls to tools Gemini CLI does not have, archived messages). A system message it
+//! wrote as a user entry in `<confab-system-message>` tags reads back as a system message.
+//!
 //! # Detection
 //!
 //! The extension `.gemini` selects this format; `.json` and `.jsonl` files are recognised by
@@ -115,9 +123,15 @@
 //! files have no `projectHash` and are not claimed.
 
 mod decode;
+pub mod encode;
 mod recording;
 
-use confab_core::{Decode, DecodeError, Decoded, MessageSink, Sniff};
+use std::io::Write;
+
+use confab_core::{
+    Checkpoint, Decode, DecodeError, Decoded, Encode, EncodeError, EncodeOptions, MessageSink,
+    Sniff,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -136,8 +150,8 @@ confab_core::declare_format! {
         // Gemini CLI writes `.json`, which belongs to the JSON checkpoint format: those files are
         // found by sniffing.
         extensions: ["gemini"],
-        description: "Gemini CLI chats: its session recordings (chats/session-*.jsonl), `/chat share file.json` and `/chat save` (import only)",
-        capabilities: [decode],
+        description: "Gemini CLI chats: its session recordings (chats/session-*.jsonl), `/chat share file.json` and `/chat save`",
+        capabilities: [decode, encode],
     }
 }
 
@@ -160,6 +174,36 @@ impl Decode for GeminiFormat {
             },
             _ => Sniff::No,
         }
+    }
+}
+
+/// Writes a session recording `gemini --resume` continues (see [`encode`]), under an id derived
+/// from the session ([`encode::RecordingTarget::for_export`]); `confab resume` chooses its own.
+impl Encode for GeminiFormat {
+    fn encode(
+        &self,
+        checkpoint: &Checkpoint,
+        _options: &EncodeOptions,
+        out: &mut dyn Write,
+    ) -> Result<(), EncodeError> {
+        let target = encode::RecordingTarget::for_export(checkpoint);
+        let (lines, _) = encode::recording(checkpoint, &target);
+        out.write_all(&encode::to_jsonl(&lines))?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn notes(&self, checkpoint: &Checkpoint, _options: &EncodeOptions) -> Vec<String> {
+        let target = encode::RecordingTarget::for_export(checkpoint);
+        let (_, mut notes) = encode::recording(checkpoint, &target);
+        if encode::working_directory(checkpoint).is_none() {
+            notes.push(
+                "the session records no working directory: the project folder written as \".\" \
+                 (confab resume writes the folder Gemini CLI will run in)"
+                    .to_owned(),
+            );
+        }
+        notes
     }
 }
 

@@ -5,7 +5,7 @@
 //! own session format, where that tool looks for its sessions, and start the tool's own resume
 //! command on it: a conversation begun in Codex, or imported from a colleague's Atmos
 //! checkpoint, goes on in Claude Code with its whole history. Each tool is a module here
-//! ([`claude_code`], [`codex`]); a module knows where its tool keeps sessions, writes the file through the
+//! ([`claude_code`], [`codex`], [`gemini`]); a module knows where its tool keeps sessions, writes the file through the
 //! tool's format crate, and names the command that resumes it. The rest is shared:
 //!
 //! - **Where.** The tool runs in the session's recorded working directory if that folder
@@ -28,6 +28,7 @@
 pub(crate) mod back;
 mod claude_code;
 mod codex;
+mod gemini;
 
 use std::io::Write;
 
@@ -68,6 +69,9 @@ pub(crate) enum HandoffTool {
     /// Codex: `~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl` (or under `CODEX_HOME`),
     /// resumed with `codex resume <id>`.
     Codex,
+    /// Gemini CLI: `~/.gemini/tmp/<project>/chats/session-*.jsonl` (or under
+    /// `GEMINI_CLI_HOME/.gemini`), resumed with `gemini --resume <id>`.
+    Gemini,
 }
 
 impl HandoffTool {
@@ -76,6 +80,7 @@ impl HandoffTool {
         match self {
             HandoffTool::ClaudeCode => "claude-code",
             HandoffTool::Codex => "codex",
+            HandoffTool::Gemini => "gemini",
         }
     }
 }
@@ -114,6 +119,7 @@ pub(crate) fn run(args: &ResumeArgs) -> Result<(), CliError> {
     let written = match args.with {
         HandoffTool::ClaudeCode => claude_code::write(&checkpoint, &folder, &env)?,
         HandoffTool::Codex => codex::write(&checkpoint, &folder, &env)?,
+        HandoffTool::Gemini => gemini::write(&checkpoint, &folder, &env)?,
     };
     let mut err = stderr();
     for note in &written.notes {
