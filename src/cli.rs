@@ -33,8 +33,9 @@ pub(crate) enum Command {
     Sessions(sessions::SessionsArgs),
     /// Tokens and messages across sessions, by week, provider and model.
     Stats(stats::StatsArgs),
-    /// Continue a session in another tool (Claude Code, Codex, Gemini CLI): written where the tool keeps its
-    /// sessions, then resumed there; `sessions import --from TOOL` brings the new turns back.
+    /// Continue a session in another tool (Claude Code, Codex, Gemini CLI): written where the tool
+    /// keeps its sessions, then resumed there; `sessions import --from TOOL` brings the new turns
+    /// back.
     Resume(resume::ResumeArgs),
     /// List the checkpoint formats and what each can do.
     Formats(formats::FormatsArgs),
