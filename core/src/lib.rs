@@ -26,6 +26,7 @@ pub mod checkpoint;
 pub mod compat;
 pub mod error;
 pub mod format;
+pub mod handoff;
 pub mod location;
 pub mod pipeline;
 pub mod recognise;

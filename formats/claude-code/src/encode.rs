@@ -37,10 +37,9 @@
 //! What is left out or changed is reported by [`transcript`] as notes, which `export` prints
 //! as `note:` lines.
 
-use std::fmt::Write as _;
-
+use confab_core::handoff::call_as_text;
+pub use confab_core::handoff::{derived_uuid, format_uuid, to_jsonl, working_directory};
 use confab_core::transcript::Notes;
-use confab_core::transcript::fnv1a;
 use confab_core::{Checkpoint, Message, Role, TokenUsage, ToolCall};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -121,46 +120,6 @@ impl TranscriptTarget {
             cwd: working_directory(checkpoint).unwrap_or_else(|| ".".to_owned()),
         }
     }
-}
-
-/// The folder `checkpoint` says its session ran in, if it says.
-pub fn working_directory(checkpoint: &Checkpoint) -> Option<String> {
-    checkpoint
-        .context
-        .as_ref()
-        .and_then(|context| context.working_directory.clone())
-        .or_else(|| checkpoint.session.project_path.clone())
-        .filter(|directory| !directory.is_empty())
-}
-
-/// A UUID (version 4 layout) derived from `seed` and `index`, the same every time: record ids
-/// are a function of the session id and the record's place, so an encoding is repeatable.
-pub fn derived_uuid(seed: &str, index: u64) -> String {
-    let mut bytes = [0_u8; 16];
-    for (part, chunk) in bytes.chunks_mut(4).enumerate() {
-        let hash = fnv1a(format!("{part}\u{0}{index}\u{0}{seed}").as_bytes());
-        chunk.copy_from_slice(&hash.to_be_bytes());
-    }
-    format_uuid(bytes)
-}
-
-/// Sixteen bytes as a version 4 UUID (`xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx`): the version and
-/// variant bits are set, the rest kept.
-pub fn format_uuid(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 /// The records of `checkpoint` as a transcript for `target`, and what they could not hold.
@@ -451,18 +410,6 @@ fn tool_input(call: &ToolCall) -> Option<Value> {
     }
 }
 
-/// A tool call as the text that stands for it.
-fn call_as_text(call: &ToolCall) -> String {
-    let arguments = match &call.arguments {
-        Value::String(text) => text.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    };
-    format!(
-        "[tool call {} ({})]\n```json\n{arguments}\n```",
-        call.name, call.id
-    )
-}
-
 /// `id` if the API takes it as a `tool_use` id (`^[a-zA-Z0-9_-]+$`), else one made of it.
 fn safe_tool_id(id: &str, session: &str, answer: u64, index: usize) -> String {
     let cleaned: String = id
@@ -515,17 +462,4 @@ fn anthropic_usage(usage: &TokenUsage, provider: &str) -> Value {
         );
     }
     Value::Object(out)
-}
-
-/// The records as JSON Lines.
-pub fn to_jsonl(records: &[Value]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for record in records {
-        // A `Value` always serialises.
-        if let Ok(line) = serde_json::to_vec(record) {
-            out.extend_from_slice(&line);
-            out.push(b'\n');
-        }
-    }
-    out
 }

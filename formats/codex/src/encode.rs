@@ -40,7 +40,9 @@
 //! What is left out or changed is reported by [`rollout`] as notes, which `export` prints as
 //! `note:` lines.
 
-use confab_core::transcript::{Notes, fnv1a};
+use confab_core::handoff::call_as_text;
+pub use confab_core::handoff::{derived_uuid, to_jsonl, working_directory};
+use confab_core::transcript::Notes;
 use confab_core::{Checkpoint, Message, Role, TokenUsage, ToolCall};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -93,36 +95,6 @@ impl RolloutTarget {
             cwd: working_directory(checkpoint).unwrap_or_else(|| ".".to_owned()),
         }
     }
-}
-
-/// The folder `checkpoint` says its session ran in, if it says.
-pub fn working_directory(checkpoint: &Checkpoint) -> Option<String> {
-    checkpoint
-        .context
-        .as_ref()
-        .and_then(|context| context.working_directory.clone())
-        .or_else(|| checkpoint.session.project_path.clone())
-        .filter(|directory| !directory.is_empty())
-}
-
-/// A UUID (version 4 layout) derived from `seed` and `index`, the same every time.
-pub fn derived_uuid(seed: &str, index: u64) -> String {
-    let mut bytes = [0_u8; 16];
-    for (part, chunk) in bytes.chunks_mut(4).enumerate() {
-        let hash = fnv1a(format!("{part}\u{0}{index}\u{0}{seed}").as_bytes());
-        chunk.copy_from_slice(&hash.to_be_bytes());
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 /// The file name Codex gives a rollout started at `at` with id `session_id`:
@@ -542,29 +514,4 @@ fn codex_call(call: &ToolCall) -> Option<CallShape> {
         Value::String(text) => Some(CallShape::Function(text.clone())),
         _ => None,
     }
-}
-
-/// A tool call as the text that stands for it.
-fn call_as_text(call: &ToolCall) -> String {
-    let arguments = match &call.arguments {
-        Value::String(text) => text.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    };
-    format!(
-        "[tool call {} ({})]\n```json\n{arguments}\n```",
-        call.name, call.id
-    )
-}
-
-/// The lines as JSON Lines.
-pub fn to_jsonl(lines: &[Value]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for line in lines {
-        // A `Value` always serialises.
-        if let Ok(bytes) = serde_json::to_vec(line) {
-            out.extend_from_slice(&bytes);
-            out.push(b'\n');
-        }
-    }
-    out
 }

@@ -51,10 +51,13 @@
 
 use std::fmt::Write as _;
 
-use confab_core::transcript::{Notes, fnv1a};
+use confab_core::handoff::call_as_text;
+pub use confab_core::handoff::{derived_uuid, to_jsonl, working_directory};
+use confab_core::transcript::Notes;
 use confab_core::{Checkpoint, Message, Role, TokenUsage, ToolCall};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
 /// The tag pair a system message is wrapped in, as a user record.
 pub(crate) const SYSTEM_OPEN: &str = "<confab-system-message>";
@@ -122,16 +125,6 @@ impl RecordingTarget {
             project_root: working_directory(checkpoint).unwrap_or_else(|| ".".to_owned()),
         }
     }
-}
-
-/// The folder `checkpoint` says its session ran in, if it says.
-pub fn working_directory(checkpoint: &Checkpoint) -> Option<String> {
-    checkpoint
-        .context
-        .as_ref()
-        .and_then(|context| context.working_directory.clone())
-        .or_else(|| checkpoint.session.project_path.clone())
-        .filter(|directory| !directory.is_empty())
 }
 
 /// The lines of `checkpoint` as a recording for `target`, and what they could not hold.
@@ -430,18 +423,6 @@ fn call_args(call: &ToolCall) -> Option<Value> {
     }
 }
 
-/// A tool call as the text that stands for it.
-fn call_as_text(call: &ToolCall) -> String {
-    let arguments = match &call.arguments {
-        Value::String(text) => text.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    };
-    format!(
-        "[tool call {} ({})]\n```json\n{arguments}\n```",
-        call.name, call.id
-    )
-}
-
 /// `usage` as Gemini counts it: `input` holds the cached tokens.
 fn gemini_tokens(usage: &TokenUsage, provider: &str) -> Value {
     let cache_apart = matches!(provider, "anthropic" | "claude" | "opencode");
@@ -471,108 +452,12 @@ pub fn file_name(session_id: &str, start: Timestamp) -> String {
     format!("session-{minute}-{short}.jsonl")
 }
 
-/// A UUID (version 4 layout) derived from `seed` and `index`, the same every time.
-pub fn derived_uuid(seed: &str, index: u64) -> String {
-    let mut bytes = [0_u8; 16];
-    for (part, chunk) in bytes.chunks_mut(4).enumerate() {
-        let hash = fnv1a(format!("{part}\u{0}{index}\u{0}{seed}").as_bytes());
-        chunk.copy_from_slice(&hash.to_be_bytes());
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-/// The lines as JSON Lines.
-pub fn to_jsonl(lines: &[Value]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for line in lines {
-        // A `Value` always serialises.
-        if let Ok(bytes) = serde_json::to_vec(line) {
-            out.extend_from_slice(&bytes);
-            out.push(b'\n');
-        }
-    }
-    out
-}
-
-/// SHA-256 of `bytes` in hex: Gemini CLI's `projectHash` is that of the project's folder. Written
-/// out here (FIPS 180-4) rather than taken from a crate: it runs once per file, on a path.
+/// SHA-256 of `bytes` in hex: Gemini CLI's `projectHash` is that of the project's folder.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut state: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut message = bytes.to_vec();
-    let bits = (bytes.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&bits.to_be_bytes());
-    for block in message.chunks(64) {
-        let mut w = [0_u32; 64];
-        for (i, word) in block.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = state;
-        for i in 0..64 {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let choose = (e & f) ^ (!e & g);
-            let t1 = h
-                .wrapping_add(s1)
-                .wrapping_add(choose)
-                .wrapping_add(K[i])
-                .wrapping_add(w[i]);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let majority = (a & b) ^ (a & c) ^ (b & c);
-            let t2 = s0.wrapping_add(majority);
-            h = g;
-            g = f;
-            f = e;
-            e = d.wrapping_add(t1);
-            d = c;
-            c = b;
-            b = a;
-            a = t1.wrapping_add(t2);
-        }
-        for (slot, value) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-            *slot = slot.wrapping_add(value);
-        }
-    }
-    state.iter().fold(String::new(), |mut out, word| {
-        let _ = write!(out, "{word:08x}");
-        out
-    })
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
