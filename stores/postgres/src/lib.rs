@@ -34,8 +34,14 @@
 //! them (`"pods in cluster"` finds `pods in the cluster`); stems are English ones for every
 //! language. Hits are ranked with `ts_rank`, snippets come from `ts_headline`.
 //!
-//! TLS is not wired yet: [`PostgresStore::connect`] connects without TLS (a local server or a
-//! tunnel); rustls for remote servers comes with the CLI wiring.
+//! # TLS
+//! [`PostgresStore::connect`] speaks TLS through rustls (`tokio-postgres-rustls`, with the `ring`
+//! provider that confab's HTTP client already builds, and the Mozilla roots of `webpki-roots`),
+//! as the URL's `sslmode` says: `prefer` (the default, as in psql) tries TLS and falls back to
+//! plain text on a server without it, `require` refuses such a server, `disable` never tries.
+//! rustls checks the server's certificate against those roots and the host name whenever TLS is
+//! used; there is no `verify-ca`/`verify-full` distinction and no custom root (`sslrootcert`)
+//! yet.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -46,11 +52,29 @@ use confab_core::{
     StoreError, TrashEntry, TrashPick, TrashReason, validate_session_name,
 };
 use jiff::Timestamp;
-use postgres::{Client, GenericClient, NoTls, Row, Transaction};
+use postgres::{Client, GenericClient, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod migrations;
+
+/// rustls with the `ring` provider and the Mozilla roots.
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|error| StoreError::Backend {
+        message: format!("cannot set up TLS: {error}"),
+        source: Some(Box::new(error)),
+    })?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
 
 /// A [`SessionStore`] in a PostgreSQL database (13 or newer).
 pub struct PostgresStore {
@@ -148,7 +172,7 @@ impl PostgresStore {
     /// schema up to date. Errors never show the URL, which may hold a password.
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
         let client =
-            Client::connect(url, NoTls).map_err(|error| backend("cannot connect", error))?;
+            Client::connect(url, tls()?).map_err(|error| backend("cannot connect", error))?;
         PostgresStore::open(client)
     }
 

@@ -347,3 +347,22 @@ fn an_unreachable_server_is_a_clear_error() {
         .expect_err("nothing listens on port 1");
     assert!(error.to_string().contains("cannot connect"), "{error}");
 }
+
+#[test]
+fn connect_falls_back_to_plain_text_only_when_tls_is_not_required() {
+    // The throw-away server has no certificate: `prefer` (the default) connects in plain text,
+    // `require` refuses, which shows TLS is asked for first.
+    let Some(url) = server() else { return };
+    if std::env::var("CONFAB_TEST_POSTGRES").is_ok() {
+        return; // that server may well have TLS
+    }
+    let mut store = PostgresStore::connect(url).expect("prefer falls back");
+    store
+        .create(&confab_core::conformance::session("s1"))
+        .expect("created");
+    assert!(store.exists("s1").expect("reads"));
+    store.delete(&["s1".into()]).expect("deleted");
+    let error = PostgresStore::connect(&format!("{url} sslmode=require"))
+        .expect_err("the server has no TLS");
+    assert!(error.to_string().contains("TLS"), "{error}");
+}
