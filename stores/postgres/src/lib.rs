@@ -21,6 +21,8 @@
 //! - `schema_migrations`: the versions applied. Migrating takes a transaction-scoped advisory
 //!   lock, so two processes opening a new database at once migrate it once.
 //!
+//! Names sort as bytes (`COLLATE "C"`), as in SQLite, whatever the database's collation.
+//!
 //! Every write is one transaction. A deleted or purged session is deleted (`DELETE`): no query
 //! can see it again; its bytes stay in the table's pages until (auto)vacuum reuses them, as
 //! with any PostgreSQL delete, and a `VACUUM FULL` rewrites the table without them.
@@ -49,7 +51,8 @@ use std::collections::BTreeSet;
 use confab_core::{
     CleanRule, Context, Disposal, HIGHLIGHT_END, HIGHLIGHT_START, Message, RestoreRequest,
     Restored, Role, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
-    StoreError, TrashEntry, TrashPick, TrashReason, validate_session_name,
+    StoreError, TokenUsage, TrashEntry, TrashPick, TrashReason, UsageBucket, UsageQuery,
+    validate_session_name,
 };
 use jiff::Timestamp;
 use postgres::{Client, GenericClient, Row, Transaction};
@@ -227,13 +230,18 @@ fn insert_messages(
     let statement = client
         .prepare(
             "INSERT INTO messages (session_id, position, role, provider, model, created_ns, \
-             body, content) VALUES ($1, $2, $3, $4, $5, $6::text::numeric, $7, $8)",
+             body, content, input_tokens, output_tokens, cached_input_tokens, \
+             cache_write_tokens, reasoning_tokens) \
+             VALUES ($1, $2, $3, $4, $5, $6::text::numeric, $7, $8, $9, $10, $11, $12, $13)",
         )
         .map_err(|error| backend("cannot store messages", error))?;
     for (offset, message) in messages.iter().enumerate() {
         let body = serde_json::to_string(message)
             .map_err(|error| unstorable("a message cannot be stored", error))?;
         let position = i64::try_from(first + offset).unwrap_or(i64::MAX);
+        let usage = message.usage.unwrap_or_default();
+        let tokens =
+            |count: Option<u64>| count.map(|count| i64::try_from(count).unwrap_or(i64::MAX));
         client
             .execute(
                 &statement,
@@ -246,6 +254,11 @@ fn insert_messages(
                     &message.created_at.map(nanos),
                     &body,
                     &message.content,
+                    &tokens(usage.input_tokens),
+                    &tokens(usage.output_tokens),
+                    &tokens(usage.cached_input_tokens),
+                    &tokens(usage.cache_write_tokens),
+                    &tokens(usage.reasoning_tokens),
                 ],
             )
             .map_err(|error| backend("cannot store messages", error))?;
@@ -345,10 +358,10 @@ fn summaries(
     lock: bool,
 ) -> Result<Vec<SessionSummary>, StoreError> {
     let sql = if lock {
-        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name \
+        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\" \
          FOR UPDATE"
     } else {
-        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name"
+        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\""
     };
     let rows = client
         .query(sql, &[])
@@ -478,7 +491,7 @@ impl SessionStore for PostgresStore {
             .borrow_mut()
             .query(
                 "SELECT name, (header::json -> 'metadata' -> $1)::text FROM sessions \
-                 WHERE header::jsonb -> 'metadata' ? $1 ORDER BY name",
+                 WHERE header::jsonb -> 'metadata' ? $1 ORDER BY name COLLATE \"C\"",
                 &[&key],
             )
             .map_err(|error| backend("cannot read metadata", error))?;
@@ -708,6 +721,65 @@ impl SessionStore for PostgresStore {
         })
     }
 
+    fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageBucket>, StoreError> {
+        // Summed in the database from the token columns: no message text is read. `sum` is
+        // NULL when no row had a count, so a count nobody reported stays unknown.
+        let fail = |error| backend("cannot sum the usage", error);
+        let names: Option<Vec<String>> =
+            (!query.sessions.is_empty()).then(|| query.sessions.clone());
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT * FROM ( \
+                 SELECT coalesce(m.provider, s.provider) AS provider, \
+                        coalesce(m.model, s.model) AS model, \
+                        to_char(to_timestamp(floor(coalesce(m.created_ns, s.updated_ns) \
+                            / 1000000000)::float8) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, \
+                        count(*) AS messages, sum(m.input_tokens)::bigint AS input, \
+                        sum(m.output_tokens)::bigint AS output, \
+                        sum(m.cached_input_tokens)::bigint AS cached, \
+                        sum(m.cache_write_tokens)::bigint AS cache_write, \
+                        sum(m.reasoning_tokens)::bigint AS reasoning \
+                 FROM messages m JOIN sessions s ON s.id = m.session_id \
+                 WHERE ($1::text IS NULL \
+                        OR coalesce(m.created_ns, s.updated_ns) >= $1::text::numeric) \
+                   AND ($2::text[] IS NULL OR s.name = ANY($2)) \
+                 GROUP BY 3, 1, 2) buckets \
+                 ORDER BY day, provider COLLATE \"C\", model COLLATE \"C\"",
+                &[&query.since.map(nanos), &names],
+            )
+            .map_err(fail)?;
+        rows.iter()
+            .map(|row| {
+                let count = |index| {
+                    row.get::<_, Option<i64>>(index)
+                        .map(|count| u64::try_from(count).unwrap_or(0))
+                };
+                let day: String = row.get(2);
+                let messages: i64 = row.get(3);
+                Ok(UsageBucket {
+                    provider: row.get(0),
+                    model: row.get(1),
+                    day: day
+                        .parse()
+                        .map_err(|error: jiff::Error| StoreError::Backend {
+                            message: format!("a message time has no calendar day: {error}"),
+                            source: Some(Box::new(error)),
+                        })?,
+                    messages: u64::try_from(messages).unwrap_or(0),
+                    usage: TokenUsage {
+                        input_tokens: count(4),
+                        output_tokens: count(5),
+                        cached_input_tokens: count(6),
+                        cache_write_tokens: count(7),
+                        reasoning_tokens: count(8),
+                    },
+                })
+            })
+            .collect()
+    }
+
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         let Some(tsquery) = search_query(&query.text) else {
             return Ok(Vec::new());
@@ -731,7 +803,7 @@ impl SessionStore for PostgresStore {
                      AND ($2::text IS NULL OR s.provider = $2) \
                      AND ($3::text IS NULL OR s.model = $3) \
                      AND ($4::text IS NULL OR s.updated_ns >= $4::text::numeric) \
-                     ORDER BY s.name LIMIT $6",
+                     ORDER BY s.name COLLATE \"C\" LIMIT $6",
                     &[
                         &tsquery,
                         &query.provider,
@@ -764,7 +836,7 @@ impl SessionStore for PostgresStore {
                  AND ($3::text IS NULL OR s.provider = $3) \
                  AND ($4::text IS NULL OR s.model = $4) \
                  AND ($5::text IS NULL OR coalesce(m.created_ns, s.updated_ns) >= $5::text::numeric) \
-                 ORDER BY ts_rank(m.tsv, q) DESC, s.name, m.position LIMIT $7",
+                 ORDER BY ts_rank(m.tsv, q) DESC, s.name COLLATE \"C\", m.position LIMIT $7",
                 &[&tsquery, &role, &query.provider, &query.model, &since, &options, &limit],
             )
             .map_err(|error| backend("cannot search", error))?;

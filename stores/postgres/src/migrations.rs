@@ -31,6 +31,11 @@ const MIGRATIONS: &[&str] = &["
         created_ns numeric,
         body text NOT NULL,
         content text NOT NULL,
+        input_tokens bigint,
+        output_tokens bigint,
+        cached_input_tokens bigint,
+        cache_write_tokens bigint,
+        reasoning_tokens bigint,
         tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', content)) STORED,
         PRIMARY KEY (session_id, position)
     );
