@@ -34,7 +34,9 @@
 //! `clust` finds `cluster`); `"quoted words"` must follow each other. Differences from the SQLite
 //! store: English stop words (`the`, `or`, `in`, ...) are not searched for, and a phrase skips
 //! them (`"pods in cluster"` finds `pods in the cluster`); stems are English ones for every
-//! language. Hits are ranked with `ts_rank`, snippets come from `ts_headline`.
+//! language. As in SQLite, a word of one character is a whole word only, a word given twice is
+//! one term, and a session's name is found when it contains the trimmed text (any case), shortest
+//! name first. Message hits are ranked with `ts_rank`, snippets come from `ts_headline`.
 //!
 //! # TLS
 //! [`PostgresStore::connect`] speaks TLS through rustls (`tokio-postgres-rustls`, with the `ring`
@@ -784,44 +786,37 @@ impl SessionStore for PostgresStore {
         let Some(tsquery) = search_query(&query.text) else {
             return Ok(Vec::new());
         };
-        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
         let options = format!(
             "StartSel=\"{HIGHLIGHT_START}\", StopSel=\"{HIGHLIGHT_END}\", MaxWords=30, MinWords=10"
         );
-        let whole = format!("{options}, HighlightAll=true");
         let role = query.role.map(Role::as_str);
         let since = query.since.map(nanos);
         let mut client = self.client.borrow_mut();
         let mut hits = Vec::new();
         // Names first, as in SQLite: a session whose name matches is what was asked for.
         if role.is_none() {
+            let needle = query.text.trim();
             let rows = client
                 .query(
-                    "SELECT s.name, s.provider, s.model, ts_headline('english', s.name, q, $5) \
-                     FROM sessions s, to_tsquery('english', $1) q \
-                     WHERE to_tsvector('english', s.name) @@ q \
-                     AND ($2::text IS NULL OR s.provider = $2) \
-                     AND ($3::text IS NULL OR s.model = $3) \
-                     AND ($4::text IS NULL OR s.updated_ns >= $4::text::numeric) \
-                     ORDER BY s.name COLLATE \"C\" LIMIT $6",
-                    &[
-                        &tsquery,
-                        &query.provider,
-                        &query.model,
-                        &since,
-                        &whole,
-                        &limit,
-                    ],
+                    "SELECT name, provider, model FROM sessions \
+                     WHERE strpos(lower(name), lower($1)) > 0 \
+                     AND ($2::text IS NULL OR provider = $2) \
+                     AND ($3::text IS NULL OR model = $3) \
+                     AND ($4::text IS NULL OR updated_ns >= $4::text::numeric) \
+                     ORDER BY length(name), name COLLATE \"C\" LIMIT $5",
+                    &[&needle, &query.provider, &query.model, &since, &limit],
                 )
                 .map_err(|error| backend("cannot search", error))?;
             for row in rows {
+                let name: String = row.get(0);
                 hits.push(SearchHit {
-                    session: row.get(0),
+                    snippet: highlight_name(&name, needle),
+                    session: name,
                     provider: row.get(1),
                     model: row.get(2),
                     message: None,
                     created_at: None,
-                    snippet: row.get(3),
                 });
             }
         }
@@ -876,10 +871,39 @@ fn search_query(text: &str) -> Option<String> {
                 terms.push(format!("({})", words.join(" <-> ")));
             }
         } else {
-            terms.extend(words.iter().map(|word| format!("{word}:*")));
+            // One character begins too many words to be worth expanding, as in SQLite.
+            terms.extend(words.iter().map(|word| {
+                if word.chars().nth(1).is_some() {
+                    format!("{word}:*")
+                } else {
+                    (*word).to_owned()
+                }
+            }));
         }
     }
+    // A term given twice is the same condition; a pasted query repeating a word thousands of
+    // times must not reach the server as thousands of terms.
+    let mut seen = BTreeSet::new();
+    terms.retain(|term| seen.insert(term.to_lowercase()));
     (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
+/// `name` with the first case-insensitive occurrence of `needle` marked, as SQLite marks it.
+fn highlight_name(name: &str, needle: &str) -> String {
+    let lower = name.to_lowercase();
+    match lower.find(&needle.to_lowercase()) {
+        // Session names are ASCII (the naming rule), so byte offsets agree between the two.
+        Some(start) if name.is_ascii() && needle.is_ascii() => {
+            let end = start + needle.len();
+            format!(
+                "{}{HIGHLIGHT_START}{}{HIGHLIGHT_END}{}",
+                &name[..start],
+                &name[start..end],
+                &name[end..]
+            )
+        }
+        _ => name.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -325,11 +325,11 @@ fn user_text_reaches_the_query_only_as_words() {
     );
     assert_eq!(
         search_query("a:* | !b & (c) <-> 'd' \\e"),
-        Some("a:* & b:* & c:* & d:* & e:*".into())
+        Some("a & b & c & d & e".into())
     );
     assert_eq!(
-        search_query("x \"pods  pending\" y"),
-        Some("x:* & (pods <-> pending) & y:*".into())
+        search_query("xs \"pods  pending\" ys"),
+        Some("xs:* & (pods <-> pending) & ys:*".into())
     );
     assert_eq!(
         search_query("\"unclosed phrase"),
@@ -340,6 +340,7 @@ fn user_text_reaches_the_query_only_as_words() {
         Some("héllo:* & wörld:*".into())
     );
     assert_eq!(search_query(" -- \" ' "), None);
+    assert_eq!(search_query("a pods Pods a"), Some("a & pods:*".into()));
 }
 
 #[test]
