@@ -43,6 +43,7 @@ pub fn checks<S: SessionStore>() -> Vec<(&'static str, Check<S>)> {
             exists_tells_a_name_taken_from_a_free_one,
         ),
         ("list_shows_summaries_by_name", list_shows_summaries_by_name),
+        ("list_sorts_names_as_bytes", list_sorts_names_as_bytes),
         (
             "appending_continues_the_conversation_and_the_count",
             appending_continues_the_conversation_and_the_count,
@@ -301,6 +302,18 @@ pub fn list_shows_summaries_by_name<S: SessionStore>(store: &mut S) {
     assert_eq!(list[0].message_count, 3);
     assert_eq!(list[0], session("new").summary());
     assert_eq!(list[1], old.summary());
+}
+
+/// Names sort as bytes (upper case before lower, `-` before `.` before `_`), whatever the
+/// backend's collation, so every store lists in one order.
+pub fn list_sorts_names_as_bytes<S: SessionStore>(store: &mut S) {
+    for name in ["alpha", "a_b", "Zeta", "a.b", "a-b", "10", "9"] {
+        store.create(&session(name)).expect("created");
+    }
+    assert_eq!(
+        names(store),
+        ["10", "9", "Zeta", "a-b", "a.b", "a_b", "alpha"]
+    );
 }
 
 /// Appended messages follow the old ones; the count and update time follow.
