@@ -5,7 +5,8 @@
 //! `CONFAB_TEST_POSTGRES=postgres://…` names one to use (the user needs `CREATE` on the
 //! database: each check works in a schema of its own and drops it). Otherwise, when `initdb` is
 //! found (on the `PATH`, or Debian's `/usr/lib/postgresql/<version>/bin`), a throw-away server
-//! is started once per test process: a new cluster in a temp dir, on a free port of 127.0.0.1,
+//! is started once per test process: a new cluster in a temp dir (ICU English collation where
+//! the server has ICU, so byte-order sorting is really tested), on a free port of 127.0.0.1,
 //! as `nobody` when the tests run as root (the server refuses root). A shell beside it waits on
 //! a pipe from this process; when the process ends, however it ends, the pipe closes and the
 //! shell stops the server and removes the cluster. Without either, the tests say in one line how
@@ -123,29 +124,45 @@ fn start_throwaway_server() -> Result<(String, ChildStdin), String> {
         }
     }
     let data = dir.join("data");
-    let initdb = as_server_user(&bin.join("initdb"), root)
-        .args([
-            "-A",
-            "trust",
-            "-U",
-            "confab",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-            "-D",
-        ])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|error| format!("cannot run initdb: {error}"))?;
-    if !initdb.status.success() {
-        return Err(format!(
-            "initdb failed: {}",
-            String::from_utf8_lossy(&initdb.stderr).trim()
-        ));
+    // An ICU English collation where the server has one (PostgreSQL 15+), so the tests see
+    // names sort as bytes even where the database's own order would differ; else plain `C`.
+    let mut initdb = Err("initdb did not run".to_owned());
+    for provider in [
+        &["--locale-provider=icu", "--icu-locale=en-US"][..],
+        &[][..],
+    ] {
+        let _ = std::fs::remove_dir_all(&data);
+        let output = as_server_user(&bin.join("initdb"), root)
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "confab",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
+            .args(provider)
+            .arg("-D")
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|error| format!("cannot run initdb: {error}"))?;
+        initdb = if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        };
+        if initdb.is_ok() {
+            break;
+        }
     }
+    initdb?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map_err(|error| format!("no free port: {error}"))?
