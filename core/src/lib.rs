@@ -24,6 +24,8 @@
 pub mod arbitrary;
 pub mod checkpoint;
 pub mod compat;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod format;
 pub mod handoff;

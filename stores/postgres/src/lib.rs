@@ -1,0 +1,910 @@
+//! The PostgreSQL session store of confab: one session library for a whole team, with the
+//! guarantees of the SQLite store (the same [`SessionStore`] trait, the same conformance suite,
+//! `confab_core::conformance`).
+//!
+//! # Why the `postgres` crate
+//! [`SessionStore`] is synchronous, and so is the CLI: it has no async runtime and needs none.
+//! The `postgres` crate is the synchronous face of `tokio-postgres`, kept by the same people
+//! (rust-postgres): the protocol code is the well-used async one, and it runs on a private
+//! current-thread runtime inside the client, so nothing async leaks into confab. `sqlx` would
+//! bring its own runtime choice, macros and a compile-time database; an ORM adds nothing here.
+//!
+//! # Layout
+//! - `sessions`: one row per session: the name (unique), provider, model, message count, the
+//!   update time as exact nanoseconds (`numeric`: timestamps go back to year 1 with nanoseconds,
+//!   more than `timestamptz` holds) and `header`, the session's other fields as JSON text (JSON
+//!   text, not `jsonb`, so a session reads back byte for byte as written). `list` reads these
+//!   columns only, never a message.
+//! - `messages`: one row per message with its JSON, its text, and a generated `tsvector` of the
+//!   text under a GIN index; rows go with their session (`ON DELETE CASCADE`).
+//! - `trash`: one row per removal, the whole session as one JSON document, as in SQLite.
+//! - `schema_migrations`: the versions applied. Migrating takes a transaction-scoped advisory
+//!   lock, so two processes opening a new database at once migrate it once.
+//!
+//! Names sort as bytes (`COLLATE "C"`), as in SQLite, whatever the database's collation.
+//!
+//! Every write is one transaction. A deleted or purged session is deleted (`DELETE`): no query
+//! can see it again; its bytes stay in the table's pages until (auto)vacuum reuses them, as
+//! with any PostgreSQL delete, and a `VACUUM FULL` rewrites the table without them.
+//!
+//! # Search
+//! PostgreSQL's full-text search with the `english` configuration. The user's text is split
+//! into words of letters and digits here, so no character of it is ever query syntax; every word
+//! must match and matches the words it begins and its stemmed forms (`pod` finds `pods`,
+//! `clust` finds `cluster`); `"quoted words"` must follow each other. Differences from the SQLite
+//! store: English stop words (`the`, `or`, `in`, ...) are not searched for, and a phrase skips
+//! them (`"pods in cluster"` finds `pods in the cluster`); stems are English ones for every
+//! language. As in SQLite, a word of one character is a whole word only, a word given twice is
+//! one term, and a session's name is found when it contains the trimmed text (any case), shortest
+//! name first. Message hits are ranked with `ts_rank`, snippets come from `ts_headline`.
+//!
+//! # TLS
+//! [`PostgresStore::connect`] speaks TLS through rustls (`tokio-postgres-rustls`, with the `ring`
+//! provider that confab's HTTP client already builds, and the Mozilla roots of `webpki-roots`),
+//! as the URL's `sslmode` says: `prefer` (the default, as in psql) tries TLS and falls back to
+//! plain text on a server without it, `require` refuses such a server, `disable` never tries.
+//! rustls checks the server's certificate against those roots and the host name whenever TLS is
+//! used; there is no `verify-ca`/`verify-full` distinction and no custom root (`sslrootcert`)
+//! yet.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use confab_core::{
+    CleanRule, Context, Disposal, HIGHLIGHT_END, HIGHLIGHT_START, Message, RestoreRequest,
+    Restored, Role, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
+    StoreError, TokenUsage, TrashEntry, TrashPick, TrashReason, UsageBucket, UsageQuery,
+    validate_session_name,
+};
+use jiff::Timestamp;
+use postgres::{Client, GenericClient, Row, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+mod migrations;
+
+/// rustls with the `ring` provider and the Mozilla roots.
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|error| StoreError::Backend {
+        message: format!("cannot set up TLS: {error}"),
+        source: Some(Box::new(error)),
+    })?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A [`SessionStore`] in a PostgreSQL database (13 or newer).
+pub struct PostgresStore {
+    // The trait reads through `&self`; a client sends through `&mut`.
+    client: RefCell<Client>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+fn backend(doing: impl Into<String>, error: postgres::Error) -> StoreError {
+    let doing = doing.into();
+    StoreError::Backend {
+        message: match error.as_db_error() {
+            Some(db) => format!("{doing}: {}", db.message()),
+            None => format!("{doing}: {error}"),
+        },
+        source: Some(Box::new(error)),
+    }
+}
+
+fn unstorable(doing: &str, error: serde_json::Error) -> StoreError {
+    StoreError::Unstorable(format!("{doing}: {error}"))
+}
+
+/// A time as exact nanoseconds since the epoch, the text of a `numeric`.
+fn nanos(time: Timestamp) -> String {
+    time.as_nanosecond().to_string()
+}
+
+/// The session's fields other than its messages, as `sessions.header` keeps them; with its
+/// messages, as the trash keeps a session.
+#[derive(Serialize, Deserialize)]
+struct Document {
+    name: String,
+    provider: String,
+    model: String,
+    skill: Option<String>,
+    project_path: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    imported_at: Option<Timestamp>,
+    metadata: Option<Map<String, Value>>,
+    context: Option<Context>,
+    #[serde(default)]
+    messages: Vec<Message>,
+}
+
+impl Document {
+    fn of(session: &Session, messages: Vec<Message>) -> Document {
+        Document {
+            name: session.name.clone(),
+            provider: session.provider.clone(),
+            model: session.model.clone(),
+            skill: session.skill.clone(),
+            project_path: session.project_path.clone(),
+            created_at: session.created_at,
+            updated_at: session.updated_at,
+            imported_at: session.imported_at,
+            metadata: session.metadata.clone(),
+            context: session.context.clone(),
+            messages,
+        }
+    }
+
+    fn into_session(self) -> Session {
+        Session {
+            name: self.name,
+            provider: self.provider,
+            model: self.model,
+            skill: self.skill,
+            project_path: self.project_path,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            imported_at: self.imported_at,
+            metadata: self.metadata,
+            context: self.context,
+            messages: self.messages,
+        }
+    }
+}
+
+fn read_document(text: &str) -> Result<Document, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::Backend {
+        message: format!("a stored session cannot be read: {error}"),
+        source: Some(Box::new(error)),
+    })
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host/db`, or `host=... dbname=...`) and brings the
+    /// schema up to date. Errors never show the URL, which may hold a password.
+    pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let client =
+            Client::connect(url, tls()?).map_err(|error| backend("cannot connect", error))?;
+        PostgresStore::open(client)
+    }
+
+    /// Uses a connected client (its `search_path` chooses the schema) and brings the schema up
+    /// to date.
+    pub fn open(mut client: Client) -> Result<PostgresStore, StoreError> {
+        migrations::migrate(&mut client)?;
+        Ok(PostgresStore {
+            client: RefCell::new(client),
+        })
+    }
+
+    fn write<T>(
+        &mut self,
+        doing: &str,
+        work: impl FnOnce(&mut Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let client = self.client.get_mut();
+        let mut transaction = client
+            .transaction()
+            .map_err(|error| backend(doing.to_owned(), error))?;
+        let value = work(&mut transaction)?;
+        transaction
+            .commit()
+            .map_err(|error| backend(doing.to_owned(), error))?;
+        Ok(value)
+    }
+}
+
+fn session_id(
+    client: &mut impl GenericClient,
+    name: &str,
+    lock: bool,
+) -> Result<Option<i64>, StoreError> {
+    let sql = if lock {
+        "SELECT id FROM sessions WHERE name = $1 FOR UPDATE"
+    } else {
+        "SELECT id FROM sessions WHERE name = $1"
+    };
+    let row = client
+        .query_opt(sql, &[&name])
+        .map_err(|error| backend("cannot find a session", error))?;
+    Ok(row.map(|row| row.get(0)))
+}
+
+fn insert_messages(
+    client: &mut impl GenericClient,
+    id: i64,
+    first: usize,
+    messages: &[Message],
+) -> Result<(), StoreError> {
+    let statement = client
+        .prepare(
+            "INSERT INTO messages (session_id, position, role, provider, model, created_ns, \
+             body, content, input_tokens, output_tokens, cached_input_tokens, \
+             cache_write_tokens, reasoning_tokens) \
+             VALUES ($1, $2, $3, $4, $5, $6::text::numeric, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .map_err(|error| backend("cannot store messages", error))?;
+    for (offset, message) in messages.iter().enumerate() {
+        let body = serde_json::to_string(message)
+            .map_err(|error| unstorable("a message cannot be stored", error))?;
+        let position = i64::try_from(first + offset).unwrap_or(i64::MAX);
+        let usage = message.usage.unwrap_or_default();
+        let tokens =
+            |count: Option<u64>| count.map(|count| i64::try_from(count).unwrap_or(i64::MAX));
+        client
+            .execute(
+                &statement,
+                &[
+                    &id,
+                    &position,
+                    &message.role.as_str(),
+                    &message.provider,
+                    &message.model,
+                    &message.created_at.map(nanos),
+                    &body,
+                    &message.content,
+                    &tokens(usage.input_tokens),
+                    &tokens(usage.output_tokens),
+                    &tokens(usage.cached_input_tokens),
+                    &tokens(usage.cache_write_tokens),
+                    &tokens(usage.reasoning_tokens),
+                ],
+            )
+            .map_err(|error| backend("cannot store messages", error))?;
+    }
+    Ok(())
+}
+
+fn header_of(session: &Session) -> Result<String, StoreError> {
+    serde_json::to_string(&Document::of(session, Vec::new()))
+        .map_err(|error| unstorable("the session cannot be stored", error))
+}
+
+fn count(messages: usize) -> i64 {
+    i64::try_from(messages).unwrap_or(i64::MAX)
+}
+
+/// Inserts `session` under its name, which must be free.
+fn insert_session(client: &mut impl GenericClient, session: &Session) -> Result<(), StoreError> {
+    validate_session_name(&session.name)?;
+    if session_id(client, &session.name, false)?.is_some() {
+        return Err(StoreError::AlreadyExists {
+            name: session.name.clone(),
+        });
+    }
+    let row = client
+        .query_one(
+            "INSERT INTO sessions (name, provider, model, message_count, updated_ns, header) \
+             VALUES ($1, $2, $3, $4, $5::text::numeric, $6) RETURNING id",
+            &[
+                &session.name,
+                &session.provider,
+                &session.model,
+                &count(session.messages.len()),
+                &nanos(session.updated_at),
+                &header_of(session)?,
+            ],
+        )
+        .map_err(|error| {
+            if error.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+                StoreError::AlreadyExists {
+                    name: session.name.clone(),
+                }
+            } else {
+                backend("cannot store the session", error)
+            }
+        })?;
+    insert_messages(client, row.get(0), 0, &session.messages)
+}
+
+fn read_messages(client: &mut impl GenericClient, id: i64) -> Result<Vec<Message>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT body FROM messages WHERE session_id = $1 ORDER BY position",
+            &[&id],
+        )
+        .map_err(|error| backend("cannot read messages", error))?;
+    rows.iter()
+        .map(|row| {
+            serde_json::from_str(row.get(0)).map_err(|error| StoreError::Backend {
+                message: format!("a stored message cannot be read: {error}"),
+                source: Some(Box::new(error)),
+            })
+        })
+        .collect()
+}
+
+fn read_session(client: &mut impl GenericClient, name: &str) -> Result<(i64, Session), StoreError> {
+    let row = client
+        .query_opt("SELECT id, header FROM sessions WHERE name = $1", &[&name])
+        .map_err(|error| backend("cannot read the session", error))?
+        .ok_or_else(|| StoreError::NotFound {
+            name: name.to_owned(),
+        })?;
+    let id: i64 = row.get(0);
+    let messages = read_messages(client, id)?;
+    let mut document = read_document(row.get(1))?;
+    document.messages = messages;
+    Ok((id, document.into_session()))
+}
+
+fn summary_of(row: &Row) -> Result<SessionSummary, StoreError> {
+    let document = read_document(row.get("header"))?;
+    let message_count: i64 = row.get("message_count");
+    Ok(SessionSummary {
+        name: row.get("name"),
+        provider: row.get("provider"),
+        model: row.get("model"),
+        created_at: document.created_at,
+        updated_at: document.updated_at,
+        imported_at: document.imported_at,
+        message_count: u64::try_from(message_count).unwrap_or(0),
+    })
+}
+
+fn summaries(
+    client: &mut impl GenericClient,
+    lock: bool,
+) -> Result<Vec<SessionSummary>, StoreError> {
+    let sql = if lock {
+        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\" \
+         FOR UPDATE"
+    } else {
+        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\""
+    };
+    let rows = client
+        .query(sql, &[])
+        .map_err(|error| backend("cannot list sessions", error))?;
+    rows.iter().map(summary_of).collect()
+}
+
+/// The ids of `names` (each once), locked; the first unknown name fails.
+fn ids_of(
+    client: &mut impl GenericClient,
+    names: &[String],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut seen = BTreeSet::new();
+    let mut ids = Vec::new();
+    for name in names {
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        let id = session_id(client, name, true)?
+            .ok_or_else(|| StoreError::NotFound { name: name.clone() })?;
+        ids.push((id, name.clone()));
+    }
+    Ok(ids)
+}
+
+fn delete_ids(client: &mut impl GenericClient, ids: &[(i64, String)]) -> Result<(), StoreError> {
+    let ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    client
+        .execute("DELETE FROM sessions WHERE id = ANY($1)", &[&ids])
+        .map_err(|error| backend("cannot delete sessions", error))?;
+    Ok(())
+}
+
+/// Copies the sessions into the trash, as removed at `when` for `reason`.
+fn keep_in_trash(
+    client: &mut impl GenericClient,
+    ids: &[(i64, String)],
+    when: Timestamp,
+    reason: TrashReason,
+) -> Result<(), StoreError> {
+    for (_, name) in ids {
+        let (_, session) = read_session(client, name)?;
+        let summary = session.summary();
+        let messages = session.messages.clone();
+        let document = serde_json::to_string(&Document::of(&session, messages))
+            .map_err(|error| unstorable("the session cannot be trashed", error))?;
+        client
+            .execute(
+                "INSERT INTO trash (name, trashed_ns, trashed_at, reason, message_count, \
+                 last_active_at, size, document) \
+                 VALUES ($1, $2::text::numeric, $3, $4, $5, $6, $7, $8)",
+                &[
+                    name,
+                    &nanos(when),
+                    &when.to_string(),
+                    &reason.as_str(),
+                    &count(session.messages.len()),
+                    &summary.last_activity().to_string(),
+                    &count(document.len()),
+                    &document,
+                ],
+            )
+            .map_err(|error| backend("cannot trash the session", error))?;
+    }
+    Ok(())
+}
+
+fn time_of(text: &str) -> Result<Timestamp, StoreError> {
+    text.parse()
+        .map_err(|error: jiff::Error| StoreError::Backend {
+            message: format!("a stored time cannot be read: {error}"),
+            source: Some(Box::new(error)),
+        })
+}
+
+fn entry_of(row: &Row) -> Result<TrashEntry, StoreError> {
+    let reason: &str = row.get("reason");
+    let message_count: i64 = row.get("message_count");
+    let size: i64 = row.get("size");
+    Ok(TrashEntry {
+        id: row.get("id"),
+        name: row.get("name"),
+        trashed_at: time_of(row.get("trashed_at"))?,
+        reason: TrashReason::parse(reason).ok_or_else(|| StoreError::Backend {
+            message: format!("unknown trash reason {reason:?}"),
+            source: None,
+        })?,
+        message_count: u64::try_from(message_count).unwrap_or(0),
+        size: u64::try_from(size).unwrap_or(0),
+        last_active_at: time_of(row.get("last_active_at"))?,
+    })
+}
+
+const ENTRY_COLUMNS: &str = "id, name, trashed_at, reason, message_count, size, last_active_at";
+
+impl SessionStore for PostgresStore {
+    fn create(&mut self, session: &Session) -> Result<(), StoreError> {
+        self.write("cannot store the session", |tx| insert_session(tx, session))
+    }
+
+    fn get(&self, name: &str) -> Result<Session, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut transaction = client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .map_err(|error| backend("cannot read the session", error))?;
+        let (_, session) = read_session(&mut transaction, name)?;
+        transaction
+            .commit()
+            .map_err(|error| backend("cannot read the session", error))?;
+        Ok(session)
+    }
+
+    fn exists(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(session_id(&mut *self.client.borrow_mut(), name, false)?.is_some())
+    }
+
+    fn list(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        summaries(&mut *self.client.borrow_mut(), false)
+    }
+
+    fn metadata_values(&self, key: &str) -> Result<Vec<(String, Value)>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT name, (header::json -> 'metadata' -> $1)::text FROM sessions \
+                 WHERE header::jsonb -> 'metadata' ? $1 ORDER BY name COLLATE \"C\"",
+                &[&key],
+            )
+            .map_err(|error| backend("cannot read metadata", error))?;
+        rows.iter()
+            .map(|row| {
+                let text: &str = row.get(1);
+                let value = serde_json::from_str(text).map_err(|error| StoreError::Backend {
+                    message: format!("stored metadata cannot be read: {error}"),
+                    source: Some(Box::new(error)),
+                })?;
+                Ok((row.get(0), value))
+            })
+            .collect()
+    }
+
+    fn append_messages(
+        &mut self,
+        name: &str,
+        messages: &[Message],
+        update: &SessionUpdate,
+    ) -> Result<(), StoreError> {
+        self.write("cannot append messages", |tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT id, header, message_count FROM sessions WHERE name = $1 FOR UPDATE",
+                    &[&name],
+                )
+                .map_err(|error| backend("cannot append messages", error))?
+                .ok_or_else(|| StoreError::NotFound {
+                    name: name.to_owned(),
+                })?;
+            let id: i64 = row.get(0);
+            let before: i64 = row.get(2);
+            let mut session = read_document(row.get(1))?.into_session();
+            session.updated_at = update.updated_at;
+            if let Some((provider, model)) = &update.provider_model {
+                session.provider.clone_from(provider);
+                session.model.clone_from(model);
+            }
+            if let Some(metadata) = &update.metadata {
+                session.metadata = Some(metadata.clone());
+            }
+            let first = usize::try_from(before).unwrap_or(0);
+            insert_messages(tx, id, first, messages)?;
+            tx.execute(
+                "UPDATE sessions SET provider = $2, model = $3, message_count = $4, \
+                 updated_ns = $5::text::numeric, header = $6 WHERE id = $1",
+                &[
+                    &id,
+                    &session.provider,
+                    &session.model,
+                    &(before + count(messages.len())),
+                    &nanos(session.updated_at),
+                    &header_of(&session)?,
+                ],
+            )
+            .map_err(|error| backend("cannot append messages", error))?;
+            Ok(())
+        })
+    }
+
+    fn replace(&mut self, session: &Session) -> Result<(), StoreError> {
+        self.write("cannot replace the session", |tx| {
+            validate_session_name(&session.name)?;
+            if let Some(id) = session_id(tx, &session.name, true)? {
+                delete_ids(tx, &[(id, session.name.clone())])?;
+            }
+            insert_session(tx, session)
+        })
+    }
+
+    fn store_all(&mut self, sessions: &[Session], overwrite: bool) -> Result<(), StoreError> {
+        self.write("cannot store the sessions", |tx| {
+            for session in sessions {
+                validate_session_name(&session.name)?;
+                if let Some(id) = session_id(tx, &session.name, true)? {
+                    if !overwrite {
+                        return Err(StoreError::AlreadyExists {
+                            name: session.name.clone(),
+                        });
+                    }
+                    delete_ids(tx, &[(id, session.name.clone())])?;
+                }
+                insert_session(tx, session)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn rename(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
+        self.write("cannot rename the session", |tx| {
+            validate_session_name(new)?;
+            let id = session_id(tx, old, true)?.ok_or_else(|| StoreError::NotFound {
+                name: old.to_owned(),
+            })?;
+            if old == new {
+                return Ok(());
+            }
+            if session_id(tx, new, false)?.is_some() {
+                return Err(StoreError::AlreadyExists {
+                    name: new.to_owned(),
+                });
+            }
+            let header: String = tx
+                .query_one("SELECT header FROM sessions WHERE id = $1", &[&id])
+                .map_err(|error| backend("cannot rename the session", error))?
+                .get(0);
+            let mut document = read_document(&header)?;
+            document.name = new.to_owned();
+            let header = serde_json::to_string(&document)
+                .map_err(|error| unstorable("the session cannot be stored", error))?;
+            tx.execute(
+                "UPDATE sessions SET name = $2, header = $3 WHERE id = $1",
+                &[&id, &new, &header],
+            )
+            .map_err(|error| backend("cannot rename the session", error))?;
+            Ok(())
+        })
+    }
+
+    fn delete(&mut self, names: &[String]) -> Result<(), StoreError> {
+        self.write("cannot delete sessions", |tx| {
+            let ids = ids_of(tx, names)?;
+            delete_ids(tx, &ids)
+        })
+    }
+
+    fn trash(&mut self, names: &[String], trashed_at: Timestamp) -> Result<(), StoreError> {
+        self.write("cannot trash sessions", |tx| {
+            let ids = ids_of(tx, names)?;
+            keep_in_trash(tx, &ids, trashed_at, TrashReason::Deleted)?;
+            delete_ids(tx, &ids)
+        })
+    }
+
+    fn clean(
+        &mut self,
+        rule: &CleanRule,
+        disposal: Disposal,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        self.write("cannot clean sessions", |tx| {
+            // Every session locked: a session chatted in meanwhile is judged by its new time.
+            let chosen = rule.select(summaries(tx, true)?);
+            let names: Vec<String> = chosen.iter().map(|summary| summary.name.clone()).collect();
+            let ids = ids_of(tx, &names)?;
+            if let Disposal::Trash { trashed_at } = disposal {
+                keep_in_trash(tx, &ids, trashed_at, TrashReason::Cleaned)?;
+            }
+            delete_ids(tx, &ids)?;
+            Ok(chosen)
+        })
+    }
+
+    fn trash_list(&self) -> Result<Vec<TrashEntry>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                &format!("SELECT {ENTRY_COLUMNS} FROM trash ORDER BY id"),
+                &[],
+            )
+            .map_err(|error| backend("cannot read the trash", error))?;
+        rows.iter().map(entry_of).collect()
+    }
+
+    fn restore(&mut self, requests: &[RestoreRequest]) -> Result<Vec<Restored>, StoreError> {
+        self.write("cannot restore sessions", |tx| {
+            let mut restored = Vec::new();
+            let mut taken_ids = BTreeSet::new();
+            let mut new_names = BTreeSet::new();
+            for request in requests {
+                let row = match &request.pick {
+                    TrashPick::Newest(name) => tx.query_opt(
+                        &format!(
+                            "SELECT {ENTRY_COLUMNS}, document FROM trash WHERE name = $1 \
+                             AND NOT (id = ANY($2)) ORDER BY id DESC LIMIT 1 FOR UPDATE"
+                        ),
+                        &[name, &taken_ids.iter().copied().collect::<Vec<i64>>()],
+                    ),
+                    TrashPick::Id(id) => tx.query_opt(
+                        &format!(
+                            "SELECT {ENTRY_COLUMNS}, document FROM trash WHERE id = $1 \
+                             AND NOT (id = ANY($2)) FOR UPDATE"
+                        ),
+                        &[id, &taken_ids.iter().copied().collect::<Vec<i64>>()],
+                    ),
+                }
+                .map_err(|error| backend("cannot read the trash", error))?
+                .ok_or_else(|| StoreError::NotInTrash {
+                    pick: request.pick.clone(),
+                })?;
+                let entry = entry_of(&row)?;
+                let name = request.rename.clone().unwrap_or_else(|| entry.name.clone());
+                validate_session_name(&name)?;
+                if !new_names.insert(name.clone()) || session_id(tx, &name, false)?.is_some() {
+                    return Err(StoreError::AlreadyExists { name });
+                }
+                let mut session = read_document(row.get("document"))?.into_session();
+                session.name.clone_from(&name);
+                insert_session(tx, &session)?;
+                tx.execute("DELETE FROM trash WHERE id = $1", &[&entry.id])
+                    .map_err(|error| backend("cannot restore sessions", error))?;
+                taken_ids.insert(entry.id);
+                restored.push(Restored { entry, name });
+            }
+            Ok(restored)
+        })
+    }
+
+    fn purge_trash(
+        &mut self,
+        trashed_before: Option<Timestamp>,
+    ) -> Result<Vec<TrashEntry>, StoreError> {
+        self.write("cannot purge the trash", |tx| {
+            let rows = tx
+                .query(
+                    &format!(
+                        "DELETE FROM trash WHERE $1::text IS NULL \
+                         OR trashed_ns < $1::text::numeric RETURNING {ENTRY_COLUMNS}"
+                    ),
+                    &[&trashed_before.map(nanos)],
+                )
+                .map_err(|error| backend("cannot purge the trash", error))?;
+            let mut entries = rows.iter().map(entry_of).collect::<Result<Vec<_>, _>>()?;
+            entries.sort_by_key(|entry| entry.id);
+            Ok(entries)
+        })
+    }
+
+    fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageBucket>, StoreError> {
+        // Summed in the database from the token columns: no message text is read. `sum` is
+        // NULL when no row had a count, so a count nobody reported stays unknown.
+        let fail = |error| backend("cannot sum the usage", error);
+        let names: Option<Vec<String>> =
+            (!query.sessions.is_empty()).then(|| query.sessions.clone());
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT * FROM ( \
+                 SELECT coalesce(m.provider, s.provider) AS provider, \
+                        coalesce(m.model, s.model) AS model, \
+                        to_char(to_timestamp(floor(coalesce(m.created_ns, s.updated_ns) \
+                            / 1000000000)::float8) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, \
+                        count(*) AS messages, sum(m.input_tokens)::bigint AS input, \
+                        sum(m.output_tokens)::bigint AS output, \
+                        sum(m.cached_input_tokens)::bigint AS cached, \
+                        sum(m.cache_write_tokens)::bigint AS cache_write, \
+                        sum(m.reasoning_tokens)::bigint AS reasoning \
+                 FROM messages m JOIN sessions s ON s.id = m.session_id \
+                 WHERE ($1::text IS NULL \
+                        OR coalesce(m.created_ns, s.updated_ns) >= $1::text::numeric) \
+                   AND ($2::text[] IS NULL OR s.name = ANY($2)) \
+                 GROUP BY 3, 1, 2) buckets \
+                 ORDER BY day, provider COLLATE \"C\", model COLLATE \"C\"",
+                &[&query.since.map(nanos), &names],
+            )
+            .map_err(fail)?;
+        rows.iter()
+            .map(|row| {
+                let count = |index| {
+                    row.get::<_, Option<i64>>(index)
+                        .map(|count| u64::try_from(count).unwrap_or(0))
+                };
+                let day: String = row.get(2);
+                let messages: i64 = row.get(3);
+                Ok(UsageBucket {
+                    provider: row.get(0),
+                    model: row.get(1),
+                    day: day
+                        .parse()
+                        .map_err(|error: jiff::Error| StoreError::Backend {
+                            message: format!("a message time has no calendar day: {error}"),
+                            source: Some(Box::new(error)),
+                        })?,
+                    messages: u64::try_from(messages).unwrap_or(0),
+                    usage: TokenUsage {
+                        input_tokens: count(4),
+                        output_tokens: count(5),
+                        cached_input_tokens: count(6),
+                        cache_write_tokens: count(7),
+                        reasoning_tokens: count(8),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
+        let Some(tsquery) = search_query(&query.text) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
+        let options = format!(
+            "StartSel=\"{HIGHLIGHT_START}\", StopSel=\"{HIGHLIGHT_END}\", MaxWords=30, MinWords=10"
+        );
+        let role = query.role.map(Role::as_str);
+        let since = query.since.map(nanos);
+        let mut client = self.client.borrow_mut();
+        let mut hits = Vec::new();
+        // Names first, as in SQLite: a session whose name matches is what was asked for.
+        if role.is_none() {
+            let needle = query.text.trim();
+            let rows = client
+                .query(
+                    "SELECT name, provider, model FROM sessions \
+                     WHERE strpos(lower(name), lower($1)) > 0 \
+                     AND ($2::text IS NULL OR provider = $2) \
+                     AND ($3::text IS NULL OR model = $3) \
+                     AND ($4::text IS NULL OR updated_ns >= $4::text::numeric) \
+                     ORDER BY length(name), name COLLATE \"C\" LIMIT $5",
+                    &[&needle, &query.provider, &query.model, &since, &limit],
+                )
+                .map_err(|error| backend("cannot search", error))?;
+            for row in rows {
+                let name: String = row.get(0);
+                hits.push(SearchHit {
+                    snippet: highlight_name(&name, needle),
+                    session: name,
+                    provider: row.get(1),
+                    model: row.get(2),
+                    message: None,
+                    created_at: None,
+                });
+            }
+        }
+        let rows = client
+            .query(
+                "SELECT s.name, s.provider, s.model, m.position, m.role, m.body, \
+                 ts_headline('english', m.content, q, $6) \
+                 FROM messages m JOIN sessions s ON s.id = m.session_id, \
+                 to_tsquery('english', $1) q \
+                 WHERE m.tsv @@ q \
+                 AND ($2::text IS NULL OR m.role = $2) \
+                 AND ($3::text IS NULL OR s.provider = $3) \
+                 AND ($4::text IS NULL OR s.model = $4) \
+                 AND ($5::text IS NULL OR coalesce(m.created_ns, s.updated_ns) >= $5::text::numeric) \
+                 ORDER BY ts_rank(m.tsv, q) DESC, s.name COLLATE \"C\", m.position LIMIT $7",
+                &[&tsquery, &role, &query.provider, &query.model, &since, &options, &limit],
+            )
+            .map_err(|error| backend("cannot search", error))?;
+        for row in rows {
+            let position: i64 = row.get(3);
+            let message: Message =
+                serde_json::from_str(row.get(5)).map_err(|error| StoreError::Backend {
+                    message: format!("a stored message cannot be read: {error}"),
+                    source: Some(Box::new(error)),
+                })?;
+            hits.push(SearchHit {
+                session: row.get(0),
+                provider: row.get(1),
+                model: row.get(2),
+                message: Some((u64::try_from(position).unwrap_or(0), message.role)),
+                created_at: message.created_at,
+                snippet: row.get(6),
+            });
+        }
+        hits.truncate(query.limit);
+        Ok(hits)
+    }
+}
+
+/// The `to_tsquery` text for what the user typed, or `None` when it has no word. Only words of
+/// letters and digits reach it, joined by operators written here, so the user's text is never
+/// query syntax: every word (`&`) as a prefix (`:*`), quoted words as a phrase (`<->`).
+fn search_query(text: &str) -> Option<String> {
+    let mut terms = Vec::new();
+    for (index, part) in text.split('"').enumerate() {
+        let words: Vec<&str> = part
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .collect();
+        if index % 2 == 1 {
+            if !words.is_empty() {
+                terms.push(format!("({})", words.join(" <-> ")));
+            }
+        } else {
+            // One character begins too many words to be worth expanding, as in SQLite.
+            terms.extend(words.iter().map(|word| {
+                if word.chars().nth(1).is_some() {
+                    format!("{word}:*")
+                } else {
+                    (*word).to_owned()
+                }
+            }));
+        }
+    }
+    // A term given twice is the same condition; a pasted query repeating a word thousands of
+    // times must not reach the server as thousands of terms.
+    let mut seen = BTreeSet::new();
+    terms.retain(|term| seen.insert(term.to_lowercase()));
+    (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
+/// `name` with the first case-insensitive occurrence of `needle` marked, as SQLite marks it.
+fn highlight_name(name: &str, needle: &str) -> String {
+    let lower = name.to_lowercase();
+    match lower.find(&needle.to_lowercase()) {
+        // Session names are ASCII (the naming rule), so byte offsets agree between the two.
+        Some(start) if name.is_ascii() && needle.is_ascii() => {
+            let end = start + needle.len();
+            format!(
+                "{}{HIGHLIGHT_START}{}{HIGHLIGHT_END}{}",
+                &name[..start],
+                &name[start..end],
+                &name[end..]
+            )
+        }
+        _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
