@@ -1,7 +1,8 @@
 //! Handing a session to Claude Code and taking back what was added there: `sessions export
 //! --format claude-code`, `confab resume --with claude-code`, and `sessions import --from
 //! claude-code` on the file `resume` wrote, against a fake `~/.claude` (`CLAUDE_CONFIG_DIR`)
-//! that a test writes to as Claude Code would.
+//! that a test writes to as Claude Code would. Its helpers (`import`, `checkpoint`, `handoffs`,
+//! `printed_id`, `lines`) serve the Codex and Gemini CLI hand-off tests too.
 
 use std::path::{Path, PathBuf};
 
@@ -11,15 +12,15 @@ use serde_json::{Value, json};
 
 use crate::util::Project;
 
-const CODEX_EXEC: &str = "formats/codex/tests/fixtures/recorded/exec/sessions/2026/12/03/rollout-2026-12-03T17-32-02-01a23cf6-960a-7a31-99ae-8a9520aa2698.jsonl";
-const CLAUDE_MAIN: &str =
+pub(crate) const CODEX_EXEC: &str = "formats/codex/tests/fixtures/recorded/exec/sessions/2026/12/03/rollout-2026-12-03T17-32-02-01a23cf6-960a-7a31-99ae-8a9520aa2698.jsonl";
+pub(crate) const CLAUDE_MAIN: &str =
     "formats/claude-code/tests/fixtures/recorded/main/5b8f831c-7276-41c0-9604-c27f0b53f96d.jsonl";
 
 fn repository_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-fn import(project: &Project, relative: &str, name: &str) {
+pub(crate) fn import(project: &Project, relative: &str, name: &str) {
     project
         .confab()
         .args(["sessions", "import", "--name", name])
@@ -28,7 +29,7 @@ fn import(project: &Project, relative: &str, name: &str) {
         .success();
 }
 
-fn checkpoint(project: &Project, name: &str) -> Value {
+pub(crate) fn checkpoint(project: &Project, name: &str) -> Value {
     let output = project
         .confab()
         .args(["sessions", "export", name, "-o", "-", "--format", "json"])
@@ -38,11 +39,11 @@ fn checkpoint(project: &Project, name: &str) -> Value {
     serde_json::from_slice(&output.stdout).expect("json")
 }
 
-fn messages(checkpoint: &Value) -> Vec<Value> {
+pub(crate) fn messages(checkpoint: &Value) -> Vec<Value> {
     checkpoint["messages"].as_array().expect("messages").clone()
 }
 
-fn handoffs(project: &Project, name: &str) -> Vec<Value> {
+pub(crate) fn handoffs(project: &Project, name: &str) -> Vec<Value> {
     checkpoint(project, name)["session"]["metadata"]["handoffs"]
         .as_array()
         .cloned()
@@ -67,17 +68,17 @@ fn resume(project: &Project, claude: &Path, name: &str) -> assert_cmd::Command {
     command
 }
 
-/// The id in a printed `claude --resume <id>`.
-fn printed_id(stdout: &[u8]) -> String {
+/// The id in a printed resume command, `command` and the id (`claude --resume <id>`).
+pub(crate) fn printed_id(stdout: &[u8], command: &str) -> String {
     let line = String::from_utf8_lossy(stdout).trim().to_owned();
     let id = line
-        .strip_prefix("claude --resume ")
+        .strip_prefix(command)
         .unwrap_or_else(|| panic!("not a resume command: {line:?}"));
     assert_eq!(id.len(), 36, "{id}");
     id.to_owned()
 }
 
-fn lines(path: &Path) -> Vec<Value> {
+pub(crate) fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .expect("readable")
         .lines()
@@ -237,7 +238,7 @@ fn resume_writes_a_new_session_where_claude_code_looks_and_records_it() {
     assert!(output.status.success(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Handed cc to claude-code as"), "{stderr}");
-    let id = printed_id(&output.stdout);
+    let id = printed_id(&output.stdout, "claude --resume ");
     let path = claude
         .path()
         .join("projects")
@@ -273,7 +274,7 @@ fn resume_writes_a_new_session_where_claude_code_looks_and_records_it() {
         .output()
         .expect("runs");
     assert!(again.status.success(), "{again:?}");
-    assert_ne!(printed_id(&again.stdout), id);
+    assert_ne!(printed_id(&again.stdout, "claude --resume "), id);
     assert_eq!(std::fs::read(&path).expect("readable"), first);
     assert_eq!(handoffs(&project, "cc").len(), 2);
 }
@@ -436,7 +437,7 @@ fn turns_added_in_claude_code_come_back_to_the_session_handed_off() {
         .output()
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
-    let id = printed_id(&output.stdout);
+    let id = printed_id(&output.stdout, "claude --resume ");
     let path = PathBuf::from(
         handoffs(&project, "codex")[0]["path"]
             .as_str()

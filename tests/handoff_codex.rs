@@ -9,44 +9,8 @@ use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::{Value, json};
 
+use crate::handoff::{CLAUDE_MAIN, checkpoint, handoffs, import, lines, messages, printed_id};
 use crate::util::Project;
-
-const CLAUDE_MAIN: &str =
-    "formats/claude-code/tests/fixtures/recorded/main/5b8f831c-7276-41c0-9604-c27f0b53f96d.jsonl";
-
-fn repository_file(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-fn import(project: &Project, relative: &str, name: &str) {
-    project
-        .confab()
-        .args(["sessions", "import", "--name", name])
-        .arg(repository_file(relative))
-        .assert()
-        .success();
-}
-
-fn checkpoint(project: &Project, name: &str) -> Value {
-    let output = project
-        .confab()
-        .args(["sessions", "export", name, "-o", "-", "--format", "json"])
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{output:?}");
-    serde_json::from_slice(&output.stdout).expect("json")
-}
-
-fn messages(checkpoint: &Value) -> Vec<Value> {
-    checkpoint["messages"].as_array().expect("messages").clone()
-}
-
-fn handoffs(project: &Project, name: &str) -> Vec<Value> {
-    checkpoint(project, name)["session"]["metadata"]["handoffs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
 
 fn resume(project: &Project, codex: &Path, name: &str) -> assert_cmd::Command {
     let mut command = project.confab();
@@ -54,24 +18,6 @@ fn resume(project: &Project, codex: &Path, name: &str) -> assert_cmd::Command {
         .env("CODEX_HOME", codex)
         .args(["resume", name, "--with", "codex"]);
     command
-}
-
-/// The id in a printed `codex resume <id>`.
-fn printed_id(stdout: &[u8]) -> String {
-    let line = String::from_utf8_lossy(stdout).trim().to_owned();
-    let id = line
-        .strip_prefix("codex resume ")
-        .unwrap_or_else(|| panic!("not a resume command: {line:?}"));
-    assert_eq!(id.len(), 36, "{id}");
-    id.to_owned()
-}
-
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("readable")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
 }
 
 /// Appends one turn to a rollout the way Codex 0.171.0 does on `codex exec resume <id>`
@@ -228,7 +174,7 @@ fn resume_writes_a_new_rollout_where_codex_looks_and_records_it() {
         stderr.contains("note: tool calls to tools Codex"),
         "{stderr}"
     );
-    let id = printed_id(&output.stdout);
+    let id = printed_id(&output.stdout, "codex resume ");
 
     let recorded = handoffs(&project, "cc");
     assert_eq!(recorded.len(), 1);
@@ -271,7 +217,7 @@ fn resume_writes_a_new_rollout_where_codex_looks_and_records_it() {
         .output()
         .expect("runs");
     assert!(again.status.success(), "{again:?}");
-    assert_ne!(printed_id(&again.stdout), id);
+    assert_ne!(printed_id(&again.stdout, "codex resume "), id);
     assert_eq!(std::fs::read(&path).expect("readable"), first);
     assert_eq!(handoffs(&project, "cc").len(), 2);
 }
@@ -358,7 +304,7 @@ fn turns_added_in_codex_come_back_to_the_session_handed_off() {
         .output()
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
-    let id = printed_id(&output.stdout);
+    let id = printed_id(&output.stdout, "codex resume ");
     let path = PathBuf::from(handoffs(&project, "cc")[0]["path"].as_str().expect("path"));
     let from = || {
         let mut command = project.confab();

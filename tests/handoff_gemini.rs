@@ -9,45 +9,11 @@ use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::{Value, json};
 
+use crate::handoff::{CODEX_EXEC, checkpoint, handoffs, import, lines, messages, printed_id};
 use crate::util::Project;
 
-const CODEX_EXEC: &str = "formats/codex/tests/fixtures/recorded/exec/sessions/2026/12/03/rollout-2026-12-03T17-32-02-01a23cf6-960a-7a31-99ae-8a9520aa2698.jsonl";
 const GEMINI_AUTO: &str =
     "formats/gemini/tests/fixtures/recorded/auto-recording/session-2026-12-03T17-47-6f277609.jsonl";
-
-fn repository_file(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-fn import(project: &Project, relative: &str, name: &str) {
-    project
-        .confab()
-        .args(["sessions", "import", "--name", name])
-        .arg(repository_file(relative))
-        .assert()
-        .success();
-}
-
-fn checkpoint(project: &Project, name: &str) -> Value {
-    let output = project
-        .confab()
-        .args(["sessions", "export", name, "-o", "-", "--format", "json"])
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{output:?}");
-    serde_json::from_slice(&output.stdout).expect("json")
-}
-
-fn messages(checkpoint: &Value) -> Vec<Value> {
-    checkpoint["messages"].as_array().expect("messages").clone()
-}
-
-fn handoffs(project: &Project, name: &str) -> Vec<Value> {
-    checkpoint(project, name)["session"]["metadata"]["handoffs"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
 
 /// `GEMINI_CLI_HOME` is the folder `.gemini` is in.
 fn resume(project: &Project, home: &Path, name: &str) -> assert_cmd::Command {
@@ -56,24 +22,6 @@ fn resume(project: &Project, home: &Path, name: &str) -> assert_cmd::Command {
         .env("GEMINI_CLI_HOME", home)
         .args(["resume", name, "--with", "gemini"]);
     command
-}
-
-/// The id in a printed `gemini --resume <id>`.
-fn printed_id(stdout: &[u8]) -> String {
-    let line = String::from_utf8_lossy(stdout).trim().to_owned();
-    let id = line
-        .strip_prefix("gemini --resume ")
-        .unwrap_or_else(|| panic!("not a resume command: {line:?}"));
-    assert_eq!(id.len(), 36, "{id}");
-    id.to_owned()
-}
-
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("readable")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
 }
 
 /// Appends one turn to a recording the way Gemini CLI 0.61 does on `gemini --resume <id> -p`
@@ -182,7 +130,7 @@ fn resume_writes_a_new_session_where_gemini_cli_looks_and_records_it() {
     assert!(output.status.success(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Handed gem to gemini as"), "{stderr}");
-    let id = printed_id(&output.stdout);
+    let id = printed_id(&output.stdout, "gemini --resume ");
     let root = project.path().canonicalize().expect("resolves");
     let root_text = root.to_string_lossy().into_owned();
     // The project folder Gemini CLI would claim: the folder's base name, marked as its own.
@@ -235,7 +183,7 @@ fn resume_writes_a_new_session_where_gemini_cli_looks_and_records_it() {
         .output()
         .expect("runs");
     assert!(again.status.success(), "{again:?}");
-    assert_ne!(printed_id(&again.stdout), id);
+    assert_ne!(printed_id(&again.stdout, "gemini --resume "), id);
     assert_eq!(std::fs::read(&path).expect("readable"), first);
     assert_eq!(handoffs(&project, "gem").len(), 2);
     assert_eq!(
@@ -340,7 +288,7 @@ fn turns_added_in_gemini_cli_come_back_to_the_session_handed_off() {
         .output()
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
-    let id = printed_id(&output.stdout);
+    let id = printed_id(&output.stdout, "gemini --resume ");
     let path = PathBuf::from(
         handoffs(&project, "codex")[0]["path"]
             .as_str()
