@@ -20,6 +20,12 @@ pub(crate) struct Cli {
     #[arg(long, global = true)]
     pub(crate) no_pager: bool,
 
+    /// The session store to work on: a postgres:// URL (a team's shared store) or the path of a
+    /// sessions.db file. Over CONFAB_STORE and sessions.store in confab.yaml; the default is
+    /// .confab/sessions.db in the project.
+    #[arg(long, global = true, value_name = "STORE")]
+    pub(crate) store: Option<String>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }

@@ -4,7 +4,8 @@
 //!
 //! | `confab.yaml`        | environment                 | default                 |
 //! |----------------------|-----------------------------|-------------------------|
-//! | `sessions.path`      | `CONFAB_SESSIONS_PATH`      | `.confab/sessions.db`   |
+//! | `sessions.store`     | `CONFAB_STORE` (or `--store`) | `.confab/sessions.db`: a `postgres://` URL or a file |
+//! | `sessions.path`      | `CONFAB_SESSIONS_PATH`      | `.confab/sessions.db`: the older spelling of a file store |
 //! | `sessions.retention` | `CONFAB_SESSIONS_RETENTION` | `30d`                   |
 //! | `retention.keep`     | `CONFAB_RETENTION_KEEP`     | `0`: `clean` keeps the N most recent sessions whatever their age |
 //! | `retention.trash`    | `CONFAB_RETENTION_TRASH`    | `30d`: how long the trash keeps a session (`0d`: not at all) |
@@ -46,6 +47,8 @@ pub(crate) const CONFIG_FILE: &str = "confab.yaml";
 pub(crate) struct Config {
     /// Where the session store is (`sessions.path`), as written.
     pub(crate) sessions_path: Option<Utf8PathBuf>,
+    /// The session store, a `postgres://` URL or a file (`sessions.store`), as written.
+    pub(crate) sessions_store: Option<String>,
     /// Default age for `clean` (`sessions.retention`).
     pub(crate) retention: Option<Age>,
     /// How many of the most recent sessions `clean` keeps whatever their age (`retention.keep`).
@@ -97,6 +100,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             sessions_path: None,
+            sessions_store: None,
             retention: None,
             retention_keep: None,
             trash_retention: None,
@@ -181,6 +185,7 @@ struct ContextSection {
 #[serde(deny_unknown_fields)]
 struct SessionsSection {
     path: Option<Utf8PathBuf>,
+    store: Option<String>,
     retention: Option<String>,
 }
 
@@ -196,7 +201,7 @@ impl Config {
                     .map(|location| format!(":{location}"))
                     .unwrap_or_default();
                 CliError::failure(format!("invalid settings in {path}{at}: {}", error.message))
-                    .hint("the keys are sessions.path, sessions.retention, retention.keep, retention.trash, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}, chat.{history, max_answer_size, max_duration} and user.name; see the README")
+                    .hint("the keys are sessions.store, sessions.path, sessions.retention, retention.keep, retention.trash, context.instructions, templates.default, import.max_size, redact, redact_patterns, default_provider, providers.<name>.{api, base_url, model, api_key_env, max_tokens, timeout}, chat.{history, max_answer_size, max_duration} and user.name; see the README")
             })?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(error) => {
@@ -206,8 +211,15 @@ impl Config {
                 )));
             }
         };
+        if file.sessions.store.is_some() && file.sessions.path.is_some() {
+            return Err(CliError::failure(format!(
+                "invalid settings in {path}: sessions.store and sessions.path both say where the store is"
+            ))
+            .hint("keep sessions.store (a postgres:// URL or a file) and remove sessions.path"));
+        }
         let mut config = Config {
             sessions_path: file.sessions.path,
+            sessions_store: file.sessions.store,
             retention: None,
             retention_keep: file.retention.keep,
             trash_retention: None,

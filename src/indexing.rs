@@ -11,21 +11,21 @@
 
 use std::io::{IsTerminal, Write};
 
-use confab_store_sqlite::SqliteStore;
+use crate::store::Store;
 
 /// Backlogs from this size on are announced on a terminal: they take seconds.
 const ANNOUNCED_FROM: u64 = 20_000;
 
 /// Indexes what `store` has not indexed yet; a failure is reported as a warning.
-pub(crate) fn catch_up(store: &mut SqliteStore) {
+pub(crate) fn catch_up(store: &mut Store) {
     if let Err(error) = update(store) {
         warn(&error);
     }
 }
 
 /// Indexes what `store` has not indexed yet, showing the progress of a long catch-up.
-pub(crate) fn update(store: &mut SqliteStore) -> Result<(), confab_core::StoreError> {
-    let backlog = store.index_backlog()?.messages;
+pub(crate) fn update(store: &mut Store) -> Result<(), confab_core::StoreError> {
+    let backlog = store.index_backlog()?;
     if backlog == 0 {
         return Ok(());
     }

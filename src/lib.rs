@@ -27,6 +27,7 @@ mod paths;
 mod project;
 mod redaction;
 mod sanitize;
+mod store;
 
 use std::process::ExitCode;
 

@@ -11,11 +11,10 @@
 //! while `.confab/templates/` (the project's report templates) can be committed.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use confab_core::StoreError;
-use confab_store_sqlite::{OpenError, SqliteStore};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::error::CliError;
+use crate::store::{Store, StoreLocation};
 
 /// The folder confab keeps its files in, under the project root.
 pub(crate) const STATE_DIR: &str = ".confab";
@@ -53,20 +52,64 @@ impl Project {
         })
     }
 
-    /// Where this project's session store is.
-    pub(crate) fn store_path(&self) -> Utf8PathBuf {
+    /// Where this project's session store is: see [`crate::store`] for the order in which
+    /// `--store`, `CONFAB_STORE`, `sessions.store` and `sessions.path` choose it.
+    pub(crate) fn store(&self) -> Result<StoreLocation, CliError> {
+        self.store_with_source().map(|(location, _)| location)
+    }
+
+    /// [`Project::store`], with what chose it (for `confab info`).
+    pub(crate) fn store_with_source(&self) -> Result<(StoreLocation, StoreSource), CliError> {
+        let current = || -> Result<Utf8PathBuf, CliError> {
+            let current = std::env::current_dir().map_err(|error| {
+                CliError::failure(format!("cannot read the current folder: {error}"))
+            })?;
+            Ok(Utf8PathBuf::from_path_buf(current).unwrap_or_else(|_| self.root.clone()))
+        };
+        if let Some(store) = crate::store::chosen_on_command_line() {
+            let location = StoreLocation::parse(store, &current()?, "--store")?;
+            return Ok((location, StoreSource::CommandLine));
+        }
+        if let Some(store) = std::env::var_os("CONFAB_STORE").filter(|value| !value.is_empty()) {
+            let store = store.into_string().map_err(|_| {
+                CliError::usage("CONFAB_STORE is not valid UTF-8")
+                    .hint("give a postgres:// URL or the path of a sessions.db file")
+            })?;
+            let location = StoreLocation::parse(&store, &current()?, "CONFAB_STORE")?;
+            return Ok((location, StoreSource::Environment));
+        }
+        if let Some(store) = &self.config.sessions_store {
+            let location = StoreLocation::parse(store, &self.root, "sessions.store")?;
+            return Ok((location, StoreSource::Settings));
+        }
         let configured = self
             .config
             .sessions_path
             .as_deref()
             .unwrap_or(Utf8Path::new(DEFAULT_STORE));
-        self.root.join(configured)
+        let source = if self.config.sessions_path.is_some() {
+            StoreSource::Settings
+        } else {
+            StoreSource::Default
+        };
+        Ok((StoreLocation::File(self.root.join(configured)), source))
+    }
+
+    /// The store's file, when the store is a file (for the commands that guard it).
+    pub(crate) fn store_file(&self) -> Option<Utf8PathBuf> {
+        match self.store() {
+            Ok(StoreLocation::File(path)) => Some(path),
+            _ => None,
+        }
     }
 
     /// The store, created if it does not exist yet.
-    pub(crate) fn open_store(&self) -> Result<SqliteStore, CliError> {
-        let store = SqliteStore::open(&self.store_path()).map_err(open_failed)?;
-        self.ensure_state_dir();
+    pub(crate) fn open_store(&self) -> Result<Store, CliError> {
+        let location = self.store()?;
+        let store = location.open()?;
+        if !location.is_server() {
+            self.ensure_state_dir();
+        }
         Ok(store)
     }
 
@@ -90,15 +133,40 @@ impl Project {
     }
 
     /// The store if it exists, for commands that change sessions but never create a store.
-    pub(crate) fn open_existing_store(&self) -> Result<Option<SqliteStore>, CliError> {
-        SqliteStore::open_existing(&self.store_path()).map_err(open_failed)
+    pub(crate) fn open_existing_store(&self) -> Result<Option<Store>, CliError> {
+        self.store()?.open_existing()
     }
 
     /// The store if it exists, read-only: for commands that only read (`list`, `show`,
     /// `search`, `export`). They create and change nothing, and work on a read-only filesystem
     /// or a full disk.
-    pub(crate) fn open_store_read_only(&self) -> Result<Option<SqliteStore>, CliError> {
-        SqliteStore::open_read_only(&self.store_path()).map_err(open_failed)
+    pub(crate) fn open_store_read_only(&self) -> Result<Option<Store>, CliError> {
+        self.store()?.open_read_only()
+    }
+}
+
+/// What chose the project's store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreSource {
+    /// `--store`.
+    CommandLine,
+    /// `CONFAB_STORE`.
+    Environment,
+    /// `sessions.store` or `sessions.path` (in `confab.yaml`, or `CONFAB_SESSIONS_PATH`).
+    Settings,
+    /// Nothing: `.confab/sessions.db`.
+    Default,
+}
+
+impl StoreSource {
+    /// In words, for `confab info`.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            StoreSource::CommandLine => "--store",
+            StoreSource::Environment => "CONFAB_STORE",
+            StoreSource::Settings => "the settings (sessions.store or sessions.path)",
+            StoreSource::Default => "the default",
+        }
     }
 }
 
@@ -174,20 +242,6 @@ impl Project {
 
 /// Instruction files that AI tools keep at a project's root, in the order they are looked for.
 pub(crate) const INSTRUCTION_FILES: &[&str] = &["CONFAB.md", "ATMOS.md", "AGENTS.md", "CLAUDE.md"];
-
-/// A store that could not be opened: the store's own reason and hint when it knows what is
-/// wrong beside the file (a link, a foreign `-wal`, an unusable `-shm`), else the general error.
-fn open_failed(error: StoreError) -> CliError {
-    if let StoreError::Backend {
-        source: Some(source),
-        ..
-    } = &error
-        && let Some(problem) = source.downcast_ref::<OpenError>()
-    {
-        return CliError::failure(problem).hint(problem.hint());
-    }
-    CliError::from(error)
-}
 
 /// What `.confab/.gitignore` holds: everything is confab's private state but the templates.
 pub(crate) const STATE_DIR_GITIGNORE: &str = "\

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -17,6 +17,7 @@ use crate::error::CliError;
 use crate::input::format_size;
 use crate::output::{stdout, write_json};
 use crate::project::Project;
+use crate::store::StoreLocation;
 
 /// Arguments of `confab info`.
 #[derive(Debug, Args)]
@@ -50,11 +51,19 @@ struct Info {
 
 #[derive(Debug, Serialize)]
 struct StoreInfo {
-    path: Utf8PathBuf,
+    /// `sqlite` or `postgres`.
+    kind: &'static str,
+    /// The file, or the URL without user and password.
+    path: String,
+    /// What chose the store: `--store`, `CONFAB_STORE`, the settings or the default.
+    chosen_by: &'static str,
+    /// Whether the file exists, or the database answers.
     exists: bool,
-    /// The store's file with its `-wal` and `-shm` beside it.
-    bytes: u64,
+    /// The store's file with its `-wal` and `-shm` beside it (`null` for a database).
+    bytes: Option<u64>,
     sessions: Option<usize>,
+    /// Why a database could not be reached.
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,7 +91,7 @@ struct ProviderInfo {
 
 pub(crate) fn run(args: &InfoArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
-    let info = gather(&project);
+    let info = gather(&project)?;
     let mut out = stdout();
     match args.format {
         InfoFormat::Json => write_json(&mut out, &info)?,
@@ -92,19 +101,47 @@ pub(crate) fn run(args: &InfoArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn gather(project: &Project) -> Info {
-    let path = project.store_path();
-    let bytes = ["", "-wal", "-shm"]
-        .iter()
-        .filter_map(|suffix| std::fs::metadata(format!("{path}{suffix}")).ok())
-        .map(|metadata| metadata.len())
-        .sum();
-    let sessions = project
-        .open_store_read_only()
-        .ok()
-        .flatten()
-        .and_then(|store| confab_core::SessionStore::list(&store).ok())
-        .map(|sessions| sessions.len());
+fn gather(project: &Project) -> Result<Info, CliError> {
+    let (location, source) = project.store_with_source()?;
+    let store = match &location {
+        StoreLocation::File(path) => {
+            let bytes = ["", "-wal", "-shm"]
+                .iter()
+                .filter_map(|suffix| std::fs::metadata(format!("{path}{suffix}")).ok())
+                .map(|metadata| metadata.len())
+                .sum();
+            let sessions = location
+                .open_read_only()
+                .ok()
+                .flatten()
+                .and_then(|store| confab_core::SessionStore::list(&store).ok())
+                .map(|sessions| sessions.len());
+            StoreInfo {
+                kind: "sqlite",
+                path: path.to_string(),
+                chosen_by: source.describe(),
+                exists: path.is_file(),
+                bytes: Some(bytes),
+                sessions,
+                error: None,
+            }
+        }
+        StoreLocation::Postgres(_) => {
+            let listed = location.open_read_only().and_then(|store| match store {
+                Some(store) => Ok(confab_core::SessionStore::list(&store)?.len()),
+                None => Ok(0),
+            });
+            StoreInfo {
+                kind: "postgres",
+                path: location.to_string(),
+                chosen_by: source.describe(),
+                exists: listed.is_ok(),
+                bytes: None,
+                sessions: listed.as_ref().ok().copied(),
+                error: listed.err().map(|error| error.message()),
+            }
+        }
+    };
     let mut settings = Vec::new();
     let config_file = project.root.join(CONFIG_FILE);
     if config_file.is_file() {
@@ -147,20 +184,15 @@ fn gather(project: &Project) -> Info {
         }
     }
     providers.sort_by(|a, b| a.name.cmp(&b.name));
-    Info {
+    Ok(Info {
         version: env!("CARGO_PKG_VERSION"),
         project_root: project.root.clone(),
         root_found_by: project.found_by.describe(),
-        store: StoreInfo {
-            exists: Utf8Path::new(&path).is_file(),
-            path,
-            bytes,
-            sessions,
-        },
+        store,
         settings,
         formats,
         providers,
-    }
+    })
 }
 
 fn write_text(out: &mut dyn Write, info: &Info) -> std::io::Result<()> {
@@ -171,24 +203,35 @@ fn write_text(out: &mut dyn Write, info: &Info) -> std::io::Result<()> {
         info.project_root, info.root_found_by
     )?;
     let store = &info.store;
-    if store.exists {
-        let sessions = match store.sessions {
-            Some(1) => ", 1 session".to_owned(),
-            Some(count) => format!(", {count} sessions"),
-            None => String::new(),
-        };
-        writeln!(
+    let sessions = match store.sessions {
+        Some(1) => ", 1 session".to_owned(),
+        Some(count) => format!(", {count} sessions"),
+        None => String::new(),
+    };
+    match (store.kind, store.bytes) {
+        ("postgres", _) => match &store.error {
+            None => writeln!(
+                out,
+                "store         {} (PostgreSQL{sessions}; chosen by {})",
+                store.path, store.chosen_by
+            )?,
+            Some(error) => writeln!(
+                out,
+                "store         {} (PostgreSQL, not reachable: {error})",
+                store.path
+            )?,
+        },
+        (_, Some(bytes)) if store.exists => writeln!(
             out,
             "store         {} ({}{sessions})",
             store.path,
-            format_size_rounded(store.bytes)
-        )?;
-    } else {
-        writeln!(
+            format_size_rounded(bytes)
+        )?,
+        _ => writeln!(
             out,
             "store         {} (not created yet: the first import or chat creates it)",
             store.path
-        )?;
+        )?,
     }
     let settings: Vec<String> = info
         .settings

@@ -28,6 +28,9 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
             ))
         })?;
     }
+    if let Some(store) = cli.store {
+        crate::store::choose_on_command_line(store);
+    }
     match cli.command {
         Command::Chat(args) => chat::run(&args),
         Command::Stats(args) => stats::run(&args),

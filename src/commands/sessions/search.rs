@@ -23,9 +23,9 @@
 use std::io::Write;
 use std::ops::Range;
 
+use crate::store::Store;
 use clap::{Args, ValueEnum};
 use confab_core::{HIGHLIGHT_END, HIGHLIGHT_START, Role, SearchHit, SearchQuery, SessionStore};
-use confab_store_sqlite::SqliteStore;
 use jiff::ZonedDateTime;
 use serde::Serialize;
 
@@ -326,11 +326,11 @@ impl From<&SearchHit> for JsonHit {
 ///
 /// Catching up needs a write. A store that cannot be written (a read-only mount) is searched as
 /// it is: the search is exact either way, it only has to index the backlog on the fly each time.
-fn store_to_search(project: &Project) -> Result<Option<SqliteStore>, CliError> {
+fn store_to_search(project: &Project) -> Result<Option<Store>, CliError> {
     let Some(store) = project.open_store_read_only()? else {
         return Ok(None);
     };
-    let backlog = store.index_backlog()?.messages;
+    let backlog = store.index_backlog()?;
     if backlog == 0 {
         return Ok(Some(store));
     }

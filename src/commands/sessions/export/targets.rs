@@ -33,23 +33,24 @@ pub(super) fn refuse_store_targets(project: &Project, output: &Utf8Path) -> Resu
     let Some(target) = canonical_location(&target) else {
         return Ok(());
     };
-    let store = project.store_path();
     let root = canonical(&project.root).unwrap_or_else(|| project.root.clone());
-
-    let store_location = canonical_location(&store).unwrap_or_else(|| store.clone());
-    for suffix in COMPANIONS {
-        let companion = Utf8PathBuf::from(format!("{store_location}{suffix}"));
-        if target == companion || same_file(&target, &companion) {
-            return Err(refuse(format!("it is the session store {companion}")));
-        }
-    }
     let mut folders: Vec<Utf8PathBuf> = canonical(&project.root.join(STATE_DIR))
         .into_iter()
         .collect();
-    if let Some(folder) = store.parent().and_then(canonical)
-        && !root.starts_with(&folder)
-    {
-        folders.push(folder);
+    // A store on a server has no file here to protect; confab's folder still is its own.
+    if let Some(store) = project.store_file() {
+        let store_location = canonical_location(&store).unwrap_or_else(|| store.clone());
+        for suffix in COMPANIONS {
+            let companion = Utf8PathBuf::from(format!("{store_location}{suffix}"));
+            if target == companion || same_file(&target, &companion) {
+                return Err(refuse(format!("it is the session store {companion}")));
+            }
+        }
+        if let Some(folder) = store.parent().and_then(canonical)
+            && !root.starts_with(&folder)
+        {
+            folders.push(folder);
+        }
     }
     if let Some(folder) = folders.iter().find(|folder| target.starts_with(folder)) {
         return Err(refuse(format!("it is inside confab's folder {folder}")));

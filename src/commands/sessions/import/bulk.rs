@@ -34,8 +34,8 @@
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
 
+use crate::store::Store;
 use confab_core::StoreError;
-use confab_store_sqlite::SqliteStore;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -184,7 +184,7 @@ fn progress_bar(files: usize) -> ProgressBar {
 struct Writer<'a> {
     project: &'a Project,
     overwrite: bool,
-    store: Option<SqliteStore>,
+    store: Option<Store>,
     bar: &'a ProgressBar,
     files: usize,
     imported: usize,

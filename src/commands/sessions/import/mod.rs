@@ -22,11 +22,11 @@ pub(crate) use from::IMPORTED_FROM;
 
 use std::io::Write;
 
+use crate::store::Store;
 use camino::Utf8Path;
 use clap::{ArgAction, Args};
 use confab_core::{Checkpoint, Session, SessionStore, StoreError, validate_session_name};
 use confab_redact::{Redactor, Report};
-use confab_store_sqlite::SqliteStore;
 use jiff::Timestamp;
 
 use crate::error::CliError;
@@ -328,7 +328,7 @@ fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared 
 
 /// Writes the sessions of one file in one transaction: created, or replaced with `--overwrite`.
 fn store_sessions(
-    store: &mut SqliteStore,
+    store: &mut Store,
     sessions: &[Session],
     overwrite: bool,
 ) -> Result<(), StoreError> {
