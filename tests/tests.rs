@@ -41,6 +41,7 @@ mod search;
 mod sessions;
 mod stats;
 mod store_files;
+mod team_store;
 mod terminal;
 mod tools;
 mod transfer;

@@ -1,0 +1,150 @@
+//! The team store: every command does the same on a PostgreSQL store as on the SQLite file.
+//!
+//! The store tests (`confab_core::conformance`) hold both stores to one contract; these run the
+//! real binary through the same script of commands on a project with the default SQLite store
+//! and on one whose `--store` is a fresh PostgreSQL database, and compare what each command
+//! printed and how it exited. Times are masked (the two runs are seconds apart); nothing else
+//! may differ.
+
+use std::process::Output;
+
+use crate::util::{Project, team_database};
+
+/// The commands of the script, in order. Each sees what the ones before it did.
+const SCRIPT: &[&[&str]] = &[
+    &["sessions", "list"],
+    &[
+        "sessions",
+        "import",
+        "eks-troubleshooting.json",
+        "vpc-migration.yaml",
+        "extra.json",
+    ],
+    &["sessions", "import", "eks-troubleshooting.json"],
+    &["sessions", "list"],
+    &["sessions", "list", "--format", "json"],
+    &["sessions", "show", "eks-troubleshooting"],
+    &[
+        "sessions",
+        "show",
+        "eks-troubleshooting",
+        "--format",
+        "json",
+    ],
+    &["sessions", "show", "no-such-session"],
+    &["sessions", "search", "pods"],
+    &["sessions", "search", "pod", "--format", "json"],
+    &["sessions", "search", "\"stuck in pending\""],
+    &["sessions", "search", "nothing-matches-this"],
+    &["sessions", "search", "vpc", "--session", "vpc-migration"],
+    &["sessions", "export", "vpc-migration", "--format", "json"],
+    &["sessions", "export", "extra", "--format", "markdown"],
+    &["sessions", "rename", "extra", "extra-renamed"],
+    &[
+        "sessions",
+        "fork",
+        "extra-renamed",
+        "extra-fork",
+        "--at",
+        "1",
+    ],
+    &["sessions", "show", "extra-fork"],
+    &["stats"],
+    &["stats", "--format", "json"],
+    &["sessions", "delete", "extra-renamed"],
+    &["sessions", "trash", "list"],
+    &["sessions", "search", "emoji"],
+    &["sessions", "trash", "restore", "extra-renamed"],
+    &["sessions", "delete", "extra-renamed", "extra-fork"],
+    &["sessions", "trash", "empty"],
+    &["sessions", "trash", "list"],
+    &["sessions", "clean", "--older-than", "0d", "--dry-run"],
+    &["sessions", "clean", "--older-than", "0d", "--keep", "1"],
+    &["sessions", "list"],
+    &["sessions", "clean", "--older-than", "0d", "--purge"],
+    &["sessions", "list"],
+    &["sessions", "trash", "list", "--format", "json"],
+];
+
+/// A third session, with text of every kind (emoji, CJK, markup) to search and render.
+const EXTRA: &str = r#"{
+  "version": "1.0",
+  "exported_at": "2026-02-01T10:00:00Z",
+  "exported_by": "tester",
+  "session": {
+    "name": "extra",
+    "provider": "anthropic",
+    "model": "claude-sonnet-4-6",
+    "created_at": "2026-02-01T09:00:00Z",
+    "updated_at": "2026-02-01T09:05:00Z"
+  },
+  "messages": [
+    {"role": "user", "content": "An emoji 🚀 and 日本 and <b>markup</b>: which pods?",
+     "created_at": "2026-02-01T09:00:00Z"},
+    {"role": "assistant", "content": "Check the pods with `kubectl get pods`.",
+     "created_at": "2026-02-01T09:05:00Z",
+     "usage": {"input_tokens": 12, "output_tokens": 7}}
+  ]
+}"#;
+
+fn project_with_files() -> Project {
+    let project = Project::new();
+    project.fixture("atmos/eks-troubleshooting.json");
+    project.fixture("atmos/vpc-migration.yaml");
+    project.write("extra.json", EXTRA);
+    project
+}
+
+/// What a step printed and how it exited, times masked.
+fn outcome(output: &Output) -> String {
+    let masked = |bytes: &[u8]| mask_times(&String::from_utf8_lossy(bytes));
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code(),
+        masked(&output.stdout),
+        masked(&output.stderr)
+    )
+}
+
+/// `text` with every date-time, and every date, replaced by a mark.
+fn mask_times(text: &str) -> String {
+    let time = regex::Regex::new(
+        r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}| UTC)?)?",
+    )
+    .expect("regex");
+    time.replace_all(text, "<time>").into_owned()
+}
+
+#[test]
+fn every_command_does_the_same_on_both_stores() {
+    let Some(database) = team_database() else {
+        return;
+    };
+    let file = project_with_files();
+    let team = project_with_files();
+    let mut differences = Vec::new();
+    for step in SCRIPT {
+        let on_file = file.confab().args(*step).output().expect("run confab");
+        let on_team = team
+            .confab()
+            .arg("--store")
+            .arg(&database)
+            .args(*step)
+            .output()
+            .expect("run confab");
+        let (on_file, on_team) = (outcome(&on_file), outcome(&on_team));
+        if on_file != on_team {
+            differences.push(format!(
+                "`confab {}`\n  SQLite:     {on_file:?}\n  PostgreSQL: {on_team:?}",
+                step.join(" ")
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "commands differ between the stores:\n{}",
+        differences.join("\n")
+    );
+    // The team project kept nothing of its own: its sessions are in the database.
+    assert!(!team.path().join(".confab/sessions.db").exists());
+}
