@@ -148,3 +148,81 @@ fn every_command_does_the_same_on_both_stores() {
     // The team project kept nothing of its own: its sessions are in the database.
     assert!(!team.path().join(".confab/sessions.db").exists());
 }
+
+#[test]
+fn eight_people_import_into_the_team_store_at_once() {
+    let Some(database) = team_database() else {
+        return;
+    };
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let importers: Vec<_> = (0..8)
+        .map(|person| {
+            let mut commands: Vec<_> = (0..5)
+                .map(|index| {
+                    let mut command = project.confab();
+                    command
+                        .env("CONFAB_STORE", &database)
+                        .args([
+                            "sessions",
+                            "import",
+                            "--name",
+                            &format!("p{person}-{index}"),
+                        ])
+                        .arg(&fixture);
+                    command
+                })
+                .collect();
+            std::thread::spawn(move || {
+                for command in &mut commands {
+                    let output = command.output().expect("runs");
+                    assert!(
+                        output.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    // Someone reads the library all the while: never an error, never half a session.
+    let mut reader = project.confab();
+    reader
+        .env("CONFAB_STORE", &database)
+        .args(["sessions", "list", "--format", "json"]);
+    for _ in 0..5 {
+        let output = reader.output().expect("runs");
+        assert!(output.status.success());
+        let listed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        for session in listed["sessions"].as_array().expect("sessions") {
+            assert_eq!(session["message_count"], 4, "{session}");
+        }
+    }
+    for importer in importers {
+        importer.join().expect("importer succeeded");
+    }
+    let listed = project
+        .confab()
+        .env("CONFAB_STORE", &database)
+        .args(["sessions", "list"])
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 40);
+    // Every one of them is found, through the database's own index.
+    let found = project
+        .confab()
+        .env("CONFAB_STORE", &database)
+        .args([
+            "sessions", "search", "pending", "--limit", "100", "--format", "json",
+        ])
+        .output()
+        .expect("runs");
+    let hits: serde_json::Value = serde_json::from_slice(&found.stdout).expect("json");
+    let sessions: std::collections::BTreeSet<&str> = hits["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|hit| hit["session"].as_str())
+        .collect();
+    assert_eq!(sessions.len(), 40);
+}
