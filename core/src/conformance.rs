@@ -52,6 +52,11 @@ pub fn checks<S: SessionStore>() -> Vec<(&'static str, Check<S>)> {
             "appending_can_switch_the_model_and_metadata",
             appending_can_switch_the_model_and_metadata,
         ),
+        ("authors_survive_every_write", authors_survive_every_write),
+        (
+            "appending_by_someone_makes_them_the_last_author",
+            appending_by_someone_makes_them_the_last_author,
+        ),
         (
             "replace_swaps_the_whole_session",
             replace_swaps_the_whole_session,
@@ -180,6 +185,8 @@ pub fn session(name: &str) -> Session {
         created_at: at("0001-01-01T00:00:00Z"),
         updated_at: at("2025-10-29T16:45:00.5Z"),
         imported_at: Some(at("2026-01-01T00:00:00Z")),
+        created_by: Some("ana".into()),
+        updated_by: Some("Björn Ström".into()),
         metadata: Some(serde_json::Map::from_iter([(
             "tags".to_owned(),
             json!(["a", {"b": 1.5}]),
@@ -357,6 +364,7 @@ pub fn appending_can_switch_the_model_and_metadata<S: SessionStore>(store: &mut 
         updated_at: at("2026-03-03T03:03:03Z"),
         provider_model: Some(("anthropic".to_owned(), "claude".to_owned())),
         metadata: Some(metadata.clone()),
+        by: None,
     };
     store
         .append_messages("s1", &[Message::new(Role::User, "now you")], &update)
@@ -372,6 +380,112 @@ pub fn appending_can_switch_the_model_and_metadata<S: SessionStore>(store: &mut 
         (listed.provider.as_str(), listed.message_count),
         ("anthropic", 4)
     );
+}
+
+/// Who created and last changed a session (or that nobody is known) survives create, list,
+/// replace, `store_all`, rename and trash with restore; the two are never confused.
+pub fn authors_survive_every_write<S: SessionStore>(store: &mut S) {
+    let mut anonymous = session("anonymous");
+    anonymous.created_by = None;
+    anonymous.updated_by = None;
+    let mut created_only = session("created-only");
+    created_only.updated_by = None;
+    let named = session("named");
+    for session in [&anonymous, &created_only, &named] {
+        store.create(session).expect("created");
+        assert_eq!(&store.get(&session.name).expect("found"), session);
+    }
+    let authors = |store: &S| -> Vec<(String, Option<String>, Option<String>)> {
+        let list = store.list().expect("lists");
+        list.into_iter()
+            .map(|summary| (summary.name, summary.created_by, summary.updated_by))
+            .collect()
+    };
+    assert_eq!(
+        authors(store),
+        [
+            ("anonymous".to_owned(), None, None),
+            ("created-only".to_owned(), Some("ana".to_owned()), None),
+            (
+                "named".to_owned(),
+                Some("ana".to_owned()),
+                Some("Björn Ström".to_owned())
+            ),
+        ],
+        "list shows them"
+    );
+
+    // A fork-style replace puts in whoever the new session names, nobody included.
+    let mut forked = session("named");
+    forked.created_by = Some("cy".into());
+    forked.updated_by = None;
+    store.replace(&forked).expect("replaced");
+    assert_eq!(store.get("named").expect("found"), forked);
+    let mut imported = session("anonymous");
+    imported.created_by = Some("dee".into());
+    store
+        .store_all(&[imported.clone(), session("batch")], true)
+        .expect("stored");
+    assert_eq!(store.get("anonymous").expect("found"), imported);
+    assert_eq!(store.get("batch").expect("found"), session("batch"));
+
+    store.rename("named", "renamed").expect("renamed");
+    let renamed = store.get("renamed").expect("found");
+    assert_eq!(
+        (renamed.created_by.as_deref(), renamed.updated_by.as_deref()),
+        (Some("cy"), None),
+        "a rename changes no author"
+    );
+    store
+        .trash(
+            &["renamed".into(), "created-only".into()],
+            at("2026-04-01T00:00:00Z"),
+        )
+        .expect("trashed");
+    store
+        .restore(&[restore("renamed"), restore("created-only")])
+        .expect("restored");
+    assert_eq!(
+        store.get("renamed").expect("back"),
+        Session {
+            name: "renamed".into(),
+            ..forked
+        }
+    );
+    assert_eq!(store.get("created-only").expect("back"), created_only);
+}
+
+/// An append `by` someone makes them the session's last author and leaves its creator; an
+/// append by nobody in particular leaves both.
+pub fn appending_by_someone_makes_them_the_last_author<S: SessionStore>(store: &mut S) {
+    store.create(&session("s1")).expect("created");
+    let update = SessionUpdate {
+        by: Some("cy".into()),
+        ..SessionUpdate::at(at("2026-02-02T02:02:02Z"))
+    };
+    store
+        .append_messages("s1", &[Message::new(Role::User, "me too")], &update)
+        .expect("appended");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(
+        (stored.created_by.as_deref(), stored.updated_by.as_deref()),
+        (Some("ana"), Some("cy"))
+    );
+    assert_eq!(store.list().expect("lists")[0], stored.summary());
+    store
+        .append_messages(
+            "s1",
+            &[Message::new(Role::Assistant, "noted")],
+            &SessionUpdate::at(at("2026-02-02T02:03:00Z")),
+        )
+        .expect("appended");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(
+        (stored.created_by.as_deref(), stored.updated_by.as_deref()),
+        (Some("ana"), Some("cy")),
+        "no author given: the last one stays"
+    );
+    assert_eq!(stored.messages.len(), 5);
 }
 
 /// `replace` swaps the whole session, and adds one that is missing.

@@ -175,15 +175,19 @@ pub struct SessionUpdate {
     pub provider_model: Option<(String, String)>,
     /// Custom metadata to store in place of the session's, when it changed.
     pub metadata: Option<Map<String, Value>>,
+    /// Who is appending: becomes the session's [`Session::updated_by`]; `None` leaves it as it
+    /// was.
+    pub by: Option<String>,
 }
 
 impl SessionUpdate {
-    /// An update that only moves the update time.
+    /// An update that only moves the update time, by nobody in particular.
     pub fn at(updated_at: Timestamp) -> SessionUpdate {
         SessionUpdate {
             updated_at,
             provider_model: None,
             metadata: None,
+            by: None,
         }
     }
 }
@@ -427,6 +431,8 @@ mod tests {
             created_at: time,
             updated_at: time,
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             message_count: 1,
         }
     }

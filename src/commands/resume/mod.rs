@@ -189,6 +189,7 @@ fn record(
         updated_at: session.updated_at,
         provider_model: None,
         metadata: Some(metadata),
+        by: None,
     };
     store
         .append_messages(&session.name, &[], &update)
