@@ -58,6 +58,10 @@ pub fn checks<S: SessionStore>() -> Vec<(&'static str, Check<S>)> {
             appending_by_someone_makes_them_the_last_author,
         ),
         (
+            "an_append_on_a_stale_count_conflicts_and_changes_nothing",
+            an_append_on_a_stale_count_conflicts_and_changes_nothing,
+        ),
+        (
             "replace_swaps_the_whole_session",
             replace_swaps_the_whole_session,
         ),
@@ -365,6 +369,7 @@ pub fn appending_can_switch_the_model_and_metadata<S: SessionStore>(store: &mut 
         provider_model: Some(("anthropic".to_owned(), "claude".to_owned())),
         metadata: Some(metadata.clone()),
         by: None,
+        expected_messages: None,
     };
     store
         .append_messages("s1", &[Message::new(Role::User, "now you")], &update)
@@ -486,6 +491,197 @@ pub fn appending_by_someone_makes_them_the_last_author<S: SessionStore>(store: &
         "no author given: the last one stays"
     );
     assert_eq!(stored.messages.len(), 5);
+}
+
+/// An append that expects another message count than the session holds appends nothing and
+/// changes nothing (count, update time, author, model, metadata), and says what it found; the
+/// right count appends.
+pub fn an_append_on_a_stale_count_conflicts_and_changes_nothing<S: SessionStore>(store: &mut S) {
+    store.create(&session("s1")).expect("created");
+    let before = store.get("s1").expect("found");
+    let listed_before = store.list().expect("lists");
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("switched".to_owned(), serde_json::Value::Bool(true));
+    let stale = SessionUpdate {
+        updated_at: at("2026-05-05T05:05:05Z"),
+        provider_model: Some(("anthropic".to_owned(), "claude".to_owned())),
+        metadata: Some(metadata),
+        by: Some("cy".into()),
+        expected_messages: Some(2),
+    };
+    let more = [
+        Message::new(Role::User, "stale question"),
+        Message::new(Role::Assistant, "stale answer"),
+    ];
+    let refused = store.append_messages("s1", &more, &stale);
+    assert!(
+        matches!(
+            &refused,
+            Err(StoreError::Conflict { name, expected: 2, found: 3 }) if name == "s1"
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.expect_err("a conflict").to_string(),
+        "session \"s1\" changed meanwhile: expected 2 messages, found 3"
+    );
+    assert_eq!(store.get("s1").expect("found"), before, "nothing changed");
+    assert_eq!(store.list().expect("lists"), listed_before);
+    assert_eq!(
+        store.usage(&UsageQuery::default()).expect("sums"),
+        usage_of(std::slice::from_ref(&before), &UsageQuery::default())
+    );
+    assert!(
+        store.search(&query("stale")).expect("searches").is_empty(),
+        "no refused message is searchable"
+    );
+    assert!(matches!(
+        store.append_messages(
+            "s1",
+            &more,
+            &SessionUpdate {
+                expected_messages: Some(4),
+                ..stale.clone()
+            }
+        ),
+        Err(StoreError::Conflict {
+            expected: 4,
+            found: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.append_messages("nope", &more, &stale),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let current = SessionUpdate {
+        expected_messages: Some(3),
+        ..stale.clone()
+    };
+    store
+        .append_messages("s1", &more, &current)
+        .expect("the right count appends");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(stored.messages.len(), 5);
+    assert_eq!(stored.messages[3].content, "stale question");
+    assert_eq!(
+        (
+            stored.updated_at,
+            stored.updated_by.as_deref(),
+            stored.model.as_str()
+        ),
+        (at("2026-05-05T05:05:05Z"), Some("cy"), "claude")
+    );
+    assert!(matches!(
+        store.append_messages("s1", &more, &current),
+        Err(StoreError::Conflict {
+            expected: 3,
+            found: 5,
+            ..
+        })
+    ));
+    assert_eq!(store.get("s1").expect("found"), stored);
+}
+
+/// What [`concurrent_appends_on_fresh_counts_lose_nothing`] leaves: the messages of the shared
+/// session, and how many appends were refused as conflicts.
+#[derive(Debug)]
+pub struct ConcurrentAppends {
+    /// The session's messages at the end.
+    pub messages: Vec<Message>,
+    /// Appends refused with [`StoreError::Conflict`] and tried again.
+    pub conflicts: usize,
+}
+
+/// Two writers, each with its own handle on one store (two connections, two processes' worth),
+/// append 50 messages each to one session named `shared`, each append expecting the count it
+/// read just before, trying again on [`StoreError::Conflict`]. At the end the session holds
+/// exactly the 100 messages, each once, each based on the count of the messages before it:
+/// no append went through on a count that had changed under it. Not in [`checks`]: it needs
+/// two handles on the same store, which each store's tests open.
+pub fn concurrent_appends_on_fresh_counts_lose_nothing<S: SessionStore + Send>(
+    writers: [S; 2],
+) -> ConcurrentAppends {
+    const EACH: usize = 50;
+    let [mut first, second] = writers;
+    let mut shared = session("shared");
+    shared.messages.clear();
+    first.create(&shared).expect("created");
+    let start = std::sync::Barrier::new(2);
+    let outcomes: Vec<(usize, S)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [("a", first), ("b", second)]
+            .into_iter()
+            .map(|(writer, mut store)| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    let mut conflicts = 0;
+                    for turn in 0..EACH {
+                        loop {
+                            let count = store
+                                .list()
+                                .expect("lists")
+                                .into_iter()
+                                .find(|summary| summary.name == "shared")
+                                .expect("the session is there")
+                                .message_count;
+                            // Each message says which count it was based on.
+                            let message =
+                                Message::new(Role::User, format!("{writer}-{turn}@{count}"));
+                            let update = SessionUpdate {
+                                by: Some(writer.to_owned()),
+                                expected_messages: Some(count),
+                                ..SessionUpdate::at(at("2026-06-01T00:00:00Z"))
+                            };
+                            match store.append_messages("shared", &[message], &update) {
+                                Ok(()) => break,
+                                Err(StoreError::Conflict { .. }) => conflicts += 1,
+                                Err(error) => panic!("{writer}-{turn}: {error}"),
+                            }
+                        }
+                    }
+                    (conflicts, store)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("no writer panicked"))
+            .collect()
+    });
+    let conflicts = outcomes.iter().map(|(conflicts, _)| conflicts).sum();
+    let (_, reader) = outcomes.into_iter().next().expect("two writers");
+    let stored = reader.get("shared").expect("found");
+    let contents: Vec<&str> = stored
+        .messages
+        .iter()
+        .map(|message| message.content.as_str())
+        .collect();
+    assert_eq!(contents.len(), 2 * EACH, "{contents:?}");
+    for (position, content) in contents.iter().enumerate() {
+        assert!(
+            content.ends_with(&format!("@{position}")),
+            "message {position} was appended on a stale count: {contents:?}"
+        );
+    }
+    for writer in ["a", "b"] {
+        let own: Vec<String> = contents
+            .iter()
+            .filter(|content| content.starts_with(&format!("{writer}-")))
+            .map(|content| content.split('@').next().unwrap_or_default().to_owned())
+            .collect();
+        let expected: Vec<String> = (0..EACH).map(|turn| format!("{writer}-{turn}")).collect();
+        assert_eq!(own, expected, "each of {writer}'s messages once, in order");
+    }
+    assert_eq!(
+        reader.list().expect("lists")[0].message_count,
+        2 * EACH as u64
+    );
+    ConcurrentAppends {
+        messages: stored.messages,
+        conflicts,
+    }
 }
 
 /// `replace` swaps the whole session, and adds one that is missing.

@@ -239,6 +239,7 @@ fn append(
         provider_model: None,
         metadata: Some(metadata),
         by: None,
+        expected_messages: None,
     };
     store.append_messages(&link.session, added, &update)?;
     Ok(true)

@@ -190,6 +190,7 @@ fn record(
         provider_model: None,
         metadata: Some(metadata),
         by: None,
+        expected_messages: None,
     };
     store
         .append_messages(&session.name, &[], &update)

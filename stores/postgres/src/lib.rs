@@ -543,6 +543,8 @@ impl SessionStore for PostgresStore {
         update: &SessionUpdate,
     ) -> Result<(), StoreError> {
         self.write("cannot append messages", |tx| {
+            // The row lock is held to the commit: another writer's append waits here and then
+            // reads the count this one leaves, so `expected_messages` is checked race-free.
             let row = tx
                 .query_opt(
                     "SELECT id, header, message_count FROM sessions WHERE name = $1 FOR UPDATE",
@@ -554,6 +556,9 @@ impl SessionStore for PostgresStore {
                 })?;
             let id: i64 = row.get(0);
             let before: i64 = row.get(2);
+            if let Some(conflict) = update.conflict(name, u64::try_from(before).unwrap_or(0)) {
+                return Err(conflict);
+            }
             let mut session = read_document(row.get(1))?.into_session();
             session.updated_at = update.updated_at;
             if let Some((provider, model)) = &update.provider_model {

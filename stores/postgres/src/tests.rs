@@ -335,6 +335,26 @@ fn list_reads_no_message_bodies() {
 }
 
 #[test]
+fn concurrent_appends_on_fresh_counts_lose_nothing() {
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let writers = [schema.store(), schema.store()];
+    confab_core::conformance::concurrent_appends_on_fresh_counts_lose_nothing(writers);
+    let positions: Vec<i64> = schema
+        .client()
+        .query("SELECT position FROM messages ORDER BY position", &[])
+        .expect("reads")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        positions,
+        (0..100).collect::<Vec<i64>>(),
+        "contiguous, each once"
+    );
+}
+
+#[test]
 fn a_version_1_database_gains_authors_and_keeps_its_sessions() {
     let Some(url) = server() else { return };
     let schema = Schema::new(url);
@@ -361,6 +381,7 @@ fn a_version_1_database_gains_authors_and_keeps_its_sessions() {
             &[confab_core::Message::new(confab_core::Role::User, "hi")],
             &confab_core::SessionUpdate {
                 by: Some("ana".into()),
+                expected_messages: Some(0),
                 ..confab_core::SessionUpdate::at(confab_core::conformance::at(
                     "2026-02-01T00:00:00Z",
                 ))

@@ -290,6 +290,8 @@ impl SessionStore for SqliteStore {
         messages: &[Message],
         update: &SessionUpdate,
     ) -> Result<(), StoreError> {
+        // The write lock is taken before the count is read (`BEGIN IMMEDIATE`): no other
+        // process can append between the check of `expected_messages` and this append.
         let transaction = self.write()?;
         let (id, count): (i64, i64) = transaction
             .query_row(
@@ -302,6 +304,9 @@ impl SessionStore for SqliteStore {
             .ok_or_else(|| StoreError::NotFound {
                 name: name.to_owned(),
             })?;
+        if let Some(conflict) = update.conflict(name, count.max(0) as u64) {
+            return Err(conflict);
+        }
         insert_messages(&transaction, id, count, messages)?;
         let (seconds, nanos) = split_time(update.updated_at);
         transaction

@@ -691,6 +691,7 @@ fn a_version_7_store_gains_authors_and_keeps_its_trash() {
             &[Message::new(Role::Assistant, "hello")],
             &SessionUpdate {
                 by: Some("ana".into()),
+                expected_messages: Some(1),
                 ..SessionUpdate::at(at("2026-01-01T00:00:00Z"))
             },
         )
@@ -715,6 +716,33 @@ fn list_reads_no_message_bodies() {
     let listed = store.list().expect("lists");
     assert_eq!(listed, [session("s1").summary()]);
     assert!(store.get("s1").is_err(), "get does read messages");
+}
+
+#[test]
+fn concurrent_appends_on_fresh_counts_lose_nothing() {
+    let (dir, _store) = temp_store();
+    let path =
+        camino::Utf8PathBuf::from_path_buf(dir.path().join(".confab/sessions.db")).expect("utf-8");
+    let writers = [
+        SqliteStore::open(&path).expect("opens"),
+        SqliteStore::open(&path).expect("opens"),
+    ];
+    confab_core::conformance::concurrent_appends_on_fresh_counts_lose_nothing(writers);
+    let store = SqliteStore::open(&path).expect("opens");
+    let positions: Vec<i64> = store
+        .connection
+        .prepare("SELECT seq FROM messages ORDER BY seq")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .expect("positions");
+    assert_eq!(
+        positions,
+        (0..100).collect::<Vec<i64>>(),
+        "contiguous, each once"
+    );
 }
 
 /// Opening a store without trusting the files beside it (see `open.rs`).
