@@ -254,6 +254,8 @@ impl Conversation {
             created_at: now,
             updated_at: now,
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             metadata: None,
             context: None,
             messages: Vec::new(),

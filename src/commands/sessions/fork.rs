@@ -113,6 +113,8 @@ fn forked(original: Session, name: &str, at: Option<usize>, now: jiff::Timestamp
         created_at: now,
         updated_at: now,
         imported_at: None,
+        created_by: None,
+        updated_by: None,
         metadata: Some(metadata),
         context: original.context,
         messages,
@@ -142,6 +144,8 @@ mod tests {
             created_at: at("2025-01-01T00:00:00Z"),
             updated_at: at("2025-01-02T00:00:00Z"),
             imported_at: Some(at("2025-01-03T00:00:00Z")),
+            created_by: None,
+            updated_by: None,
             metadata: Some(metadata),
             context: None,
             messages: vec![

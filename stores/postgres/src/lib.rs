@@ -12,9 +12,10 @@
 //! # Layout
 //! - `sessions`: one row per session: the name (unique), provider, model, message count, the
 //!   update time as exact nanoseconds (`numeric`: timestamps go back to year 1 with nanoseconds,
-//!   more than `timestamptz` holds) and `header`, the session's other fields as JSON text (JSON
-//!   text, not `jsonb`, so a session reads back byte for byte as written). `list` reads these
-//!   columns only, never a message.
+//!   more than `timestamptz` holds), who created it and who last added to it (`created_by`,
+//!   `updated_by`: the only copy of those two) and `header`, the session's other fields as JSON
+//!   text (JSON text, not `jsonb`, so a session reads back byte for byte as written). `list`
+//!   reads these columns only, never a message.
 //! - `messages`: one row per message with its JSON, its text, and a generated `tsvector` of the
 //!   text under a GIN index; rows go with their session (`ON DELETE CASCADE`).
 //! - `trash`: one row per removal, the whole session as one JSON document, as in SQLite.
@@ -125,6 +126,12 @@ struct Document {
     created_at: Timestamp,
     updated_at: Timestamp,
     imported_at: Option<Timestamp>,
+    // Kept in the trash's documents; in `sessions` their columns hold them and `header` leaves
+    // them out (see `header_of`), so there is one copy to update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    updated_by: Option<String>,
     metadata: Option<Map<String, Value>>,
     context: Option<Context>,
     #[serde(default)]
@@ -142,6 +149,8 @@ impl Document {
             created_at: session.created_at,
             updated_at: session.updated_at,
             imported_at: session.imported_at,
+            created_by: session.created_by.clone(),
+            updated_by: session.updated_by.clone(),
             metadata: session.metadata.clone(),
             context: session.context.clone(),
             messages,
@@ -158,6 +167,8 @@ impl Document {
             created_at: self.created_at,
             updated_at: self.updated_at,
             imported_at: self.imported_at,
+            created_by: self.created_by,
+            updated_by: self.updated_by,
             metadata: self.metadata,
             context: self.context,
             messages: self.messages,
@@ -268,8 +279,13 @@ fn insert_messages(
     Ok(())
 }
 
+/// `sessions.header` of `session`: every field but the messages and the authors, which have
+/// columns of their own.
 fn header_of(session: &Session) -> Result<String, StoreError> {
-    serde_json::to_string(&Document::of(session, Vec::new()))
+    let mut header = Document::of(session, Vec::new());
+    header.created_by = None;
+    header.updated_by = None;
+    serde_json::to_string(&header)
         .map_err(|error| unstorable("the session cannot be stored", error))
 }
 
@@ -287,8 +303,9 @@ fn insert_session(client: &mut impl GenericClient, session: &Session) -> Result<
     }
     let row = client
         .query_one(
-            "INSERT INTO sessions (name, provider, model, message_count, updated_ns, header) \
-             VALUES ($1, $2, $3, $4, $5::text::numeric, $6) RETURNING id",
+            "INSERT INTO sessions (name, provider, model, message_count, updated_ns, header, \
+             created_by, updated_by) \
+             VALUES ($1, $2, $3, $4, $5::text::numeric, $6, $7, $8) RETURNING id",
             &[
                 &session.name,
                 &session.provider,
@@ -296,6 +313,8 @@ fn insert_session(client: &mut impl GenericClient, session: &Session) -> Result<
                 &count(session.messages.len()),
                 &nanos(session.updated_at),
                 &header_of(session)?,
+                &session.created_by,
+                &session.updated_by,
             ],
         )
         .map_err(|error| {
@@ -329,7 +348,10 @@ fn read_messages(client: &mut impl GenericClient, id: i64) -> Result<Vec<Message
 
 fn read_session(client: &mut impl GenericClient, name: &str) -> Result<(i64, Session), StoreError> {
     let row = client
-        .query_opt("SELECT id, header FROM sessions WHERE name = $1", &[&name])
+        .query_opt(
+            "SELECT id, header, created_by, updated_by FROM sessions WHERE name = $1",
+            &[&name],
+        )
         .map_err(|error| backend("cannot read the session", error))?
         .ok_or_else(|| StoreError::NotFound {
             name: name.to_owned(),
@@ -337,6 +359,8 @@ fn read_session(client: &mut impl GenericClient, name: &str) -> Result<(i64, Ses
     let id: i64 = row.get(0);
     let messages = read_messages(client, id)?;
     let mut document = read_document(row.get(1))?;
+    document.created_by = row.get(2);
+    document.updated_by = row.get(3);
     document.messages = messages;
     Ok((id, document.into_session()))
 }
@@ -351,6 +375,8 @@ fn summary_of(row: &Row) -> Result<SessionSummary, StoreError> {
         created_at: document.created_at,
         updated_at: document.updated_at,
         imported_at: document.imported_at,
+        created_by: row.get("created_by"),
+        updated_by: row.get("updated_by"),
         message_count: u64::try_from(message_count).unwrap_or(0),
     })
 }
@@ -360,10 +386,11 @@ fn summaries(
     lock: bool,
 ) -> Result<Vec<SessionSummary>, StoreError> {
     let sql = if lock {
-        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\" \
-         FOR UPDATE"
+        "SELECT name, provider, model, message_count, header, created_by, updated_by \
+         FROM sessions ORDER BY name COLLATE \"C\" FOR UPDATE"
     } else {
-        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\""
+        "SELECT name, provider, model, message_count, header, created_by, updated_by \
+         FROM sessions ORDER BY name COLLATE \"C\""
     };
     let rows = client
         .query(sql, &[])
@@ -516,6 +543,8 @@ impl SessionStore for PostgresStore {
         update: &SessionUpdate,
     ) -> Result<(), StoreError> {
         self.write("cannot append messages", |tx| {
+            // The row lock is held to the commit: another writer's append waits here and then
+            // reads the count this one leaves, so `expected_messages` is checked race-free.
             let row = tx
                 .query_opt(
                     "SELECT id, header, message_count FROM sessions WHERE name = $1 FOR UPDATE",
@@ -527,6 +556,9 @@ impl SessionStore for PostgresStore {
                 })?;
             let id: i64 = row.get(0);
             let before: i64 = row.get(2);
+            if let Some(conflict) = update.conflict(name, u64::try_from(before).unwrap_or(0)) {
+                return Err(conflict);
+            }
             let mut session = read_document(row.get(1))?.into_session();
             session.updated_at = update.updated_at;
             if let Some((provider, model)) = &update.provider_model {
@@ -540,7 +572,8 @@ impl SessionStore for PostgresStore {
             insert_messages(tx, id, first, messages)?;
             tx.execute(
                 "UPDATE sessions SET provider = $2, model = $3, message_count = $4, \
-                 updated_ns = $5::text::numeric, header = $6 WHERE id = $1",
+                 updated_ns = $5::text::numeric, header = $6, \
+                 updated_by = coalesce($7, updated_by) WHERE id = $1",
                 &[
                     &id,
                     &session.provider,
@@ -548,6 +581,7 @@ impl SessionStore for PostgresStore {
                     &(before + count(messages.len())),
                     &nanos(session.updated_at),
                     &header_of(&session)?,
+                    &update.by,
                 ],
             )
             .map_err(|error| backend("cannot append messages", error))?;
