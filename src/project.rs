@@ -30,7 +30,7 @@ pub(crate) struct Project {
     pub(crate) found_by: FoundBy,
     pub(crate) config: Config,
     /// Who runs confab, once asked ([`Project::user_name`]).
-    pub(crate) user_name: std::cell::OnceCell<String>,
+    pub(crate) user_name: std::sync::OnceLock<String>,
 }
 
 impl Project {
@@ -51,7 +51,7 @@ impl Project {
             root,
             found_by,
             config,
-            user_name: std::cell::OnceCell::new(),
+            user_name: std::sync::OnceLock::new(),
         })
     }
 

@@ -226,3 +226,119 @@ fn eight_people_import_into_the_team_store_at_once() {
         .collect();
     assert_eq!(sessions.len(), 40);
 }
+
+/// Two people send a message to one session at the same moment, on `store` (`None`: the
+/// project's own SQLite file). Both turns are kept, one after the other, and the answer of the
+/// one stored second was asked again with the first turn in its history.
+fn two_people_chat_in_one_session(store: Option<&str>) {
+    use crate::fake_provider::{FakeProvider, openai_drip, openai_stream};
+    use std::time::Duration;
+
+    let provider = FakeProvider::start();
+    let project = crate::chat::project(&provider);
+    let chat = |user: &str| {
+        let mut command = crate::chat::chat(&project);
+        command.env("CONFAB_USER", user);
+        if let Some(store) = store {
+            command.env("CONFAB_STORE", store);
+        }
+        command
+    };
+    provider.push(openai_stream("gpt-test", &["Hello."], (1, 1)));
+    let seeded = chat("carol")
+        .args(["--session", "s", "--message", "Start"])
+        .output()
+        .expect("runs");
+    assert!(seeded.status.success(), "{seeded:?}");
+
+    // Alice's answer takes a while; Bob asks meanwhile and has his answer at once, so his turn
+    // is stored first and Alice's answer, asked without it, is stale.
+    provider.push(openai_drip("gpt-test", 10, Duration::from_millis(150)));
+    provider.push(openai_stream("gpt-test", &["Bob's answer."], (1, 1)));
+    provider.push(openai_stream("gpt-test", &["Fresh answer."], (1, 1)));
+    let mut alice = chat("alice");
+    alice.args(["--session", "s", "--message", "Alice asks"]);
+    let alice = std::thread::spawn(move || alice.output().expect("runs"));
+    while provider.requests().len() < 2 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let bob = chat("bob")
+        .args(["--session", "s", "--message", "Bob asks"])
+        .output()
+        .expect("runs");
+    let alice = alice.join().expect("alice's chat ends");
+    assert!(alice.status.success(), "{alice:?}");
+    assert!(bob.status.success(), "{bob:?}");
+    assert_eq!(String::from_utf8_lossy(&bob.stdout), "Bob's answer.\n");
+
+    let alice_saw = String::from_utf8_lossy(&alice.stderr);
+    assert!(
+        alice_saw
+            .contains("note: bob added 2 messages to s while the model answered; asking again"),
+        "{alice_saw}"
+    );
+    assert!(
+        alice_saw.contains("Bob asks"),
+        "Alice sees Bob's turn: {alice_saw}"
+    );
+    // Only the answer that was kept reaches stdout, not the stale one.
+    assert_eq!(String::from_utf8_lossy(&alice.stdout), "Fresh answer.\n");
+
+    let mut show = project.confab();
+    if let Some(store) = store {
+        show.env("CONFAB_STORE", store);
+    }
+    let shown = show
+        .args(["sessions", "show", "s", "--format", "json"])
+        .output()
+        .expect("runs");
+    let session: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    let transcript: Vec<(String, String)> = session["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|message| {
+            (
+                message["role"].as_str().unwrap_or_default().to_owned(),
+                message["content"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("user", "Start"),
+        ("assistant", "Hello."),
+        ("user", "Bob asks"),
+        ("assistant", "Bob's answer."),
+        ("user", "Alice asks"),
+        ("assistant", "Fresh answer."),
+    ]
+    .into_iter()
+    .map(|(role, text)| (role.to_owned(), text.to_owned()))
+    .collect();
+    assert_eq!(transcript, expected);
+    assert_eq!(session["session"]["created_by"], "carol");
+    assert_eq!(session["session"]["updated_by"], "alice");
+
+    // Alice's kept answer was asked with Bob's turn in its history.
+    let asked = provider.last_request().messages();
+    let contents: Vec<&str> = asked
+        .iter()
+        .filter_map(|message| message["content"].as_str())
+        .collect();
+    assert_eq!(
+        contents,
+        ["Start", "Hello.", "Bob asks", "Bob's answer.", "Alice asks"]
+    );
+}
+
+#[test]
+fn two_people_chat_in_one_session_on_the_sqlite_store() {
+    two_people_chat_in_one_session(None);
+}
+
+#[test]
+fn two_people_chat_in_one_session_on_the_team_store() {
+    if let Some(database) = team_database() {
+        two_people_chat_in_one_session(Some(&database));
+    }
+}

@@ -72,7 +72,10 @@ pub(crate) fn run(args: &ForkArgs) -> Result<(), CliError> {
             args.name
         )));
     }
-    let fork = forked(original, &args.new, args.at, jiff::Timestamp::now());
+    let mut fork = forked(original, &args.new, args.at, jiff::Timestamp::now());
+    // A fork is a session of its own, and whoever forked it made it.
+    fork.created_by = Some(project.user_name().to_owned());
+    fork.updated_by.clone_from(&fork.created_by);
     store.create(&fork).map_err(|error| match error {
         StoreError::AlreadyExists { name } => {
             CliError::failure(format!("a session named {} already exists", Quoted(&name)))
