@@ -421,6 +421,10 @@ fn sessions_are_published_to_postgres_and_taken_home_again() {
     );
     assert!(home.status.success(), "{home:?}");
     assert_eq!(theirs.session_names(), ["vpc-migration"]);
+    assert!(
+        theirs.path().join(".confab/.gitignore").exists(),
+        "the project's new store is kept out of git"
+    );
     assert_eq!(
         shown(&theirs, None, "vpc-migration"),
         shown(&mine, None, "vpc-migration")
@@ -511,4 +515,48 @@ fn a_failure_part_way_leaves_each_session_whole_or_absent() {
     let resumed = run_expecting(&mine, &["sessions", "copy", "--all", "--to", &database], 0);
     assert!(resumed.contains(": 2 new; 1 unchanged\n"), "{resumed}");
     assert_same(&mine, &database, "vpc-migration");
+}
+
+/// A project with `count` small sessions, `s00`, `s01`, ….
+fn project_with_many(count: usize) -> Project {
+    let project = Project::new();
+    for index in 0..count {
+        project.write(
+            &format!("many/s{index:02}.json"),
+            format!(
+                r#"{{"version": "1.0", "exported_at": "2026-01-01T00:00:00Z", "exported_by": "t",
+                    "session": {{"name": "s{index:02}", "provider": "openai", "model": "m",
+                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}},
+                    "messages": [{{"role": "user", "content": "message of s{index:02}"}}]}}"#
+            ),
+        );
+    }
+    run_expecting(&project, &["sessions", "import", "many"], 0);
+    project
+}
+
+#[test]
+fn piped_output_has_no_progress_bar() {
+    let project = project_with_many(30);
+    let copied = run_expecting(&project, &["sessions", "copy", "--all", "--to", "t.db"], 0);
+    assert!(
+        !copied.contains(['\u{1b}', '\r']) && !copied.contains("copying"),
+        "nothing but the report when piped: {copied:?}"
+    );
+    assert_eq!(copied.lines().count(), 31, "{copied}");
+    assert!(copied.ends_with(": 30 new\n"), "{copied}");
+}
+
+#[test]
+fn on_a_terminal_many_sessions_show_a_progress_bar() {
+    let project = project_with_many(30);
+    let mut command = project.command();
+    command
+        .args(["sessions", "copy", "--all", "--to", "t.db"])
+        .env("TERM", "xterm");
+    let mut terminal =
+        rexpect::session::spawn_command(command, Some(60_000)).expect("runs on a pty");
+    let shown = terminal.exp_eof().expect("the copy ends");
+    assert!(shown.contains("copying"), "{shown:?}");
+    assert!(shown.contains(": 30 new"), "{shown:?}");
 }

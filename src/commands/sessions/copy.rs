@@ -218,9 +218,18 @@ enum Change {
 pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
     let current = current_folder()?;
     let to = StoreLocation::parse(&args.to, &current, "--to")?;
-    let from = match &args.from {
-        Some(from) => StoreLocation::parse(from, &current, "--from")?,
-        None => Project::discover()?.store()?,
+    // The project is needed for its store when there is no --from; with one, a project whose
+    // settings cannot be read is no reason not to copy between two named stores.
+    let (project, from) = match &args.from {
+        Some(from) => (
+            Project::discover().ok(),
+            StoreLocation::parse(from, &current, "--from")?,
+        ),
+        None => {
+            let project = Project::discover()?;
+            let from = project.store()?;
+            (Some(project), from)
+        }
     };
     if same_store(&from, &to) {
         return Err(CliError::usage(format!(
@@ -244,6 +253,13 @@ pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
     } else {
         Some(to.open()?)
     };
+    // Taken home into the project's own store: its `.confab/` gets the `.gitignore` any command
+    // creating the store gives it.
+    if let (Some(project), StoreLocation::File(path), false) = (&project, &to, args.dry_run)
+        && project.store_file().as_ref() == Some(path)
+    {
+        project.ensure_state_dir();
+    }
     let there: BTreeMap<String, SessionSummary> = match &destination {
         Some(store) => store
             .list()?
