@@ -243,7 +243,7 @@ pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
                 .hint("--from names a postgres:// URL or an existing sessions.db file"),
         );
     };
-    let listed = source.list()?;
+    let listed = source.list().map_err(|error| reading(error, &from))?;
     let chosen = choose(&listed, &args.names, args.all)?;
 
     // A dry run writes nothing, so it does not create the destination either: a store that does
@@ -262,7 +262,8 @@ pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
     }
     let there: BTreeMap<String, SessionSummary> = match &destination {
         Some(store) => store
-            .list()?
+            .list()
+            .map_err(|error| reading(error, &to))?
             .into_iter()
             .map(|summary| (summary.name.clone(), summary))
             .collect(),
@@ -270,6 +271,7 @@ pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
     };
 
     let mut copy = Copy {
+        from: &from,
         to: &to,
         dry_run: args.dry_run,
         bar: progress_bar(chosen.len()),
@@ -409,6 +411,7 @@ struct JsonReport<'a> {
 
 /// A copy under way: where to, and what happened so far.
 struct Copy<'a> {
+    from: &'a StoreLocation,
     to: &'a StoreLocation,
     dry_run: bool,
     bar: ProgressBar,
@@ -441,7 +444,9 @@ impl Copy<'_> {
             if let Err(error) = result {
                 let copied = self.copied();
                 return Err(error.detail(format!(
-                    "stopped at {}: {} copied before it; the sessions after it were not copied",
+                    "copying to {} stopped at {}: {} copied before it; the sessions after it \
+                     were not copied",
+                    self.to,
                     summary.name,
                     sessions(copied)
                 )));
@@ -466,13 +471,20 @@ impl Copy<'_> {
         if there == Some(summary) {
             return self.note(name, Outcome::Unchanged, 0, None);
         }
-        let session = read(source, name)?;
+        let session = match source.get(name) {
+            Ok(session) => session,
+            // Removed from the source since it was listed: nothing to copy.
+            Err(error @ StoreError::NotFound { .. }) => {
+                return self.note(name, Outcome::Failed, 0, Some(&error));
+            }
+            Err(error) => return Err(reading(error, self.from)),
+        };
         let theirs = match (there, destination.as_deref()) {
             (Some(_), Some(store)) => match store.get(name) {
                 Ok(theirs) => Some(theirs),
                 // Removed since the listing: it is not there.
                 Err(StoreError::NotFound { .. }) => None,
-                Err(error) => return Err(CliError::from(error)),
+                Err(error) => return Err(reading(error, self.to)),
             },
             _ => None,
         };
@@ -522,7 +534,9 @@ impl Copy<'_> {
                 | StoreError::InvalidName(_)
                 | StoreError::Unstorable(_)),
             ) => self.note(name, Outcome::Failed, 0, Some(&error)),
-            Err(error) => Err(CliError::from(error)),
+            Err(error) => {
+                Err(CliError::from(error).detail(format!("writing {name} to {}", self.to)))
+            }
         }
     }
 
@@ -660,15 +674,9 @@ impl Copy<'_> {
     }
 }
 
-/// The session `name` of the source, which listed it.
-fn read(source: &Store, name: &str) -> Result<Session, CliError> {
-    source.get(name).map_err(|error| match error {
-        StoreError::NotFound { name } => CliError::failure(format!(
-            "{} was removed from the source while it was copied",
-            Quoted(&name)
-        )),
-        other => other.into(),
-    })
+/// An error of `store` while reading it, saying which store it was.
+fn reading(error: StoreError, store: &StoreLocation) -> CliError {
+    CliError::from(error).detail(format!("reading {store}"))
 }
 
 /// `1 session`, `9,999 sessions`.
