@@ -33,8 +33,12 @@
 //! only a session whose summary differs between them is read whole. Ten thousand unchanged
 //! sessions cost two listings.
 //!
-//! A copy between two processes working on the destination at once is as safe as each call: a
-//! session created meanwhile is reported and skipped, never overwritten without `--overwrite`.
+//! **Others at work on the destination.** A session created there since the listing is reported
+//! and skipped (`create` refuses the name), never overwritten without `--overwrite`. An append
+//! trusts that the destination's session is still as it was read an instant before: a chat
+//! turn recorded in that same session at the destination in between would end up before the
+//! copied messages. A store call that appends only at an expected message count would close
+//! that gap.
 //!
 //! Stores are named in every message by [`StoreLocation`]'s `Display`, which never shows the
 //! password a URL may hold.
