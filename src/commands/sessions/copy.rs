@@ -21,7 +21,8 @@
 //!
 //! `--overwrite` replaces the destination's session in the last two cases. "As a chat leaves
 //! it" means what [`SessionStore::append_messages`] can change with the messages — the update
-//! time, provider and model, custom metadata — is all that differs besides them: the copy then
+//! time, provider and model, custom metadata, who changed it last — is all that differs besides
+//! them: the copy then
 //! appends exactly what a chat appended, in one call, and the result equals the source.
 //!
 //! **One transaction per session.** Every session is one store call (`create`, `append_messages`
@@ -35,10 +36,10 @@
 //!
 //! **Others at work on the destination.** A session created there since the listing is reported
 //! and skipped (`create` refuses the name), never overwritten without `--overwrite`. An append
-//! trusts that the destination's session is still as it was read an instant before: a chat
-//! turn recorded in that same session at the destination in between would end up before the
-//! copied messages. A store call that appends only at an expected message count would close
-//! that gap.
+//! expects the destination's session to hold the messages it was compared with
+//! ([`SessionUpdate::expected_messages`]): a chat turn recorded in that same session at the
+//! destination in between makes it a conflict, reported and skipped like a diverged session,
+//! rather than leaving the turn before the copied messages.
 //!
 //! Stores are named in every message by [`StoreLocation`]'s `Display`, which never shows the
 //! password a URL may hold.
@@ -178,6 +179,13 @@ fn continuation(earlier: &Session, later: &Session) -> Option<SessionUpdate> {
         return None;
     }
     let mut update = SessionUpdate::at(later.updated_at);
+    // Appended only onto the messages compared here: a turn chatted in at the destination
+    // meanwhile makes the append a conflict instead of landing before the copied messages.
+    update.expected_messages = Some(earlier.messages.len() as u64);
+    if earlier.updated_by != later.updated_by {
+        // An append cannot take the author away: no update makes `later` then.
+        update.by = Some(later.updated_by.clone()?);
+    }
     if (&earlier.provider, &earlier.model) != (&later.provider, &later.model) {
         update.provider_model = Some((later.provider.clone(), later.model.clone()));
     }
@@ -204,6 +212,9 @@ fn appended(mut session: Session, messages: &[Message], update: &SessionUpdate) 
     }
     if let Some(metadata) = &update.metadata {
         session.metadata = Some(metadata.clone());
+    }
+    if let Some(by) = &update.by {
+        session.updated_by = Some(by.clone());
     }
     session
 }
@@ -535,6 +546,7 @@ impl Copy<'_> {
             Err(
                 error @ (StoreError::AlreadyExists { .. }
                 | StoreError::NotFound { .. }
+                | StoreError::Conflict { .. }
                 | StoreError::InvalidName(_)
                 | StoreError::Unstorable(_)),
             ) => self.note(name, Outcome::Failed, 0, Some(&error)),
