@@ -4,7 +4,10 @@
 //! PostgreSQL decides, with its `english` configuration: `messages.tsv` is the message's
 //! `tsvector` under a GIN index, and [`search_query`] turns the user's words into a `tsquery`
 //! (every word must match, as a prefix of the stemmed word; quoted words as a phrase). Hits are
-//! ranked with `ts_rank` and cut to the limit in the database; only those rows come back.
+//! ranked with `ts_rank` and cut to the limit in the database; only those rows come back. How
+//! the server reads characters beyond ASCII follows the database's `LC_CTYPE`: under `C`, every
+//! such character is a letter (an emoji too) and only ASCII letters are folded to lower case, so
+//! `Кластер` does not find `кластер` there, as it does under `C.UTF-8` or `en_US.UTF-8`.
 //!
 //! # How a hit is shown
 //! Not with `ts_headline`: it rewrites the text it shows (it drops what its parser calls tags,
@@ -28,8 +31,8 @@
 //! This costs one query for the lexemes, linear in the text of the hits shown (at most
 //! `limit`), whatever the number of messages that matched. Where PostgreSQL's parser reads text
 //! otherwise than as words of letters and digits (it counts `foo-bar` as three positions, an
-//! HTML tag as none), a phrase on the parser's positions may be marked slightly differently; a
-//! single word is marked the same.
+//! HTML tag as none, an emoji as a word under `LC_CTYPE=C`), a phrase may be marked where the
+//! server's positions differ from the words'; a word on its own is marked wherever it matched.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;

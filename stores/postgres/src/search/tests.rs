@@ -179,7 +179,10 @@ fn a_phrase_is_one_span_and_a_prefix_marks_the_words_it_began() {
 }
 
 /// Texts of every kind: markup, emoji, CJK, accents, code, URLs, long texts (cut to a window)
-/// and many matches.
+/// and many matches. How PostgreSQL reads characters beyond ASCII follows the database's
+/// `LC_CTYPE` (under `C`, every one is a letter, an emoji too, and only ASCII letters are
+/// folded to lower case), so which messages match such a word may differ from SQLite's: the
+/// words beyond ASCII here are written in lower case, and no emoji sits inside a phrase.
 fn corpus() -> Vec<String> {
     let long_middle = format!(
         "{} the scheduler could not place the pods because every node was full {}",
@@ -216,7 +219,7 @@ fn corpus() -> Vec<String> {
         "stuck\nin\npending: the job stayed stuck in pending for hours".to_owned(),
         "Stuck in Pending? Stuck in pending! stuck-in-pending.".to_owned(),
         "## Rollback\n\n- **kubectl rollout undo** deployment/api\n- check `pods` again".to_owned(),
-        "Emoji only 🎉🎉 then the memory 🚀🚀 limit was raised".to_owned(),
+        "Emoji only 🎉🎉 then the memory limit 🚀🚀 was raised".to_owned(),
         "{\"pods\": 3, \"status\": \"Pending\", \"node\": null}".to_owned(),
         "line one\r\nline two\tpods\r\n".to_owned(),
         "Port 5432 refused; port 5433 ok; ports 5432 and 5433 both.".to_owned(),
@@ -227,7 +230,7 @@ fn corpus() -> Vec<String> {
         "snake_case_pods and pod_name in the cluster".to_owned(),
         "The scheduler, the kubelet and the API server disagree about the pods' status.".to_owned(),
         "漢字テスト 漢字 and more 漢字".to_owned(),
-        "Кластер недоступен, pods не запускаются, кластер".to_owned(),
+        "кластер недоступен, pods не запускаются, кластер".to_owned(),
         "kubectl kubectl kubectl describe: memory limit, memory limit, memory".to_owned(),
         "A question? An answer! (Parenthesised pods) [bracketed cluster] {braced memory}"
             .to_owned(),
@@ -256,7 +259,7 @@ const QUERIES: &[&str] = &[
     "rollout undo",
     "memory limit",
     "\"memory limit\"",
-    "Кластер",
+    "кластер",
     "scheduler",
     "unreachable",
     "kubernetes",
