@@ -178,6 +178,23 @@ fn a_phrase_is_one_span_and_a_prefix_marks_the_words_it_began() {
     );
 }
 
+#[test]
+fn a_message_of_many_matches_is_one_window() {
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let mut store = schema.store();
+    let text = vec!["pods"; 40_000].join(" ");
+    store.create(&session("many", &[&text])).expect("created");
+    assert_eq!(
+        snippets(&store, "pod"),
+        BTreeSet::from([(
+            "many".to_owned(),
+            0,
+            format!("{}…", vec!["[pods]"; 16].join(" "))
+        )])
+    );
+}
+
 /// Texts of every kind: markup, emoji, CJK, accents, code, URLs, long texts (cut to a window)
 /// and many matches. How PostgreSQL reads characters beyond ASCII follows the database's
 /// `LC_CTYPE` (under `C`, every one is a letter, an emoji too, and only ASCII letters are
@@ -264,6 +281,9 @@ const QUERIES: &[&str] = &[
     "unreachable",
     "kubernetes",
     "pods cluster",
+    // Matches that overlap are one span, adjacent ones two.
+    "cluster \"eks cluster\"",
+    "\"get pods\" kubectl",
 ];
 
 #[test]
