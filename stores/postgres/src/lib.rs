@@ -37,8 +37,8 @@
 //! language. As in SQLite, a word of one character is a whole word only, a word given twice is
 //! one term, and a session's name is found when it contains the trimmed text (any case), shortest
 //! name first. Message hits are ranked with `ts_rank`, so hits that are equally relevant may
-//! come in another order than SQLite's `bm25` gives them; which hits, and what each shows, are
-//! the same. A snippet is the message's own text (never `ts_headline`'s, which drops markup),
+//! come in another order than SQLite's `bm25` gives them. A hit found by both stores shows the
+//! same snippet: the message's own text (never `ts_headline`'s, which drops markup),
 //! its matched words chosen from PostgreSQL's own lexemes and the window cut by the code the
 //! SQLite store uses (`confab_core::snippet`): see the `search` module.
 //!
