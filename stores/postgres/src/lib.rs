@@ -37,7 +37,11 @@
 //! them (`"pods in cluster"` finds `pods in the cluster`); stems are English ones for every
 //! language. As in SQLite, a word of one character is a whole word only, a word given twice is
 //! one term, and a session's name is found when it contains the trimmed text (any case), shortest
-//! name first. Message hits are ranked with `ts_rank`, snippets come from `ts_headline`.
+//! name first. Message hits are ranked with `ts_rank`, so hits that are equally relevant may
+//! come in another order than SQLite's `bm25` gives them. A hit found by both stores shows the
+//! same snippet: the message's own text (never `ts_headline`'s, which drops markup),
+//! its matched words chosen from PostgreSQL's own lexemes and the window cut by the code the
+//! SQLite store uses (`confab_core::snippet`): see the `search` module.
 //!
 //! # TLS
 //! [`PostgresStore::connect`] speaks TLS through rustls (`tokio-postgres-rustls`, with the `ring`
@@ -52,10 +56,9 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use confab_core::{
-    CleanRule, Context, Disposal, HIGHLIGHT_END, HIGHLIGHT_START, Message, RestoreRequest,
-    Restored, Role, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
-    StoreError, TokenUsage, TrashEntry, TrashPick, TrashReason, UsageBucket, UsageQuery,
-    validate_session_name,
+    CleanRule, Context, Disposal, Message, RestoreRequest, Restored, SearchHit, SearchQuery,
+    Session, SessionStore, SessionSummary, SessionUpdate, StoreError, TokenUsage, TrashEntry,
+    TrashPick, TrashReason, UsageBucket, UsageQuery, validate_session_name,
 };
 use jiff::Timestamp;
 use postgres::{Client, GenericClient, Row, Transaction};
@@ -63,6 +66,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod migrations;
+mod search;
+
+#[cfg(test)]
+use search::search_query;
 
 /// rustls with the `ring` provider and the Mozilla roots.
 fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
@@ -817,128 +824,11 @@ impl SessionStore for PostgresStore {
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-        let Some(tsquery) = search_query(&query.text) else {
-            return Ok(Vec::new());
-        };
-        let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
-        let options = format!(
-            "StartSel=\"{HIGHLIGHT_START}\", StopSel=\"{HIGHLIGHT_END}\", MaxWords=30, MinWords=10"
-        );
-        let role = query.role.map(Role::as_str);
-        let since = query.since.map(nanos);
-        let mut client = self.client.borrow_mut();
-        let mut hits = Vec::new();
-        // Names first, as in SQLite: a session whose name matches is what was asked for.
-        if role.is_none() {
-            let needle = query.text.trim();
-            let rows = client
-                .query(
-                    "SELECT name, provider, model FROM sessions \
-                     WHERE strpos(lower(name), lower($1)) > 0 \
-                     AND ($2::text IS NULL OR provider = $2) \
-                     AND ($3::text IS NULL OR model = $3) \
-                     AND ($4::text IS NULL OR updated_ns >= $4::text::numeric) \
-                     ORDER BY length(name), name COLLATE \"C\" LIMIT $5",
-                    &[&needle, &query.provider, &query.model, &since, &limit],
-                )
-                .map_err(|error| backend("cannot search", error))?;
-            for row in rows {
-                let name: String = row.get(0);
-                hits.push(SearchHit {
-                    snippet: highlight_name(&name, needle),
-                    session: name,
-                    provider: row.get(1),
-                    model: row.get(2),
-                    message: None,
-                    created_at: None,
-                });
-            }
-        }
-        let rows = client
-            .query(
-                "SELECT s.name, s.provider, s.model, m.position, m.role, m.body, \
-                 ts_headline('english', m.content, q, $6) \
-                 FROM messages m JOIN sessions s ON s.id = m.session_id, \
-                 to_tsquery('english', $1) q \
-                 WHERE m.tsv @@ q \
-                 AND ($2::text IS NULL OR m.role = $2) \
-                 AND ($3::text IS NULL OR s.provider = $3) \
-                 AND ($4::text IS NULL OR s.model = $4) \
-                 AND ($5::text IS NULL OR coalesce(m.created_ns, s.updated_ns) >= $5::text::numeric) \
-                 ORDER BY ts_rank(m.tsv, q) DESC, s.name COLLATE \"C\", m.position LIMIT $7",
-                &[&tsquery, &role, &query.provider, &query.model, &since, &options, &limit],
-            )
-            .map_err(|error| backend("cannot search", error))?;
-        for row in rows {
-            let position: i64 = row.get(3);
-            let message: Message =
-                serde_json::from_str(row.get(5)).map_err(|error| StoreError::Backend {
-                    message: format!("a stored message cannot be read: {error}"),
-                    source: Some(Box::new(error)),
-                })?;
-            hits.push(SearchHit {
-                session: row.get(0),
-                provider: row.get(1),
-                model: row.get(2),
-                message: Some((u64::try_from(position).unwrap_or(0), message.role)),
-                created_at: message.created_at,
-                snippet: row.get(6),
-            });
-        }
-        hits.truncate(query.limit);
-        Ok(hits)
+        search::search(&mut self.client.borrow_mut(), query)
     }
 }
 
-/// The `to_tsquery` text for what the user typed, or `None` when it has no word. Only words of
-/// letters and digits reach it, joined by operators written here, so the user's text is never
-/// query syntax: every word (`&`) as a prefix (`:*`), quoted words as a phrase (`<->`).
-fn search_query(text: &str) -> Option<String> {
-    let mut terms = Vec::new();
-    for (index, part) in text.split('"').enumerate() {
-        let words: Vec<&str> = part
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .collect();
-        if index % 2 == 1 {
-            if !words.is_empty() {
-                terms.push(format!("({})", words.join(" <-> ")));
-            }
-        } else {
-            // One character begins too many words to be worth expanding, as in SQLite.
-            terms.extend(words.iter().map(|word| {
-                if word.chars().nth(1).is_some() {
-                    format!("{word}:*")
-                } else {
-                    (*word).to_owned()
-                }
-            }));
-        }
-    }
-    // A term given twice is the same condition; a pasted query repeating a word thousands of
-    // times must not reach the server as thousands of terms.
-    let mut seen = BTreeSet::new();
-    terms.retain(|term| seen.insert(term.to_lowercase()));
-    (!terms.is_empty()).then(|| terms.join(" & "))
-}
-
-/// `name` with the first case-insensitive occurrence of `needle` marked, as SQLite marks it.
-fn highlight_name(name: &str, needle: &str) -> String {
-    let lower = name.to_lowercase();
-    match lower.find(&needle.to_lowercase()) {
-        // Session names are ASCII (the naming rule), so byte offsets agree between the two.
-        Some(start) if name.is_ascii() && needle.is_ascii() => {
-            let end = start + needle.len();
-            format!(
-                "{}{HIGHLIGHT_START}{}{HIGHLIGHT_END}{}",
-                &name[..start],
-                &name[start..end],
-                &name[end..]
-            )
-        }
-        _ => name.to_owned(),
-    }
-}
-
+#[cfg(test)]
+mod parity;
 #[cfg(test)]
 mod tests;

@@ -26,7 +26,7 @@ use postgres::{Client, NoTls};
 use super::{PostgresStore, migrations, search_query};
 
 /// The server's connection string, or why there is none.
-fn server() -> Option<&'static str> {
+pub(crate) fn server() -> Option<&'static str> {
     static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
     static PIPE: OnceLock<Mutex<Option<ChildStdin>>> = OnceLock::new();
     let found = SERVER.get_or_init(|| {
@@ -208,13 +208,13 @@ fn start_throwaway_server() -> Result<(String, ChildStdin), String> {
 }
 
 /// A schema of its own for one check, dropped with the guard.
-struct Schema {
+pub(crate) struct Schema {
     url: &'static str,
     name: String,
 }
 
 impl Schema {
-    fn new(url: &'static str) -> Schema {
+    pub(crate) fn new(url: &'static str) -> Schema {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
             "confab_test_{}_{}",
@@ -236,7 +236,7 @@ impl Schema {
         client
     }
 
-    fn store(&self) -> PostgresStore {
+    pub(crate) fn store(&self) -> PostgresStore {
         PostgresStore::open(self.client()).expect("opens")
     }
 }
