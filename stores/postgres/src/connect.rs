@@ -7,7 +7,7 @@
 //! variable and no password file, rejects the parameters it does not know (`sslrootcert`,
 //! `passfile`), and knows three TLS modes where libpq has six. So the text is parsed here, every
 //! value resolved here (the text, else the `PG…` variable, else the default), and a
-//! [`postgres::Config`] built from the result; TLS is [`crate::tls`]'s.
+//! [`postgres::Config`] built from the result; the certificate checks are `tls.rs`'s.
 //!
 //! # Order, as libpq's
 //! For each setting: the location (a `postgres://` or `postgresql://` URL, or `key=value`
@@ -380,6 +380,8 @@ pub struct ConnectionSettings {
     pub keepalives: bool,
     /// The idle time before the first keepalive probe.
     pub keepalives_idle: Duration,
+    /// The password file the password came from, if it did.
+    password_file: Option<PathBuf>,
     warnings: Vec<String>,
 }
 
@@ -399,6 +401,7 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("options", &self.options)
             .field("keepalives", &self.keepalives)
             .field("keepalives_idle", &self.keepalives_idle)
+            .field("password_file", &self.password_file)
             .field("warnings", &self.warnings)
             .finish()
     }
@@ -458,6 +461,7 @@ impl ConnectionSettings {
             .or_else(|| environment.os_user.clone())
             .ok_or(ConnectError::NoUser)?;
         let dbname = value("dbname").unwrap_or_else(|| user.clone());
+        let mut password_file = None;
 
         let password = match value("password") {
             Some(password) => Some(password),
@@ -474,7 +478,12 @@ impl ConnectionSettings {
                         &file,
                         &[host_name, &port.to_string(), &dbname, &user],
                     ) {
-                        Ok(password) => password,
+                        Ok(password) => {
+                            if password.is_some() {
+                                password_file = Some(file);
+                            }
+                            password
+                        }
                         Err(warning) => {
                             warnings.push(warning);
                             None
@@ -583,6 +592,7 @@ impl ConnectionSettings {
             options: value("options"),
             keepalives,
             keepalives_idle,
+            password_file,
             warnings,
         })
     }
@@ -1145,9 +1155,20 @@ impl Failure {
                 ),
                 Failure::Postgres(error) => {
                     let said = match error.as_db_error() {
-                        Some(db) => db.message().to_owned(),
+                        Some(db) => match &settings.password_file {
+                            Some(file)
+                                if db.code() == &postgres::error::SqlState::INVALID_PASSWORD =>
+                            {
+                                format!(
+                                    "{} (the password is from {})",
+                                    db.message(),
+                                    file.display()
+                                )
+                            }
+                            _ => db.message().to_owned(),
+                        },
                         None if !settings.has_password()
-                            && error.to_string().contains("password missing") =>
+                            && with_causes(&error).contains("password missing") =>
                         {
                             "the server asks for a password, and none was given (in the \
                              location, PGPASSWORD or the password file)"

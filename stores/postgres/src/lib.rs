@@ -51,8 +51,10 @@
 //! and TLS when the server refuses it; `prefer` (the default) tries TLS and falls back to plain
 //! text on a server without it; `require` refuses such a server; `verify-ca` also checks that a
 //! trusted root signed the server's certificate, `verify-full` also that it is made out to the
-//! host. `prefer` and `require` check no certificate (as in psql: they encrypt, but cannot tell
-//! the server from an impostor), unless a root file is given, when they check as `verify-ca`.
+//! host; over a Unix socket there is no TLS, as in libpq. `prefer` and `require` check no
+//! certificate (as in psql: they encrypt, but cannot tell the server from an impostor), unless
+//! a root file is given, when they check as `verify-ca`; the handshake's signatures are always
+//! checked. Modes and roots are [`connect`]'s, the certificate checks `tls.rs`'s.
 //! The roots: `sslrootcert` (the parameter or `PGSSLROOTCERT`; a PEM file, or `system` for the
 //! Mozilla roots of `webpki-roots`, which makes `verify-full` the default and weaker modes an
 //! error, as in libpq 16), else `~/.postgresql/root.crt` when it exists, else the Mozilla roots.

@@ -49,8 +49,8 @@ pub fn server() -> Option<&'static str> {
 /// A server with TLS on, its certificate self-signed for `localhost`.
 #[derive(Debug)]
 pub struct TlsServer {
-    /// Its port on 127.0.0.1 (`localhost`); user `confab`, database `postgres`, every local
-    /// connection trusted.
+    /// Its port on 127.0.0.1 (`localhost`); user `confab`, database `postgres`, local
+    /// connections trusted but for [`TLS_ONLY_USER`] and [`PASSWORD_USER`].
     pub port: u16,
     /// Its certificate (PEM), which is also the root that signed it.
     pub certificate: PathBuf,
@@ -58,6 +58,10 @@ pub struct TlsServer {
 
 /// On the [`tls_server`], the user (a role to create) whose plain-text connections are refused.
 pub const TLS_ONLY_USER: &str = "confab_tls_only";
+
+/// On the [`tls_server`], the user (a role to create, with a password) that must give a
+/// password; every other user is trusted.
+pub const PASSWORD_USER: &str = "confab_password";
 
 /// The throw-away server with TLS on, or `None` after the one-line skip message.
 ///
@@ -313,13 +317,17 @@ fn start_throwaway_server(tls: bool) -> Result<Started, String> {
     }
     initdb?;
     if tls {
-        // A user that may only come in over TLS, for `sslmode=allow`'s second try.
+        // A user that may only come in over TLS, for `sslmode=allow`'s second try, and one
+        // that must give a password.
         let hba = data.join("pg_hba.conf");
         let rules = std::fs::read_to_string(&hba)
             .map_err(|error| format!("cannot read {}: {error}", hba.display()))?;
         std::fs::write(
             &hba,
-            format!("hostnossl all {TLS_ONLY_USER} 127.0.0.1/32 reject\n{rules}"),
+            format!(
+                "hostnossl all {TLS_ONLY_USER} 127.0.0.1/32 reject\n\
+                 host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n{rules}"
+            ),
         )
         .map_err(|error| format!("cannot write {}: {error}", hba.display()))?;
     }

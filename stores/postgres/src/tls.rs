@@ -205,8 +205,7 @@ impl ServerCertVerifier for Checked {
                 self.roots
             ),
             _ if name_only => format!(
-                "the server's certificate is not made out to {} (sslmode=verify-full checks \
-                 the host name; verify-ca does not)",
+                "the server's certificate is not made out to the host {}",
                 server_name.to_str()
             ),
             rustls::Error::InvalidCertificate(

@@ -547,7 +547,10 @@ fn verify_full_checks_the_root_and_the_host_name() {
         ),
         &environment,
     );
-    assert!(error.contains("not made out to 127.0.0.1"), "{error}");
+    assert!(
+        error.contains("not made out to the host 127.0.0.1 (sslmode=verify-full)"),
+        "{error}"
+    );
 
     let (other, _key) =
         testing::self_signed_certificate(home.path(), "other").expect("another root");
@@ -674,6 +677,59 @@ fn a_server_that_never_answers_is_given_up_on_in_time() {
     );
     assert!(waited < Duration::from_secs(5), "{waited:?}");
     drop(listener);
+}
+
+#[test]
+fn the_password_file_answers_a_server_that_asks() {
+    let Some(server) = testing::tls_server() else {
+        return;
+    };
+    let (home, environment) = home();
+    let mut admin = connect(&tls_location(server, "host=127.0.0.1"), &environment).expect("admin");
+    let _ = admin.batch_execute(&format!(
+        "CREATE ROLE {} LOGIN PASSWORD 'pa:ss\\word'",
+        testing::PASSWORD_USER
+    ));
+    let location = format!(
+        "host=127.0.0.1 port={} user={} dbname=postgres",
+        server.port,
+        testing::PASSWORD_USER
+    );
+    let error = refused(&location, &environment);
+    assert!(
+        error.contains("the server asks for a password, and none was given"),
+        "{error}"
+    );
+    let file = pgpass(
+        home.path(),
+        &format!(
+            "127.0.0.1:{}:*:{}:wrong\n",
+            server.port,
+            testing::PASSWORD_USER
+        ),
+    );
+    let error = refused(&location, &environment);
+    assert!(
+        error.contains(&format!(
+            "password authentication failed for user \"{}\" (the password is from {})",
+            testing::PASSWORD_USER,
+            file.display()
+        )),
+        "{error}"
+    );
+    assert!(!error.contains("wrong"), "{error}");
+    pgpass(
+        home.path(),
+        &format!("127.0.0.1:*:*:{}:pa\\:ss\\\\word\n", testing::PASSWORD_USER),
+    );
+    let mut client = connect(&location, &environment).expect("the file's password");
+    assert!(encrypted(&mut client));
+    set_mode(&file, 0o640);
+    let error = refused(&location, &environment);
+    assert!(
+        error.contains("none was given") && error.contains("group or world access"),
+        "the error says why the file was not read: {error}"
+    );
 }
 
 #[test]
