@@ -739,10 +739,13 @@ fn pgpass_match(line: &str, wanted: &[&str; 4]) -> Option<String> {
             return None;
         }
     }
+    // The password ends at the line's end or an unescaped `:`, as in libpq; a `\` at the very
+    // end stays.
     let mut password = String::new();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => password.extend(chars.next()),
+            ':' => break,
+            '\\' => password.push(chars.next().unwrap_or('\\')),
             c => password.push(c),
         }
     }

@@ -234,6 +234,8 @@ fn the_password_file_matches_lines_as_libpq_does() {
          h:*:\\*:alice:literal-star\n\
          localhost:5432:*:alice:socket\r\n\
          *:*:*:bob:any-for-bob\n\
+         *:*:*:carol:ends:here\n\
+         *:*:*:dave:trailing\\\n\
          short:line\n",
     );
     let found = |location: &str| password(&resolve(location, &environment));
@@ -257,6 +259,12 @@ fn the_password_file_matches_lines_as_libpq_does() {
         Some("any-for-bob")
     );
     assert_eq!(found("host=h dbname=none"), None);
+    assert_eq!(
+        found("host=h user=carol").as_deref(),
+        Some("ends"),
+        "an unescaped : ends it"
+    );
+    assert_eq!(found("host=h user=dave").as_deref(), Some("trailing\\"));
     assert_eq!(
         found("postgres://alice:mine@h/db").as_deref(),
         Some("mine"),
