@@ -54,6 +54,8 @@ pub struct TlsServer {
     pub port: u16,
     /// Its certificate (PEM), which is also the root that signed it.
     pub certificate: PathBuf,
+    /// The directory of its Unix socket.
+    pub socket_dir: PathBuf,
 }
 
 /// On the [`tls_server`], the user (a role to create) whose plain-text connections are refused.
@@ -75,6 +77,7 @@ pub fn tls_server() -> Option<&'static TlsServer> {
         Ok(TlsServer {
             port: server.port,
             certificate,
+            socket_dir: server.dir,
         })
     });
     available(found.as_ref())
@@ -246,6 +249,7 @@ fn give_to_nobody(path: &Path) -> Result<(), String> {
 struct Started {
     port: u16,
     certificate: Option<PathBuf>,
+    dir: PathBuf,
 }
 
 /// Starts a server that lives as long as this process (see the module doc).
@@ -373,7 +377,13 @@ fn start_throwaway_server(tls: bool) -> Result<Started, String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match postgres::Client::connect(&url, postgres::NoTls) {
-            Ok(_) => return Ok(Started { port, certificate }),
+            Ok(_) => {
+                return Ok(Started {
+                    port,
+                    certificate,
+                    dir,
+                });
+            }
             Err(error) if Instant::now() > deadline => {
                 let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
                 return Err(format!("the server did not start: {error}\n{log}"));

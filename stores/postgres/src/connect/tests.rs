@@ -621,6 +621,31 @@ fn verify_ca_checks_the_root_but_not_the_host_name() {
 }
 
 #[test]
+fn a_unix_socket_is_plain_text_whatever_the_sslmode() {
+    let Some(server) = testing::tls_server() else {
+        return;
+    };
+    let (_home, environment) = home();
+    let location = format!(
+        "host={} port={} user=confab dbname=postgres sslmode=require",
+        server.socket_dir.display(),
+        server.port
+    );
+    let settings = resolve(&location, &environment);
+    assert_eq!(settings.host, Host::Socket(server.socket_dir.clone()));
+    let mut client = open(&settings).expect("connects over the socket");
+    assert!(!encrypted(&mut client));
+    // With no host, the socket is found in the directories searched.
+    let environment = environment.socket_dirs(vec![server.socket_dir.clone()]);
+    let settings = resolve(
+        &format!("port={} user=confab dbname=postgres", server.port),
+        &environment,
+    );
+    assert_eq!(settings.host, Host::Socket(server.socket_dir.clone()));
+    open(&settings).expect("connects over the socket found");
+}
+
+#[test]
 fn allow_tries_plain_text_then_tls() {
     let Some(server) = testing::tls_server() else {
         return;
