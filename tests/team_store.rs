@@ -375,3 +375,81 @@ fn two_people_chat_in_one_session_on_the_team_store() {
         two_people_chat_in_one_session(Some(&database));
     }
 }
+
+/// Two people clean the same store at the same moment, on `store` (`None`: the project's own
+/// SQLite file): every session is removed once, by one of them, and the trash holds each once.
+fn two_people_clean_at_once(store: Option<&str>) {
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let confab = || {
+        let mut command = project.confab();
+        if let Some(store) = store {
+            command.env("CONFAB_STORE", store);
+        }
+        command
+    };
+    for index in 0..12 {
+        let output = confab()
+            .args(["sessions", "import", "--name", &format!("s{index:02}")])
+            .arg(&fixture)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+    }
+    let cleaners: Vec<_> = (0..2)
+        .map(|_| {
+            let mut command = confab();
+            command.args(["sessions", "clean", "--older-than", "0d"]);
+            std::thread::spawn(move || command.output().expect("runs"))
+        })
+        .collect();
+    let mut removed = Vec::new();
+    for cleaner in cleaners {
+        let output = cleaner.join().expect("the clean ends");
+        assert!(output.status.success(), "{output:?}");
+        removed.extend(
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter(|line| line.starts_with("  s"))
+                .map(|line| {
+                    line.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                }),
+        );
+    }
+    removed.sort();
+    let expected: Vec<String> = (0..12).map(|index| format!("s{index:02}")).collect();
+    assert_eq!(
+        removed, expected,
+        "each session removed once, by one of the two"
+    );
+    let listed = confab().args(["sessions", "list"]).output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "");
+    let trash = confab()
+        .args(["sessions", "trash", "list", "--format", "json"])
+        .output()
+        .expect("runs");
+    let trash: serde_json::Value = serde_json::from_slice(&trash.stdout).expect("json");
+    let mut trashed: Vec<&str> = trash["trash"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|entry| entry["name"].as_str())
+        .collect();
+    trashed.sort_unstable();
+    assert_eq!(trashed, expected);
+}
+
+#[test]
+fn two_people_clean_at_once_on_the_sqlite_store() {
+    two_people_clean_at_once(None);
+}
+
+#[test]
+fn two_people_clean_at_once_on_the_team_store() {
+    if let Some(database) = team_database() {
+        two_people_clean_at_once(Some(&database));
+    }
+}
