@@ -105,17 +105,7 @@ impl SessionStore for MemoryStore {
             return Err(conflict);
         }
         session.messages.extend_from_slice(messages);
-        session.updated_at = update.updated_at;
-        if let Some(by) = &update.by {
-            session.updated_by = Some(by.clone());
-        }
-        if let Some((provider, model)) = &update.provider_model {
-            session.provider = provider.clone();
-            session.model = model.clone();
-        }
-        if let Some(metadata) = &update.metadata {
-            session.metadata = Some(metadata.clone());
-        }
+        update.apply_to(session);
         self.appends
             .push((name.to_owned(), messages.to_vec(), update.clone()));
         Ok(())

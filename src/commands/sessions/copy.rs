@@ -205,17 +205,7 @@ fn continuation(earlier: &Session, later: &Session) -> Option<SessionUpdate> {
 /// `update`.
 fn appended(mut session: Session, messages: &[Message], update: &SessionUpdate) -> Session {
     session.messages.extend_from_slice(messages);
-    session.updated_at = update.updated_at;
-    if let Some((provider, model)) = &update.provider_model {
-        session.provider.clone_from(provider);
-        session.model.clone_from(model);
-    }
-    if let Some(metadata) = &update.metadata {
-        session.metadata = Some(metadata.clone());
-    }
-    if let Some(by) = &update.by {
-        session.updated_by = Some(by.clone());
-    }
+    update.apply_to(&mut session);
     session
 }
 

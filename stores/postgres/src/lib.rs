@@ -583,14 +583,7 @@ impl SessionStore for PostgresStore {
                 return Err(conflict);
             }
             let mut session = read_document(row.get(1))?.into_session();
-            session.updated_at = update.updated_at;
-            if let Some((provider, model)) = &update.provider_model {
-                session.provider.clone_from(provider);
-                session.model.clone_from(model);
-            }
-            if let Some(metadata) = &update.metadata {
-                session.metadata = Some(metadata.clone());
-            }
+            update.apply_to(&mut session);
             let first = usize::try_from(before).unwrap_or(0);
             insert_messages(tx, id, first, messages)?;
             tx.execute(
