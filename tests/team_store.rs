@@ -453,3 +453,93 @@ fn two_people_clean_at_once_on_the_team_store() {
         two_people_clean_at_once(Some(&database));
     }
 }
+
+/// Alice and Bob each import sessions into `store`; `list` and `clean` tell them apart.
+fn sessions_know_whose_they_are(store: Option<&str>) {
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let confab = |user: &str| {
+        let mut command = project.confab();
+        command.env("CONFAB_USER", user);
+        if let Some(store) = store {
+            command.env("CONFAB_STORE", store);
+        }
+        command
+    };
+    let stdout = |output: std::process::Output| {
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    for (user, name) in [("alice", "a1"), ("alice", "a2"), ("bob", "b1")] {
+        stdout(
+            confab(user)
+                .args(["sessions", "import", "--name", name])
+                .arg(&fixture)
+                .output()
+                .expect("runs"),
+        );
+    }
+    let list = |user: &str, args: &[&str]| {
+        stdout(
+            confab(user)
+                .args(["sessions", "list"])
+                .args(args)
+                .output()
+                .expect("runs"),
+        )
+    };
+    assert_eq!(list("alice", &["--mine"]), "a1\na2\n");
+    assert_eq!(list("alice", &["--by", "bob"]), "b1\n");
+    assert_eq!(list("bob", &["--mine"]), "b1\n");
+    let json: serde_json::Value =
+        serde_json::from_str(&list("carol", &["--format", "json"])).expect("json");
+    let authors: Vec<(&str, &str)> = json["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|session| {
+            (
+                session["created_by"].as_str().unwrap_or("?"),
+                session["updated_by"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        [("alice", "alice"), ("alice", "alice"), ("bob", "bob")]
+    );
+    // The table names who made each session once someone else did.
+    let table = list("alice", &["--format", "table"]);
+    assert!(
+        table.lines().next().unwrap_or_default().ends_with("BY"),
+        "{table}"
+    );
+    assert!(table.contains("bob"), "{table}");
+    let own = list("alice", &["--format", "table", "--mine"]);
+    assert!(
+        !own.contains("BY"),
+        "only Alice's sessions: no column: {own}"
+    );
+
+    // Bob cleans his own sessions and leaves Alice's alone.
+    let cleaned = stdout(
+        confab("bob")
+            .args(["sessions", "clean", "--older-than", "0d", "--mine"])
+            .output()
+            .expect("runs"),
+    );
+    assert!(cleaned.contains("b1"), "{cleaned}");
+    assert_eq!(list("alice", &[]), "a1\na2\n");
+}
+
+#[test]
+fn sessions_know_whose_they_are_on_the_sqlite_store() {
+    sessions_know_whose_they_are(None);
+}
+
+#[test]
+fn sessions_know_whose_they_are_on_the_team_store() {
+    if let Some(database) = team_database() {
+        sessions_know_whose_they_are(Some(&database));
+    }
+}
