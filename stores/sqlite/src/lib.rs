@@ -51,6 +51,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct SqliteStore {
     connection: Connection,
     path: Utf8PathBuf,
+    /// This process has the store open while the handle lives (see `open::register`).
+    _registration: open::Registration,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,12 +101,13 @@ impl SqliteStore {
         if !path.exists() {
             return Ok(None);
         }
-        if open::wal_has_frames(path) {
+        let (registration, check) = open::register(path);
+        if check {
             open::check_wal_replay(path)?;
         }
         let connection = open::read_only_connection(path)?;
         match schema_version(&connection, path)? {
-            Ordering::Equal => Ok(Some(SqliteStore::ready(connection, path)?)),
+            Ordering::Equal => Ok(Some(SqliteStore::ready(connection, path, registration)?)),
             // Reading an old schema with this build's queries would fail: upgrade it (a write).
             _ => SqliteStore::open_existing(path),
         }
@@ -112,7 +115,8 @@ impl SqliteStore {
 
     fn open_writable(path: &Utf8Path, flags: OpenFlags) -> Result<SqliteStore, StoreError> {
         let fail = |error: rusqlite::Error| open::diagnose(path, error);
-        if open::wal_has_frames(path) {
+        let (registration, check) = open::register(path);
+        if check {
             open::check_wal_replay(path)?;
         }
         let mut connection = open::writable_connection(path, flags)?;
@@ -138,11 +142,15 @@ impl SqliteStore {
             },
             MigrationError::Sqlite(error) => backend(format!("cannot upgrade {path}"), error),
         })?;
-        SqliteStore::ready(connection, path)
+        SqliteStore::ready(connection, path, registration)
     }
 
     /// The store around an open connection with an up-to-date schema.
-    fn ready(connection: Connection, path: &Utf8Path) -> Result<SqliteStore, StoreError> {
+    fn ready(
+        connection: Connection,
+        path: &Utf8Path,
+        registration: open::Registration,
+    ) -> Result<SqliteStore, StoreError> {
         let fail = |error: rusqlite::Error| backend(format!("cannot open {path}"), error);
         connection.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
         connection
@@ -151,6 +159,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             connection,
             path: path.to_owned(),
+            _registration: registration,
         })
     }
 

@@ -11,7 +11,11 @@
 //!    finds, even one from another copy of the store (a backup restored over `sessions.db` with
 //!    the old `-wal` still beside it); pages of two databases then mix and indexes break
 //!    silently. Whenever a `-wal` holds frames, a read-only connection (it never copies the
-//!    `-wal` into the file) runs `PRAGMA quick_check` first and refuses a store that fails it.
+//!    `-wal` into the file) runs `PRAGMA quick_check` first and refuses a store that fails it —
+//!    unless a process has the store open at that moment ([`register`]): then
+//!    its `-wal` is the live one, which SQLite reads through the open connections' shared index
+//!    and never replays, and the check (it reads the whole store: a second for a few hundred
+//!    megabytes) would be paid by every command while a chat or an import runs beside it.
 //! 3. **The schema version is read before anything is written.** A store from a newer confab is
 //!    refused as it is: switching it to WAL or migrating it first would rewrite a file this
 //!    build does not understand.
@@ -144,6 +148,80 @@ pub(crate) fn refuse_symlinks(path: &Utf8Path) -> Result<(), StoreError> {
 /// Whether the store's `-wal` holds frames (a header alone is 32 bytes).
 pub(crate) fn wal_has_frames(path: &Utf8Path) -> bool {
     std::fs::metadata(companion(path, "-wal")).is_ok_and(|metadata| metadata.len() > 32)
+}
+
+/// The stores this process has open (by canonical path), with how many handles each.
+static OPEN_HERE: std::sync::Mutex<std::collections::BTreeMap<std::path::PathBuf, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// A store handle this process holds, from [`register`] until dropped.
+#[derive(Debug)]
+pub(crate) struct Registration(std::path::PathBuf);
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut open = OPEN_HERE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.0) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.0);
+            }
+        }
+    }
+}
+
+/// Records that this process opens the store at `path`, and says whether its `-wal` needs
+/// [`check_wal_replay`] first: it holds frames, and neither this process nor another has the
+/// store open ([`in_use_elsewhere`]). A process that has it open checked it when it first
+/// opened it, or uses it live.
+///
+/// Asking whether another process has it open means opening and closing the `-shm`, and
+/// closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+/// included: so it is asked only while this process has no handle on the store, under the lock
+/// that every handle of this process registers through.
+pub(crate) fn register(path: &Utf8Path) -> (Registration, bool) {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.as_std_path().to_owned());
+    let mut open = OPEN_HERE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let count = open.entry(key.clone()).or_insert(0);
+    let check = *count == 0 && wal_has_frames(path) && !in_use_elsewhere(path);
+    *count += 1;
+    (Registration(key), check)
+}
+
+/// Whether another process has the store open now. Every SQLite connection to a store in WAL
+/// mode holds a shared POSIX lock on byte 128 of the `-shm` (SQLite's "dead man switch",
+/// `UNIX_SHM_DMS`) for as long as it is open; the first connection to open the store takes it
+/// exclusively and, only then, rebuilds the `-wal`'s index from the `-wal` file — the replay
+/// that a foreign `-wal` would poison. While another process holds the lock, opening replays
+/// nothing: the `-wal` in use is the one that process writes. Asked with `F_GETLK`, which takes
+/// no lock (locks of this process are not seen: [`register`] knows those). Only while this
+/// process has no handle on the store: see [`register`].
+#[cfg(unix)]
+fn in_use_elsewhere(path: &Utf8Path) -> bool {
+    use rustix::process::{Flock, FlockOffsetType, FlockType};
+    /// Where SQLite's unix VFS keeps the lock every open connection shares.
+    const DEAD_MAN_SWITCH: u64 = 128;
+    let Ok(shm) = std::fs::File::open(companion(path, "-shm")) else {
+        return false;
+    };
+    let probe = Flock {
+        start: DEAD_MAN_SWITCH,
+        length: 1,
+        pid: None,
+        typ: FlockType::WriteLock,
+        offset_type: FlockOffsetType::Set,
+    };
+    matches!(rustix::process::fcntl_getlk(&shm, &probe), Ok(Some(_)))
+}
+
+/// Elsewhere the check always runs.
+#[cfg(not(unix))]
+fn in_use_elsewhere(_path: &Utf8Path) -> bool {
+    false
 }
 
 /// Opens `path` read-only: the normal way when its `-shm` can be used, else as an immutable

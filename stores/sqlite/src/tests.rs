@@ -750,7 +750,7 @@ mod opening {
     use camino::{Utf8Path, Utf8PathBuf};
 
     use super::*;
-    use crate::OpenError;
+    use crate::{OpenError, open};
 
     fn store_path(dir: &tempfile::TempDir, name: &str) -> Utf8PathBuf {
         Utf8PathBuf::from_path_buf(dir.path().join(name)).expect("utf-8")
@@ -845,6 +845,72 @@ mod opening {
             "{error}"
         );
         assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    }
+
+    /// Set in a child process of [`a_store_another_process_has_open_is_not_checked_again`]: the
+    /// store to hold open.
+    const HOLD: &str = "CONFAB_TEST_HOLD_STORE";
+
+    #[test]
+    fn a_store_another_process_has_open_is_not_checked_again() {
+        if let Ok(path) = std::env::var(HOLD) {
+            // The child: write (the -wal then holds frames), say so, and hold the store open
+            // until the parent closes our stdin.
+            let mut store = SqliteStore::open(Utf8Path::new(&path)).expect("store");
+            store.create(&session("held")).expect("created");
+            // Written to the process's stdout itself: the harness captures `println!`.
+            let mut out = std::io::stdout();
+            std::io::Write::write_all(&mut out, b"holding\n").expect("told");
+            std::io::Write::flush(&mut out).expect("told");
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+            return;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = store_path(&dir, "sessions.db");
+        SqliteStore::open(&path).expect("store");
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "tests::opening::a_store_another_process_has_open_is_not_checked_again",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(HOLD, path.as_str())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the holder starts");
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+            child.stdout.take().expect("stdout"),
+        ));
+        assert!(
+            lines.any(|line| line.is_ok_and(|line| line.ends_with("holding"))),
+            "the holder holds the store"
+        );
+        assert!(
+            open::wal_has_frames(&path),
+            "the holder's -wal holds frames"
+        );
+        // Its -wal is live: opening replays nothing, so there is nothing to check.
+        let (registration, check) = open::register(&path);
+        assert!(!check, "a store open elsewhere is not checked");
+        drop(registration);
+        let store = SqliteStore::open_read_only(&path)
+            .expect("opens")
+            .expect("exists");
+        assert!(
+            store.exists("held").expect("reads"),
+            "the live -wal is read"
+        );
+        // This process has it open now: asking the -shm would drop our own locks.
+        assert!(!open::register(&path).1);
+        drop(store);
+
+        drop(child.stdin.take());
+        assert!(child.wait().expect("the holder ends").success());
+        // Nobody has it open: a -wal left behind would be checked again.
+        std::fs::write(format!("{path}-wal"), vec![0_u8; 4096]).expect("a stray -wal");
+        assert!(open::register(&path).1, "a -wal nobody uses is checked");
     }
 
     #[test]
