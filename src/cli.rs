@@ -34,8 +34,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Chat with an AI provider in a session: started if new, resumed with its whole history.
     Chat(chat::ChatArgs),
-    /// Manage the sessions of this project: list, search, show, rename, fork, export, import,
-    /// validate, clean, delete, trash.
+    /// Manage the sessions of this project: list, search, show, rename, fork, copy, export,
+    /// import, validate, clean, delete, trash.
     Sessions(sessions::SessionsArgs),
     /// Tokens and messages across sessions, by week, provider and model.
     Stats(stats::StatsArgs),

@@ -237,6 +237,9 @@ impl From<confab_core::StoreError> for CliError {
             StoreError::InvalidName(_) => Some("choose another name, e.g. with --name"),
             StoreError::NewerSchema { .. } => Some("upgrade confab to use this store"),
             StoreError::Unstorable(_) => None,
+            StoreError::Conflict { .. } => {
+                Some("someone else added to the session meanwhile: read it again and retry")
+            }
             StoreError::Backend { .. } => {
                 Some("if another confab is running, wait for it; otherwise check the store's file")
             }

@@ -18,6 +18,7 @@ mod confirm;
 mod display;
 mod error;
 mod history;
+mod identity;
 mod indexing;
 mod input;
 mod linked_formats;

@@ -29,6 +29,8 @@ pub(crate) struct Project {
     /// What made [`Project::root`] the root, for `confab info`.
     pub(crate) found_by: FoundBy,
     pub(crate) config: Config,
+    /// Who runs confab, once asked ([`Project::user_name`]).
+    pub(crate) user_name: std::sync::OnceLock<String>,
 }
 
 impl Project {
@@ -49,6 +51,7 @@ impl Project {
             root,
             found_by,
             config,
+            user_name: std::sync::OnceLock::new(),
         })
     }
 

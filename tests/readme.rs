@@ -292,7 +292,7 @@ fn the_providers_example_is_valid_and_reaches_its_server() {
 fn the_import_from_example_works_on_a_recorded_history() {
     let block = blocks("sh")
         .into_iter()
-        .find(|block| block.contains("--from"))
+        .find(|block| block.contains("sessions import --from"))
         .expect("README shows import --from");
     let line = block.lines().next().expect("a command");
     let command = line.split('#').next().unwrap_or(line);

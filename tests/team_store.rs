@@ -3,8 +3,11 @@
 //! The store tests (`confab_core::conformance`) hold both stores to one contract; these run the
 //! real binary through the same script of commands on a project with the default SQLite store
 //! and on one whose `--store` is a fresh PostgreSQL database, and compare what each command
-//! printed and how it exited. Times are masked (the two runs are seconds apart); nothing else
-//! may differ.
+//! printed and how it exited. Times are masked (the two runs are seconds apart), and so are the
+//! sizes of trash entries, which hold the import time: its text is as long as its last digit that
+//! is not zero (the stores' own tests compare sizes of the same sessions, times included). The
+//! hits of a search are compared as a set: the stores rank with different measures (`bm25`,
+//! `ts_rank`), so equally relevant hits may come in another order. Nothing else may differ.
 
 use std::process::Output;
 
@@ -13,13 +16,11 @@ use crate::util::{Project, team_database};
 /// The commands of the script, in order. Each sees what the ones before it did.
 const SCRIPT: &[&[&str]] = &[
     &["sessions", "list"],
-    &[
-        "sessions",
-        "import",
-        "eks-troubleshooting.json",
-        "vpc-migration.yaml",
-        "extra.json",
-    ],
+    // Two imports, so `vpc-migration` is imported after `eks-troubleshooting` in each project
+    // (the files of one import are read in parallel, in no set order) and `clean --keep 1`
+    // keeps the same session on both.
+    &["sessions", "import", "eks-troubleshooting.json"],
+    &["sessions", "import", "vpc-migration.yaml", "extra.json"],
     &["sessions", "import", "eks-troubleshooting.json"],
     &["sessions", "list"],
     &["sessions", "list", "--format", "json"],
@@ -95,15 +96,47 @@ fn project_with_files() -> Project {
     project
 }
 
-/// What a step printed and how it exited, times masked.
-fn outcome(output: &Output) -> String {
+/// What step `step` printed and how it exited, times masked, a search's hits in a set order
+/// and the trash's sizes masked.
+fn outcome(step: &[&str], output: &Output) -> String {
     let masked = |bytes: &[u8]| mask_times(&String::from_utf8_lossy(bytes));
+    let mut stdout = masked(&output.stdout);
+    if step.starts_with(&["sessions", "search"]) {
+        stdout = hits_in_order(&stdout);
+    }
+    if step.starts_with(&["sessions", "trash", "list"]) {
+        stdout = mask_sizes(&stdout);
+    }
     format!(
         "exit {:?}\n--- stdout\n{}--- stderr\n{}",
         output.status.code(),
-        masked(&output.stdout),
+        stdout,
         masked(&output.stderr)
     )
+}
+
+/// A search's output with its hits sorted: the JSON `hits` array, or the text's blocks (one a
+/// hit, separated by an empty line).
+fn hits_in_order(stdout: &str) -> String {
+    if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(stdout) {
+        if let Some(hits) = json
+            .get_mut("hits")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            hits.sort_by_key(ToString::to_string);
+        }
+        return format!("{json:#}\n");
+    }
+    let mut blocks: Vec<&str> = stdout.trim_end_matches('\n').split("\n\n").collect();
+    blocks.sort_unstable();
+    format!("{}\n", blocks.join("\n\n"))
+}
+
+/// `text` with every size of a trash listing (`"size": 545`, `545 bytes`) replaced by a mark.
+fn mask_sizes(text: &str) -> String {
+    let size =
+        regex::Regex::new(r#"("size": )\d+|\b\d+(\.\d+)? (bytes?|KiB|MiB|GiB)\b"#).expect("regex");
+    size.replace_all(text, "${1}<size>").into_owned()
 }
 
 /// `text` with every date-time, and every date, replaced by a mark.
@@ -132,7 +165,7 @@ fn every_command_does_the_same_on_both_stores() {
             .args(*step)
             .output()
             .expect("run confab");
-        let (on_file, on_team) = (outcome(&on_file), outcome(&on_team));
+        let (on_file, on_team) = (outcome(step, &on_file), outcome(step, &on_team));
         if on_file != on_team {
             differences.push(format!(
                 "`confab {}`\n  SQLite:     {on_file:?}\n  PostgreSQL: {on_team:?}",
@@ -147,4 +180,198 @@ fn every_command_does_the_same_on_both_stores() {
     );
     // The team project kept nothing of its own: its sessions are in the database.
     assert!(!team.path().join(".confab/sessions.db").exists());
+}
+
+#[test]
+fn eight_people_import_into_the_team_store_at_once() {
+    let Some(database) = team_database() else {
+        return;
+    };
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let importers: Vec<_> = (0..8)
+        .map(|person| {
+            let mut commands: Vec<_> = (0..5)
+                .map(|index| {
+                    let mut command = project.confab();
+                    command
+                        .env("CONFAB_STORE", &database)
+                        .args([
+                            "sessions",
+                            "import",
+                            "--name",
+                            &format!("p{person}-{index}"),
+                        ])
+                        .arg(&fixture);
+                    command
+                })
+                .collect();
+            std::thread::spawn(move || {
+                for command in &mut commands {
+                    let output = command.output().expect("runs");
+                    assert!(
+                        output.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    // Someone reads the library all the while: never an error, never half a session.
+    let mut reader = project.confab();
+    reader
+        .env("CONFAB_STORE", &database)
+        .args(["sessions", "list", "--format", "json"]);
+    for _ in 0..5 {
+        let output = reader.output().expect("runs");
+        assert!(output.status.success());
+        let listed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        for session in listed["sessions"].as_array().expect("sessions") {
+            assert_eq!(session["message_count"], 4, "{session}");
+        }
+    }
+    for importer in importers {
+        importer.join().expect("importer succeeded");
+    }
+    let listed = project
+        .confab()
+        .env("CONFAB_STORE", &database)
+        .args(["sessions", "list"])
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 40);
+    // Every one of them is found, through the database's own index.
+    let found = project
+        .confab()
+        .env("CONFAB_STORE", &database)
+        .args([
+            "sessions", "search", "pending", "--limit", "100", "--format", "json",
+        ])
+        .output()
+        .expect("runs");
+    let hits: serde_json::Value = serde_json::from_slice(&found.stdout).expect("json");
+    let sessions: std::collections::BTreeSet<&str> = hits["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|hit| hit["session"].as_str())
+        .collect();
+    assert_eq!(sessions.len(), 40);
+}
+
+/// Two people send a message to one session at the same moment, on `store` (`None`: the
+/// project's own SQLite file). Both turns are kept, one after the other, and the answer of the
+/// one stored second was asked again with the first turn in its history.
+fn two_people_chat_in_one_session(store: Option<&str>) {
+    use crate::fake_provider::{FakeProvider, openai_drip, openai_stream};
+    use std::time::Duration;
+
+    let provider = FakeProvider::start();
+    let project = crate::chat::project(&provider);
+    let chat = |user: &str| {
+        let mut command = crate::chat::chat(&project);
+        command.env("CONFAB_USER", user);
+        if let Some(store) = store {
+            command.env("CONFAB_STORE", store);
+        }
+        command
+    };
+    provider.push(openai_stream("gpt-test", &["Hello."], (1, 1)));
+    let seeded = chat("carol")
+        .args(["--session", "s", "--message", "Start"])
+        .output()
+        .expect("runs");
+    assert!(seeded.status.success(), "{seeded:?}");
+
+    // Alice's answer takes a while; Bob asks meanwhile and has his answer at once, so his turn
+    // is stored first and Alice's answer, asked without it, is stale.
+    provider.push(openai_drip("gpt-test", 10, Duration::from_millis(150)));
+    provider.push(openai_stream("gpt-test", &["Bob's answer."], (1, 1)));
+    provider.push(openai_stream("gpt-test", &["Fresh answer."], (1, 1)));
+    let mut alice = chat("alice");
+    alice.args(["--session", "s", "--message", "Alice asks"]);
+    let alice = std::thread::spawn(move || alice.output().expect("runs"));
+    while provider.requests().len() < 2 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let bob = chat("bob")
+        .args(["--session", "s", "--message", "Bob asks"])
+        .output()
+        .expect("runs");
+    let alice = alice.join().expect("alice's chat ends");
+    assert!(alice.status.success(), "{alice:?}");
+    assert!(bob.status.success(), "{bob:?}");
+    assert_eq!(String::from_utf8_lossy(&bob.stdout), "Bob's answer.\n");
+
+    let alice_saw = String::from_utf8_lossy(&alice.stderr);
+    assert!(
+        alice_saw
+            .contains("note: bob added 2 messages to s while the model answered; asking again"),
+        "{alice_saw}"
+    );
+    assert!(
+        alice_saw.contains("Bob asks"),
+        "Alice sees Bob's turn: {alice_saw}"
+    );
+    // Only the answer that was kept reaches stdout, not the stale one.
+    assert_eq!(String::from_utf8_lossy(&alice.stdout), "Fresh answer.\n");
+
+    let mut show = project.confab();
+    if let Some(store) = store {
+        show.env("CONFAB_STORE", store);
+    }
+    let shown = show
+        .args(["sessions", "show", "s", "--format", "json"])
+        .output()
+        .expect("runs");
+    let session: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    let transcript: Vec<(String, String)> = session["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|message| {
+            (
+                message["role"].as_str().unwrap_or_default().to_owned(),
+                message["content"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("user", "Start"),
+        ("assistant", "Hello."),
+        ("user", "Bob asks"),
+        ("assistant", "Bob's answer."),
+        ("user", "Alice asks"),
+        ("assistant", "Fresh answer."),
+    ]
+    .into_iter()
+    .map(|(role, text)| (role.to_owned(), text.to_owned()))
+    .collect();
+    assert_eq!(transcript, expected);
+    assert_eq!(session["session"]["created_by"], "carol");
+    assert_eq!(session["session"]["updated_by"], "alice");
+
+    // Alice's kept answer was asked with Bob's turn in its history.
+    let asked = provider.last_request().messages();
+    let contents: Vec<&str> = asked
+        .iter()
+        .filter_map(|message| message["content"].as_str())
+        .collect();
+    assert_eq!(
+        contents,
+        ["Start", "Hello.", "Bob asks", "Bob's answer.", "Alice asks"]
+    );
+}
+
+#[test]
+fn two_people_chat_in_one_session_on_the_sqlite_store() {
+    two_people_chat_in_one_session(None);
+}
+
+#[test]
+fn two_people_chat_in_one_session_on_the_team_store() {
+    if let Some(database) = team_database() {
+        two_people_chat_in_one_session(Some(&database));
+    }
 }

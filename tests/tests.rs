@@ -12,6 +12,7 @@ mod ci_integrations;
 mod cli_cases;
 mod compat_atmos;
 mod completions;
+mod copy;
 mod errors;
 mod everyday;
 mod export_targets;

@@ -158,7 +158,9 @@ pub(crate) fn team_database() -> Option<String> {
         format!("DROP DATABASE IF EXISTS {name}"),
         format!("CREATE DATABASE {name}"),
     ] {
-        client.batch_execute(&statement).expect("create a test database");
+        client
+            .batch_execute(&statement)
+            .expect("create a test database");
     }
     let (base, query) = server.split_once('?').unwrap_or((&server, ""));
     let base = base.rsplit_once('/').map_or(base, |(base, _)| base);

@@ -14,6 +14,15 @@
 //!   provider or model changes nothing until the next answer is recorded; then the session
 //!   moves and the change is listed under [`MODEL_CHANGES_KEY`] in its metadata, in the same
 //!   transaction. A session therefore never claims a model that wrote none of its answers.
+//! - **Two people can chat in one session at once, and no turn is lost.** A turn is appended
+//!   only if the session still holds the messages the request was built on
+//!   ([`SessionUpdate::expected_messages`], checked by the store in the append's transaction).
+//!   When another chat's turn got in first, nothing of this one is recorded:
+//!   [`TurnError::Conflict`] hands back the user's text and the other turn's messages, and the
+//!   conversation now holds the session as the store has it, so sending the text again asks
+//!   the model with the other turn in its history and appends after it. Every answer in a
+//!   transcript follows from the messages before it. [`Conversation::catch_up`] brings in what
+//!   others added before a turn is even sent.
 //! - **Cancelling returns at once.** The request runs on a thread of its own and hands text back
 //!   over a channel, while the caller's thread polls the cancellation check it was given. A
 //!   blocking read on a slow network cannot make Ctrl-C wait; the abandoned thread ends on its
@@ -166,6 +175,17 @@ pub enum TurnError {
         #[source]
         source: ChatError,
     },
+    /// The answer came, but another chat added to the session since this one read it (or
+    /// created the session this one was about to create): nothing of the turn was recorded, and
+    /// the conversation now holds the session as the store has it. Sending `text` again asks
+    /// the model with `changes` in the history.
+    #[error("the session changed while the model answered; the turn was not recorded")]
+    Conflict {
+        /// The user's message, to send again.
+        text: String,
+        /// What the other chat added.
+        changes: Changes,
+    },
     /// The answer came, but the store could not record the turn.
     #[error("the answer could not be recorded")]
     Store {
@@ -183,8 +203,29 @@ impl TurnError {
     pub fn text(&self) -> Option<&str> {
         match self {
             TurnError::Cancelled => None,
-            TurnError::Request { text, .. } | TurnError::Store { text, .. } => Some(text),
+            TurnError::Request { text, .. }
+            | TurnError::Conflict { text, .. }
+            | TurnError::Store { text, .. } => Some(text),
         }
+    }
+}
+
+/// What others added to a session since a conversation last read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// The messages added, oldest first.
+    pub added: Vec<Message>,
+    /// Who changed the session last, as the store says.
+    pub by: Option<String>,
+    /// The session was not a continuation of what this conversation held (it was replaced, by
+    /// an import with `--overwrite` say): `added` is then the whole of it.
+    pub rewritten: bool,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && !self.rewritten
     }
 }
 
@@ -220,6 +261,9 @@ pub struct Conversation {
     default_base: Option<String>,
     target: Target,
     options: TurnOptions,
+    /// Who is chatting: recorded as the session's creator on its first turn and as its last
+    /// changer on every turn.
+    user: Option<String>,
 }
 
 impl Conversation {
@@ -232,6 +276,7 @@ impl Conversation {
             default_base: None,
             target,
             options,
+            user: None,
         }
     }
 
@@ -254,6 +299,8 @@ impl Conversation {
             created_at: now,
             updated_at: now,
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             metadata: None,
             context: None,
             messages: Vec::new(),
@@ -264,6 +311,7 @@ impl Conversation {
             default_base: None,
             target,
             options,
+            user: None,
         })
     }
 
@@ -283,6 +331,40 @@ impl Conversation {
             .map_err(|error| FreshNameError::Store(StoreError::InvalidName(error)))?;
         conversation.default_base = Some(default_base(now));
         Ok(conversation)
+    }
+
+    /// Records `user` as the person chatting: the session's `created_by` when this chat creates
+    /// it, its `updated_by` with every turn.
+    #[must_use]
+    pub fn by(mut self, user: impl Into<String>) -> Conversation {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Brings in what others added to the session since this conversation read it, and says
+    /// what that was. A session not stored yet is adopted if another chat created it meanwhile
+    /// (under a name the user chose; a default name moves on when the turn is recorded).
+    pub fn catch_up(&mut self, store: &dyn SessionStore) -> Result<Changes, StoreError> {
+        if !self.stored {
+            if self.default_base.is_some() || !store.exists(&self.session.name)? {
+                return Ok(Changes::default());
+            }
+            self.stored = true;
+        }
+        let stored = store.get(&self.session.name)?;
+        let held = self.session.messages.len();
+        let continues =
+            stored.messages.len() >= held && stored.messages[..held] == self.session.messages[..];
+        let changes = Changes {
+            added: match continues {
+                true => stored.messages[held..].to_vec(),
+                false => stored.messages.clone(),
+            },
+            by: stored.updated_by.clone(),
+            rewritten: !continues,
+        };
+        self.session = stored;
+        Ok(changes)
     }
 
     /// The session's name.
@@ -386,9 +468,25 @@ impl Conversation {
             Err(source) => {
                 let kept = self.session.messages.len() - 2;
                 self.session.messages.truncate(kept);
-                return Err(TurnError::Store {
-                    text: text.to_owned(),
-                    source,
+                let conflict = matches!(source, StoreError::Conflict { .. })
+                    || (matches!(source, StoreError::AlreadyExists { .. }) && !self.stored);
+                if !conflict {
+                    return Err(TurnError::Store {
+                        text: text.to_owned(),
+                        source,
+                    });
+                }
+                // Another chat got its turn in first: take the session as it is now, so
+                // that the text sent again builds on it.
+                return Err(match self.catch_up(store) {
+                    Ok(changes) => TurnError::Conflict {
+                        text: text.to_owned(),
+                        changes,
+                    },
+                    Err(_) => TurnError::Store {
+                        text: text.to_owned(),
+                        source,
+                    },
                 });
             }
         }
@@ -410,6 +508,8 @@ impl Conversation {
         if !self.stored {
             self.session.created_at = self.session.messages[0].created_at.unwrap_or(now);
             self.session.updated_at = now;
+            self.session.created_by.clone_from(&self.user);
+            self.session.updated_by.clone_from(&self.user);
             let started_as = self.session.name.clone();
             loop {
                 match store.create(&self.session) {
@@ -441,8 +541,11 @@ impl Conversation {
                 stored_as: self.session.name.clone(),
             }));
         }
-        let turn = &self.session.messages[self.session.messages.len() - 2..];
+        let before = self.session.messages.len() - 2;
+        let turn = &self.session.messages[before..];
         let mut update = SessionUpdate::at(now);
+        update.expected_messages = Some(before as u64);
+        update.by.clone_from(&self.user);
         let switching = self.switching();
         if switching {
             let mut metadata = self.session.metadata.clone().unwrap_or_default();
@@ -453,6 +556,7 @@ impl Conversation {
         }
         store.append_messages(&self.session.name, turn, &update)?;
         self.session.updated_at = now;
+        self.session.updated_by.clone_from(&self.user);
         if switching {
             self.session.provider = self.target.spec.name.clone();
             self.session.model = self.target.model.clone();

@@ -41,8 +41,8 @@ mod sse;
 mod stream;
 
 pub use conversation::{
-    Conversation, FreshNameError, MODEL_CHANGES_KEY, Note, ProviderModel, Target, TurnError,
-    TurnOptions, TurnOutcome, choose_model, fresh_name,
+    Changes, Conversation, FreshNameError, MODEL_CHANGES_KEY, Note, ProviderModel, Target,
+    TurnError, TurnOptions, TurnOutcome, choose_model, fresh_name,
 };
 pub use endpoint::hide_credentials;
 pub use error::{ChatError, ConnectError};

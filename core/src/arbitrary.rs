@@ -122,6 +122,8 @@ pub fn checkpoint() -> impl Strategy<Value = Checkpoint> {
         (
             prop::option::of(timestamp()),
             prop::option::of(timestamp()),
+            prop::option::of(text()),
+            prop::option::of(text()),
             metadata(),
         ),
         prop::collection::vec(message(), 1..8),
@@ -135,7 +137,7 @@ pub fn checkpoint() -> impl Strategy<Value = Checkpoint> {
             |(
                 (exported_at, exported_by),
                 (name, provider, model, skill, project_path),
-                (created_at, updated_at, metadata),
+                (created_at, updated_at, created_by, updated_by, metadata),
                 messages,
                 context,
             )| {
@@ -152,6 +154,8 @@ pub fn checkpoint() -> impl Strategy<Value = Checkpoint> {
                         project_path,
                         created_at,
                         updated_at,
+                        created_by,
+                        updated_by,
                         metadata,
                     },
                     messages,

@@ -52,6 +52,15 @@ pub fn checks<S: SessionStore>() -> Vec<(&'static str, Check<S>)> {
             "appending_can_switch_the_model_and_metadata",
             appending_can_switch_the_model_and_metadata,
         ),
+        ("authors_survive_every_write", authors_survive_every_write),
+        (
+            "appending_by_someone_makes_them_the_last_author",
+            appending_by_someone_makes_them_the_last_author,
+        ),
+        (
+            "an_append_on_a_stale_count_conflicts_and_changes_nothing",
+            an_append_on_a_stale_count_conflicts_and_changes_nothing,
+        ),
         (
             "replace_swaps_the_whole_session",
             replace_swaps_the_whole_session,
@@ -180,6 +189,8 @@ pub fn session(name: &str) -> Session {
         created_at: at("0001-01-01T00:00:00Z"),
         updated_at: at("2025-10-29T16:45:00.5Z"),
         imported_at: Some(at("2026-01-01T00:00:00Z")),
+        created_by: Some("ana".into()),
+        updated_by: Some("Björn Ström".into()),
         metadata: Some(serde_json::Map::from_iter([(
             "tags".to_owned(),
             json!(["a", {"b": 1.5}]),
@@ -357,6 +368,8 @@ pub fn appending_can_switch_the_model_and_metadata<S: SessionStore>(store: &mut 
         updated_at: at("2026-03-03T03:03:03Z"),
         provider_model: Some(("anthropic".to_owned(), "claude".to_owned())),
         metadata: Some(metadata.clone()),
+        by: None,
+        expected_messages: None,
     };
     store
         .append_messages("s1", &[Message::new(Role::User, "now you")], &update)
@@ -372,6 +385,303 @@ pub fn appending_can_switch_the_model_and_metadata<S: SessionStore>(store: &mut 
         (listed.provider.as_str(), listed.message_count),
         ("anthropic", 4)
     );
+}
+
+/// Who created and last changed a session (or that nobody is known) survives create, list,
+/// replace, `store_all`, rename and trash with restore; the two are never confused.
+pub fn authors_survive_every_write<S: SessionStore>(store: &mut S) {
+    let mut anonymous = session("anonymous");
+    anonymous.created_by = None;
+    anonymous.updated_by = None;
+    let mut created_only = session("created-only");
+    created_only.updated_by = None;
+    let named = session("named");
+    for session in [&anonymous, &created_only, &named] {
+        store.create(session).expect("created");
+        assert_eq!(&store.get(&session.name).expect("found"), session);
+    }
+    let authors = |store: &S| -> Vec<(String, Option<String>, Option<String>)> {
+        let list = store.list().expect("lists");
+        list.into_iter()
+            .map(|summary| (summary.name, summary.created_by, summary.updated_by))
+            .collect()
+    };
+    assert_eq!(
+        authors(store),
+        [
+            ("anonymous".to_owned(), None, None),
+            ("created-only".to_owned(), Some("ana".to_owned()), None),
+            (
+                "named".to_owned(),
+                Some("ana".to_owned()),
+                Some("Björn Ström".to_owned())
+            ),
+        ],
+        "list shows them"
+    );
+
+    // A fork-style replace puts in whoever the new session names, nobody included.
+    let mut forked = session("named");
+    forked.created_by = Some("cy".into());
+    forked.updated_by = None;
+    store.replace(&forked).expect("replaced");
+    assert_eq!(store.get("named").expect("found"), forked);
+    let mut imported = session("anonymous");
+    imported.created_by = Some("dee".into());
+    store
+        .store_all(&[imported.clone(), session("batch")], true)
+        .expect("stored");
+    assert_eq!(store.get("anonymous").expect("found"), imported);
+    assert_eq!(store.get("batch").expect("found"), session("batch"));
+
+    store.rename("named", "renamed").expect("renamed");
+    let renamed = store.get("renamed").expect("found");
+    assert_eq!(
+        (renamed.created_by.as_deref(), renamed.updated_by.as_deref()),
+        (Some("cy"), None),
+        "a rename changes no author"
+    );
+    store
+        .trash(
+            &["renamed".into(), "created-only".into()],
+            at("2026-04-01T00:00:00Z"),
+        )
+        .expect("trashed");
+    store
+        .restore(&[restore("renamed"), restore("created-only")])
+        .expect("restored");
+    assert_eq!(
+        store.get("renamed").expect("back"),
+        Session {
+            name: "renamed".into(),
+            ..forked
+        }
+    );
+    assert_eq!(store.get("created-only").expect("back"), created_only);
+}
+
+/// An append `by` someone makes them the session's last author and leaves its creator; an
+/// append by nobody in particular leaves both.
+pub fn appending_by_someone_makes_them_the_last_author<S: SessionStore>(store: &mut S) {
+    store.create(&session("s1")).expect("created");
+    let update = SessionUpdate {
+        by: Some("cy".into()),
+        ..SessionUpdate::at(at("2026-02-02T02:02:02Z"))
+    };
+    store
+        .append_messages("s1", &[Message::new(Role::User, "me too")], &update)
+        .expect("appended");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(
+        (stored.created_by.as_deref(), stored.updated_by.as_deref()),
+        (Some("ana"), Some("cy"))
+    );
+    assert_eq!(store.list().expect("lists")[0], stored.summary());
+    store
+        .append_messages(
+            "s1",
+            &[Message::new(Role::Assistant, "noted")],
+            &SessionUpdate::at(at("2026-02-02T02:03:00Z")),
+        )
+        .expect("appended");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(
+        (stored.created_by.as_deref(), stored.updated_by.as_deref()),
+        (Some("ana"), Some("cy")),
+        "no author given: the last one stays"
+    );
+    assert_eq!(stored.messages.len(), 5);
+}
+
+/// An append that expects another message count than the session holds appends nothing and
+/// changes nothing (count, update time, author, model, metadata), and says what it found; the
+/// right count appends.
+pub fn an_append_on_a_stale_count_conflicts_and_changes_nothing<S: SessionStore>(store: &mut S) {
+    store.create(&session("s1")).expect("created");
+    let before = store.get("s1").expect("found");
+    let listed_before = store.list().expect("lists");
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("switched".to_owned(), serde_json::Value::Bool(true));
+    let stale = SessionUpdate {
+        updated_at: at("2026-05-05T05:05:05Z"),
+        provider_model: Some(("anthropic".to_owned(), "claude".to_owned())),
+        metadata: Some(metadata),
+        by: Some("cy".into()),
+        expected_messages: Some(2),
+    };
+    let more = [
+        Message::new(Role::User, "stale question"),
+        Message::new(Role::Assistant, "stale answer"),
+    ];
+    let refused = store.append_messages("s1", &more, &stale);
+    assert!(
+        matches!(
+            &refused,
+            Err(StoreError::Conflict { name, expected: 2, found: 3 }) if name == "s1"
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.expect_err("a conflict").to_string(),
+        "session \"s1\" changed meanwhile: expected 2 messages, found 3"
+    );
+    assert_eq!(store.get("s1").expect("found"), before, "nothing changed");
+    assert_eq!(store.list().expect("lists"), listed_before);
+    assert_eq!(
+        store.usage(&UsageQuery::default()).expect("sums"),
+        usage_of(std::slice::from_ref(&before), &UsageQuery::default())
+    );
+    assert!(
+        store.search(&query("stale")).expect("searches").is_empty(),
+        "no refused message is searchable"
+    );
+    assert!(matches!(
+        store.append_messages(
+            "s1",
+            &more,
+            &SessionUpdate {
+                expected_messages: Some(4),
+                ..stale.clone()
+            }
+        ),
+        Err(StoreError::Conflict {
+            expected: 4,
+            found: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.append_messages("nope", &more, &stale),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let current = SessionUpdate {
+        expected_messages: Some(3),
+        ..stale.clone()
+    };
+    store
+        .append_messages("s1", &more, &current)
+        .expect("the right count appends");
+    let stored = store.get("s1").expect("found");
+    assert_eq!(stored.messages.len(), 5);
+    assert_eq!(stored.messages[3].content, "stale question");
+    assert_eq!(
+        (
+            stored.updated_at,
+            stored.updated_by.as_deref(),
+            stored.model.as_str()
+        ),
+        (at("2026-05-05T05:05:05Z"), Some("cy"), "claude")
+    );
+    assert!(matches!(
+        store.append_messages("s1", &more, &current),
+        Err(StoreError::Conflict {
+            expected: 3,
+            found: 5,
+            ..
+        })
+    ));
+    assert_eq!(store.get("s1").expect("found"), stored);
+}
+
+/// What [`concurrent_appends_on_fresh_counts_lose_nothing`] leaves: the messages of the shared
+/// session, and how many appends were refused as conflicts.
+#[derive(Debug)]
+pub struct ConcurrentAppends {
+    /// The session's messages at the end.
+    pub messages: Vec<Message>,
+    /// Appends refused with [`StoreError::Conflict`] and tried again.
+    pub conflicts: usize,
+}
+
+/// Two writers, each with its own handle on one store (two connections, two processes' worth),
+/// append 50 messages each to one session named `shared`, each append expecting the count it
+/// read just before, trying again on [`StoreError::Conflict`]. At the end the session holds
+/// exactly the 100 messages, each once, each based on the count of the messages before it:
+/// no append went through on a count that had changed under it. Not in [`checks`]: it needs
+/// two handles on the same store, which each store's tests open.
+pub fn concurrent_appends_on_fresh_counts_lose_nothing<S: SessionStore + Send>(
+    writers: [S; 2],
+) -> ConcurrentAppends {
+    const EACH: usize = 50;
+    let [mut first, second] = writers;
+    let mut shared = session("shared");
+    shared.messages.clear();
+    first.create(&shared).expect("created");
+    let start = std::sync::Barrier::new(2);
+    let outcomes: Vec<(usize, S)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [("a", first), ("b", second)]
+            .into_iter()
+            .map(|(writer, mut store)| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    let mut conflicts = 0;
+                    for turn in 0..EACH {
+                        loop {
+                            let count = store
+                                .list()
+                                .expect("lists")
+                                .into_iter()
+                                .find(|summary| summary.name == "shared")
+                                .expect("the session is there")
+                                .message_count;
+                            // Each message says which count it was based on.
+                            let message =
+                                Message::new(Role::User, format!("{writer}-{turn}@{count}"));
+                            let update = SessionUpdate {
+                                by: Some(writer.to_owned()),
+                                expected_messages: Some(count),
+                                ..SessionUpdate::at(at("2026-06-01T00:00:00Z"))
+                            };
+                            match store.append_messages("shared", &[message], &update) {
+                                Ok(()) => break,
+                                Err(StoreError::Conflict { .. }) => conflicts += 1,
+                                Err(error) => panic!("{writer}-{turn}: {error}"),
+                            }
+                        }
+                    }
+                    (conflicts, store)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("no writer panicked"))
+            .collect()
+    });
+    let conflicts = outcomes.iter().map(|(conflicts, _)| conflicts).sum();
+    let (_, reader) = outcomes.into_iter().next().expect("two writers");
+    let stored = reader.get("shared").expect("found");
+    let contents: Vec<&str> = stored
+        .messages
+        .iter()
+        .map(|message| message.content.as_str())
+        .collect();
+    assert_eq!(contents.len(), 2 * EACH, "{contents:?}");
+    for (position, content) in contents.iter().enumerate() {
+        assert!(
+            content.ends_with(&format!("@{position}")),
+            "message {position} was appended on a stale count: {contents:?}"
+        );
+    }
+    for writer in ["a", "b"] {
+        let own: Vec<String> = contents
+            .iter()
+            .filter(|content| content.starts_with(&format!("{writer}-")))
+            .map(|content| content.split('@').next().unwrap_or_default().to_owned())
+            .collect();
+        let expected: Vec<String> = (0..EACH).map(|turn| format!("{writer}-{turn}")).collect();
+        assert_eq!(own, expected, "each of {writer}'s messages once, in order");
+    }
+    assert_eq!(
+        reader.list().expect("lists")[0].message_count,
+        2 * EACH as u64
+    );
+    ConcurrentAppends {
+        messages: stored.messages,
+        conflicts,
+    }
 }
 
 /// `replace` swaps the whole session, and adds one that is missing.

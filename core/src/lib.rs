@@ -15,7 +15,7 @@
 //!   checked [`Checkpoint`] that both `import` and `validate` use.
 //! - [`recognise`]: what to say about a file no reader accepts.
 //! - [`session`] and [`store`]: a [`Session`] as a store keeps it, and the [`SessionStore`] trait
-//!   that stores implement.
+//!   that stores implement; [`snippet`], the window of a search hit that every store shows alike.
 //!
 //! Formats live in their own crates (`confab-format-json`, `confab-format-yaml`, ...); stores in
 //! theirs (`confab-store-sqlite`). The `confab` binary wires them together.
@@ -34,6 +34,7 @@ pub mod pipeline;
 pub mod recognise;
 pub mod schema;
 pub mod session;
+pub mod snippet;
 pub mod store;
 pub mod transcript;
 pub mod usage;

@@ -69,6 +69,8 @@ fn fully_populated() -> Checkpoint {
             project_path: Some("/work/infra".to_owned()),
             created_at: Some(time("2025-10-29T15:00:00Z")),
             updated_at: Some(time("2025-10-29T15:20:05Z")),
+            created_by: Some("ana".to_owned()),
+            updated_by: Some("bo".to_owned()),
             metadata: Some(metadata),
         },
         statistics: Some(Statistics::of(std::slice::from_ref(&message))),

@@ -28,6 +28,10 @@ pub struct Session {
     pub updated_at: Timestamp,
     /// When the session was imported into this store, if it was.
     pub imported_at: Option<Timestamp>,
+    /// Who created the session, if known: in a team's shared store, whose it is.
+    pub created_by: Option<String>,
+    /// Who last added to the session, if known.
+    pub updated_by: Option<String>,
     /// Free-form custom metadata.
     pub metadata: Option<Map<String, Value>>,
     /// The project context the session ran in.
@@ -51,6 +55,10 @@ pub struct SessionSummary {
     pub updated_at: Timestamp,
     /// When it was imported into this store, if it was.
     pub imported_at: Option<Timestamp>,
+    /// Who created the session, if known.
+    pub created_by: Option<String>,
+    /// Who last added to the session, if known.
+    pub updated_by: Option<String>,
     /// Number of messages.
     pub message_count: u64,
 }
@@ -111,6 +119,8 @@ impl Session {
             created_at,
             updated_at,
             imported_at: Some(imported_at),
+            created_by: checkpoint.session.created_by,
+            updated_by: checkpoint.session.updated_by,
             metadata: checkpoint.session.metadata,
             context: checkpoint.context.filter(|context| !context.is_empty()),
             messages: checkpoint.messages,
@@ -120,13 +130,18 @@ impl Session {
     /// The checkpoint `export` writes for this session. Consumes the session: a long
     /// conversation is moved into the checkpoint, not copied.
     pub fn into_checkpoint(self, settings: &ExportSettings) -> Checkpoint {
-        let (exported_at, exported_by, metadata) = match &settings.metadata {
+        // Who created and changed the session are names of people, like `exported_by`: they
+        // travel with the export metadata and stay behind without it.
+        let (exported_at, exported_by, metadata, created_by, updated_by) = match &settings.metadata
+        {
             Some(export) => (
                 Some(export.exported_at),
                 Some(export.exported_by.clone()),
                 self.metadata,
+                self.created_by,
+                self.updated_by,
             ),
-            None => (None, None, None),
+            None => (None, None, None, None, None),
         };
         let statistics = Some(Statistics::of(&self.messages));
         Checkpoint {
@@ -141,6 +156,8 @@ impl Session {
                 project_path: self.project_path,
                 created_at: Some(self.created_at),
                 updated_at: Some(self.updated_at),
+                created_by,
+                updated_by,
                 metadata,
             },
             messages: self.messages,
@@ -161,6 +178,8 @@ impl Session {
             created_at: self.created_at,
             updated_at: self.updated_at,
             imported_at: self.imported_at,
+            created_by: self.created_by.clone(),
+            updated_by: self.updated_by.clone(),
             message_count: self.messages.len() as u64,
         }
     }
@@ -223,6 +242,42 @@ mod tests {
         assert_eq!(
             full.context.and_then(|c| c.working_directory).as_deref(),
             Some("/srv")
+        );
+    }
+
+    #[test]
+    fn who_created_and_changed_a_session_travels_with_the_export_metadata() {
+        let mut checkpoint = crate::test_support::checkpoint();
+        checkpoint.session.created_by = Some("ana".to_owned());
+        checkpoint.session.updated_by = Some("bo".to_owned());
+        let session = Session::from_checkpoint(checkpoint, at("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            (session.created_by.as_deref(), session.updated_by.as_deref()),
+            (Some("ana"), Some("bo"))
+        );
+        let summary = session.summary();
+        assert_eq!(
+            (summary.created_by.as_deref(), summary.updated_by.as_deref()),
+            (Some("ana"), Some("bo"))
+        );
+        let bare = session.clone().into_checkpoint(&ExportSettings::default());
+        assert_eq!(
+            (bare.session.created_by, bare.session.updated_by),
+            (None, None)
+        );
+        let full = session.into_checkpoint(&ExportSettings {
+            metadata: Some(ExportMetadata {
+                exported_at: at("2026-02-01T00:00:00Z"),
+                exported_by: "dana".to_owned(),
+            }),
+            context: None,
+        });
+        assert_eq!(
+            (
+                full.session.created_by.as_deref(),
+                full.session.updated_by.as_deref()
+            ),
+            (Some("ana"), Some("bo"))
         );
     }
 

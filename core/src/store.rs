@@ -52,6 +52,20 @@ pub enum StoreError {
     /// A value cannot be stored (a timestamp out of range, say).
     #[error("{0}")]
     Unstorable(String),
+    /// An append expected the session to hold `expected` messages, and it held `found`: someone
+    /// else added to it since the caller read it. Nothing was appended.
+    #[error(
+        "session {} changed meanwhile: expected {expected} messages, found {found}",
+        Quoted(.name)
+    )]
+    Conflict {
+        /// The session.
+        name: String,
+        /// The message count the append was based on.
+        expected: u64,
+        /// The message count the store held.
+        found: u64,
+    },
     /// The storage backend failed (I/O, corruption, a lock held too long).
     #[error("the session store failed: {message}")]
     Backend {
@@ -84,7 +98,11 @@ pub trait SessionStore {
     fn metadata_values(&self, key: &str) -> Result<Vec<(String, Value)>, StoreError>;
 
     /// Appends messages to the session called `name` and applies `update` to it, in one
-    /// transaction: a chat turn is recorded whole or not at all.
+    /// transaction: a chat turn is recorded whole or not at all. With
+    /// [`SessionUpdate::expected_messages`], the session's message count is checked in that same
+    /// transaction, and a session that holds another count is left as it is
+    /// ([`StoreError::Conflict`]): two people chatting in one shared session cannot interleave
+    /// their turns unknowingly, whatever processes they run.
     fn append_messages(
         &mut self,
         name: &str,
@@ -175,16 +193,37 @@ pub struct SessionUpdate {
     pub provider_model: Option<(String, String)>,
     /// Custom metadata to store in place of the session's, when it changed.
     pub metadata: Option<Map<String, Value>>,
+    /// Who is appending: becomes the session's [`Session::updated_by`]; `None` leaves it as it
+    /// was.
+    pub by: Option<String>,
+    /// The message count the caller based the new messages on (the count it read). When set and
+    /// the session holds another count at the moment of the append, nothing is appended and the
+    /// store answers [`StoreError::Conflict`]; `None` appends whatever the count.
+    pub expected_messages: Option<u64>,
 }
 
 impl SessionUpdate {
-    /// An update that only moves the update time.
+    /// An update that only moves the update time: no author, no check of the message count.
     pub fn at(updated_at: Timestamp) -> SessionUpdate {
         SessionUpdate {
             updated_at,
             provider_model: None,
             metadata: None,
+            by: None,
+            expected_messages: None,
         }
+    }
+
+    /// The conflict to report when the session `name` holds `found` messages, if this update
+    /// expected another count. Every store checks with this, inside its append transaction.
+    pub fn conflict(&self, name: &str, found: u64) -> Option<StoreError> {
+        self.expected_messages
+            .filter(|&expected| expected != found)
+            .map(|expected| StoreError::Conflict {
+                name: name.to_owned(),
+                expected,
+                found,
+            })
     }
 }
 
@@ -427,6 +466,8 @@ mod tests {
             created_at: time,
             updated_at: time,
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             message_count: 1,
         }
     }
@@ -497,6 +538,26 @@ mod tests {
             }),
             ["a"],
             "a confirmed session that became active stays"
+        );
+    }
+
+    #[test]
+    fn an_update_conflicts_only_with_another_expected_count() {
+        let time = Timestamp::UNIX_EPOCH;
+        assert!(SessionUpdate::at(time).conflict("x", 6).is_none());
+        let update = SessionUpdate {
+            expected_messages: Some(4),
+            ..SessionUpdate::at(time)
+        };
+        assert!(update.conflict("x", 4).is_none());
+        let conflict = update.conflict("x", 6).expect("a conflict");
+        assert!(matches!(
+            conflict,
+            StoreError::Conflict { ref name, expected: 4, found: 6 } if name == "x"
+        ));
+        assert_eq!(
+            conflict.to_string(),
+            "session \"x\" changed meanwhile: expected 4 messages, found 6"
         );
     }
 

@@ -16,6 +16,8 @@ pub(crate) fn checkpoint() -> Checkpoint {
             project_path: None,
             created_at: None,
             updated_at: None,
+            created_by: None,
+            updated_by: None,
             metadata: None,
         },
         messages: vec![Message::new(Role::User, "hello")],

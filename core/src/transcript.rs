@@ -327,6 +327,8 @@ pub fn checkpoint(
             project_path: None,
             created_at,
             updated_at,
+            created_by: None,
+            updated_by: None,
             metadata: Some(metadata),
         },
         messages,

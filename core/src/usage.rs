@@ -103,6 +103,8 @@ mod tests {
             created_at: "2026-03-01T00:00:00Z".parse().expect("time"),
             updated_at: "2026-03-05T23:30:00Z".parse().expect("time"),
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             metadata: None,
             context: None,
             messages,

@@ -35,7 +35,8 @@
 //! # What Atmos ignores
 //!
 //! Unknown keys, in JSON and in YAML: every confab extension (`tool_calls`, `tool_call_id`,
-//! `usage`, a message's `model` and `provider`, `statistics.usage`). It also does not check the
+//! `usage`, a message's `model` and `provider`, `statistics.usage`, the session's `created_by` and
+//! `updated_by`). It also does not check the
 //! content of a message (empty content is accepted), the order or alternation of roles (two
 //! assistant messages in a row are accepted), `statistics.user_messages`, `assistant_messages`,
 //! `total_tokens` and `tool_calls`, `exported_at`, `exported_by` or `context`. On import it takes

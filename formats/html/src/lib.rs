@@ -189,6 +189,8 @@ mod tests {
                 project_path: None,
                 created_at: None,
                 updated_at: None,
+                created_by: None,
+                updated_by: None,
                 metadata: None,
             },
             messages: vec![confab_core::Message::new(confab_core::Role::User, "hi")],

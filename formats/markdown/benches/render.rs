@@ -40,6 +40,8 @@ fn session(messages: usize) -> Checkpoint {
             project_path: None,
             created_at: Some(start),
             updated_at: Some(start),
+            created_by: None,
+            updated_by: None,
             metadata: None,
         },
         statistics: Some(Statistics::of(&messages)),

@@ -65,6 +65,8 @@ mod tests {
                 project_path: None,
                 created_at: None,
                 updated_at: None,
+                created_by: None,
+                updated_by: None,
                 metadata: None,
             },
             messages: vec![question, Message::new(Role::Assistant, "No CPU left.")],

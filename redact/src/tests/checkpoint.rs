@@ -108,6 +108,8 @@ fn checkpoint_with(secrets: &Secrets) -> Checkpoint {
             )),
             created_at: None,
             updated_at: None,
+            created_by: None,
+            updated_by: None,
             metadata: metadata.as_object().cloned(),
         },
         statistics: Some(Statistics::of(&messages)),

@@ -108,16 +108,21 @@ pub(crate) fn run(
             Input::Help => writeln!(stderr(), "{HELP}")?,
             Input::Invalid(message) => writeln!(stderr(), "{message}")?,
             Input::Export(arguments) => export_session(conversation, arguments)?,
-            Input::Message(text) => match turn::run(conversation, store, &text) {
-                Ok(_) => {}
-                Err(Failure::Cancelled) => writeln!(
-                    stderr(),
-                    "\n(cancelled: nothing of this turn was saved; Up brings your message back)"
-                )?,
-                Err(Failure::Failed(error)) => {
-                    error.report();
+            Input::Message(text) => {
+                // Someone may have chatted in this session since the last turn (a team store).
+                turn::catch_up(conversation, store);
+                let turn = turn::run(conversation, store, &text);
+                match turn {
+                    Ok(_) => {}
+                    Err(Failure::Cancelled) => writeln!(
+                        stderr(),
+                        "\n(cancelled: nothing of this turn was saved; Up brings your message back)"
+                    )?,
+                    Err(Failure::Failed(error)) => {
+                        error.report();
+                    }
                 }
-            },
+            }
         }
     }
     if let Some(history) = history.filter(|history| history::still_writable(history)) {

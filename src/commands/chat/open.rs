@@ -88,7 +88,7 @@ pub(crate) fn open(
         stream: choice.stream,
     };
     let project_path = Some(project.root.to_string());
-    match (session, &choice.session) {
+    let conversation = match (session, &choice.session) {
         (Some(session), _) => Ok(Conversation::resume(session, target, options)),
         (None, Some(name)) => Conversation::start(name, project_path, target, options)
             .map_err(|error| CliError::usage(error).hint("choose another --session name")),
@@ -105,7 +105,8 @@ pub(crate) fn open(
             FreshNameError::Store(error) => CliError::from(error),
             error => CliError::failure(error).hint("name the session with --session"),
         }),
-    }
+    }?;
+    Ok(conversation.by(project.user_name()))
 }
 
 fn no_model(spec: &ProviderSpec) -> CliError {

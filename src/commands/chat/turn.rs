@@ -2,12 +2,16 @@
 //! turn as an error that quotes the user's message so that it can be sent again.
 //!
 //! The turn itself (what is sent, what is recorded, when) is `confab_chat::Conversation::turn`;
-//! this module only turns its outcome into words, hints included.
+//! this module only turns its outcome into words, hints included, and sends a turn again when
+//! another chat's turn got into the session first (a shared team store, two terminals): what the
+//! other chat added is shown, and the model is asked again with it in the history, so the answer
+//! that is kept follows the whole transcript. After [`ATTEMPTS`] such races in a row the turn is
+//! given up with the user's text quoted, as any failed turn.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
-use confab_chat::{ChatError, Conversation, Note, TurnError, TurnOutcome};
-use confab_core::SessionStore;
+use confab_chat::{Changes, ChatError, Conversation, Note, TurnError, TurnOutcome};
+use confab_core::{Message, SessionStore};
 
 use super::cancel;
 use crate::error::CliError;
@@ -21,16 +25,107 @@ pub(crate) enum Failure {
     Failed(CliError),
 }
 
+/// How one attempt at a turn ended when it did not end recorded.
+enum Attempt {
+    /// For good.
+    Failed(Failure),
+    /// Another chat's turn got into the session first; nothing of this one was saved.
+    Changed(Changes),
+}
+
+/// How many times a turn is sent while other chats keep getting theirs in first.
+const ATTEMPTS: usize = 3;
+
 /// Sends `text`, prints the answer as it arrives, then the notes about it. A failure to write
 /// the answer does not stop it: it is recorded all the same, and the write error is returned
-/// after.
+/// after. When another chat's turn got in first, shows it and sends `text` again.
 pub(crate) fn run(
     conversation: &mut Conversation,
     store: &mut dyn SessionStore,
     text: &str,
 ) -> Result<TurnOutcome, Failure> {
+    let mut attempt = 1;
+    loop {
+        match run_once(conversation, store, text) {
+            Ok(outcome) => return Ok(outcome),
+            Err(Attempt::Failed(failure)) => return Err(failure),
+            Err(Attempt::Changed(changes)) if attempt < ATTEMPTS => {
+                attempt += 1;
+                // Telling is best effort; the turn goes on either way.
+                let _ = show_changes(conversation, &changes, true);
+            }
+            Err(Attempt::Changed(changes)) => {
+                let _ = show_changes(conversation, &changes, false);
+                let error = CliError::failure(format!(
+                    "the session {} kept changing while the model answered ({ATTEMPTS} times)",
+                    conversation.name()
+                ))
+                .detail("your message was not saved:");
+                return Err(Failure::Failed(quoted(error, text).hint(
+                    "others are chatting in this session right now: send it again in a moment",
+                )));
+            }
+        }
+    }
+}
+
+/// Shows what another chat added to the session before this turn could be recorded.
+fn show_changes(conversation: &Conversation, changes: &Changes, again: bool) -> io::Result<()> {
+    let mut err = stderr();
+    let who = changes.by.as_deref().unwrap_or("another chat");
+    let what = match (changes.rewritten, changes.added.len()) {
+        (true, _) => "replaced the session".to_owned(),
+        (false, 1) => "added 1 message".to_owned(),
+        (false, count) => format!("added {count} messages"),
+    };
+    let then = match again {
+        true => "; asking again with it in the history",
+        false => "",
+    };
+    writeln!(
+        err,
+        "note: {who} {what} to {} while the model answered{then}",
+        conversation.name()
+    )?;
+    for message in &changes.added {
+        write_message(&mut err, message)?;
+    }
+    Ok(())
+}
+
+/// One message someone else added, as the chat shows history: its role, then its text.
+fn write_message(out: &mut dyn Write, message: &Message) -> io::Result<()> {
+    writeln!(out, "── {} ──", message.role.as_str())?;
+    let text = message.content.trim_end_matches('\n');
+    if !text.is_empty() {
+        writeln!(out, "{text}")?;
+    }
+    Ok(())
+}
+
+/// Shows what others added since this chat last looked, before a turn is sent.
+pub(crate) fn catch_up(conversation: &mut Conversation, store: &dyn SessionStore) {
+    // A chat that cannot look simply finds out when its turn is recorded.
+    if let Ok(changes) = conversation.catch_up(store)
+        && !changes.is_empty()
+    {
+        let _ = show_changes(conversation, &changes, false);
+    }
+}
+
+/// One attempt of [`run`].
+fn run_once(
+    conversation: &mut Conversation,
+    store: &mut dyn SessionStore,
+    text: &str,
+) -> Result<TurnOutcome, Attempt> {
     let mut out = stdout();
-    let mut printer = Printer::default();
+    // Into a pipe or a file, the answer is written once it is recorded: an answer another
+    // chat's turn made stale is asked again, and the output must hold only the one kept.
+    let mut printer = Printer {
+        held: (!std::io::stdout().is_terminal()).then(String::new),
+        ..Printer::default()
+    };
     cancel::reset();
     let result = conversation.turn(
         store,
@@ -38,11 +133,17 @@ pub(crate) fn run(
         &mut |piece| printer.print(&mut out, piece),
         &cancel::interrupted,
     );
+    if matches!(result, Err(TurnError::Conflict { .. })) {
+        printer.held = None;
+    } else {
+        printer.release(&mut out);
+    }
     // A whole answer ends its line, and the error after a partly printed one starts its own.
     printer.end_line(&mut out);
     let outcome = result.map_err(|error| match error {
-        TurnError::Cancelled => Failure::Cancelled,
-        error => Failure::Failed(failed(conversation, error)),
+        TurnError::Cancelled => Attempt::Failed(Failure::Cancelled),
+        TurnError::Conflict { changes, .. } => Attempt::Changed(changes),
+        error => Attempt::Failed(Failure::Failed(failed(conversation, error))),
     })?;
     let mut err = stderr();
     for note in &outcome.notes {
@@ -50,7 +151,7 @@ pub(crate) fn run(
         let _ = writeln!(err, "{}", note_line(conversation, note));
     }
     match printer.write_error {
-        Some(error) => Err(Failure::Failed(CliError::from(error))),
+        Some(error) => Err(Attempt::Failed(Failure::Failed(CliError::from(error)))),
         None => Ok(outcome),
     }
 }
@@ -60,16 +161,29 @@ pub(crate) fn run(
 struct Printer {
     write_error: Option<io::Error>,
     open_line: bool,
+    /// The answer so far, when it is written only once the turn ends.
+    held: Option<String>,
 }
 
 impl Printer {
     fn print(&mut self, out: &mut dyn Write, text: &str) {
+        if let Some(held) = &mut self.held {
+            held.push_str(text);
+            return;
+        }
         if self.write_error.is_none() && !text.is_empty() {
             self.write_error = out
                 .write_all(text.as_bytes())
                 .and_then(|()| out.flush())
                 .err();
             self.open_line = !text.ends_with('\n');
+        }
+    }
+
+    /// Writes what was held back.
+    fn release(&mut self, out: &mut dyn Write) {
+        if let Some(held) = self.held.take() {
+            self.print(out, &held);
         }
     }
 
@@ -101,6 +215,11 @@ fn failed(conversation: &Conversation, error: TurnError) -> CliError {
             &text,
         )
         .hint(request_hint(conversation, &source, &url)),
+        TurnError::Conflict { text, .. } => quoted(
+            CliError::failure("the session changed while the model answered")
+                .detail("your message was not saved:"),
+            &text,
+        ),
         TurnError::Store { text, source } => quoted(
             CliError::from(source).detail("the answer above was not saved; your message was:"),
             &text,

@@ -238,6 +238,8 @@ fn append(
         updated_at: latest.max(session.updated_at),
         provider_model: None,
         metadata: Some(metadata),
+        by: None,
+        expected_messages: None,
     };
     store.append_messages(&link.session, added, &update)?;
     Ok(true)
@@ -272,6 +274,8 @@ mod tests {
                 created_at: now,
                 updated_at: now,
                 imported_at: None,
+                created_by: None,
+                updated_by: None,
                 metadata: Some(metadata),
                 context: None,
                 messages: vec![Message::new(Role::User, "hi")],

@@ -189,6 +189,8 @@ fn record(
         updated_at: session.updated_at,
         provider_model: None,
         metadata: Some(metadata),
+        by: None,
+        expected_messages: None,
     };
     store
         .append_messages(&session.name, &[], &update)

@@ -126,7 +126,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(), CliError> {
     let settings = ExportSettings {
         metadata: (args.metadata && !args.no_metadata).then(|| ExportMetadata {
             exported_at: Timestamp::now(),
-            exported_by: user_name(&project),
+            exported_by: project.user_name().to_owned(),
         }),
         context: ((args.context && !args.no_context) || args.project_instructions)
             .then(|| project_context(&project, &session, args.project_instructions))
@@ -480,40 +480,6 @@ fn project_context(
             .working_directory
             .or_else(|| Some(project.root.to_string())),
     })
-}
-
-/// Who exports, for `exported_by`: `CONFAB_USER`, else `user.name` in `confab.yaml`, else git's
-/// `user.name` (as `git config` answers it in the project), else the OS user; `unknown` only
-/// when none of them says.
-fn user_name(project: &Project) -> String {
-    let variable = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
-    variable("CONFAB_USER")
-        .or_else(|| project.config.user_name.clone())
-        .or_else(|| git_user_name(&project.root))
-        .or_else(|| {
-            ["USER", "USERNAME", "LOGNAME"]
-                .into_iter()
-                .find_map(variable)
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// `git config user.name` in `root`, if git is there and has one.
-fn git_user_name(root: &Utf8Path) -> Option<String> {
-    let output = std::process::Command::new("git")
-        .args(["config", "--get", "user.name"])
-        .current_dir(root)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let name = String::from_utf8(output.stdout).ok()?;
-    let name = name.trim();
-    (output.status.success() && !name.is_empty()).then(|| name.to_owned())
 }
 
 /// Writes through `write` to the output `path`, never leaving half a file and never replacing

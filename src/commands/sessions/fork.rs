@@ -72,7 +72,10 @@ pub(crate) fn run(args: &ForkArgs) -> Result<(), CliError> {
             args.name
         )));
     }
-    let fork = forked(original, &args.new, args.at, jiff::Timestamp::now());
+    let mut fork = forked(original, &args.new, args.at, jiff::Timestamp::now());
+    // A fork is a session of its own, and whoever forked it made it.
+    fork.created_by = Some(project.user_name().to_owned());
+    fork.updated_by.clone_from(&fork.created_by);
     store.create(&fork).map_err(|error| match error {
         StoreError::AlreadyExists { name } => {
             CliError::failure(format!("a session named {} already exists", Quoted(&name)))
@@ -113,6 +116,8 @@ fn forked(original: Session, name: &str, at: Option<usize>, now: jiff::Timestamp
         created_at: now,
         updated_at: now,
         imported_at: None,
+        created_by: None,
+        updated_by: None,
         metadata: Some(metadata),
         context: original.context,
         messages,
@@ -142,6 +147,8 @@ mod tests {
             created_at: at("2025-01-01T00:00:00Z"),
             updated_at: at("2025-01-02T00:00:00Z"),
             imported_at: Some(at("2025-01-03T00:00:00Z")),
+            created_by: None,
+            updated_by: None,
             metadata: Some(metadata),
             context: None,
             messages: vec![

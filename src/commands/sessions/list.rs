@@ -5,8 +5,12 @@
 //!
 //! The JSON output is stable: an object with a `sessions` array, one object per session with
 //! `name`, `provider`, `model`, `created_at`, `updated_at`, `imported_at` (or null),
-//! `last_active_at` and `message_count`; times are RFC 3339 UTC. Fields may be added, never
-//! renamed or removed.
+//! `last_active_at`, `message_count`, `created_by` and `updated_by` (or null); times are RFC 3339
+//! UTC. Fields may be added, never renamed or removed.
+//!
+//! On a team store, `--mine` and `--by USER` keep the sessions a person created or changed last
+//! (by the names [`crate::identity`] records), and the table gains a BY column (who created each
+//! session) as soon as anyone but you appears in it: a library of your own stays as it was.
 
 use std::io::Write;
 
@@ -30,6 +34,15 @@ pub(crate) struct ListArgs {
     /// Same as --format json.
     #[arg(long, conflicts_with = "format")]
     json: bool,
+
+    /// Only the sessions you created or changed last (you: user.name, CONFAB_USER, git's
+    /// user.name, else the OS user).
+    #[arg(long, conflicts_with = "by")]
+    mine: bool,
+
+    /// Only the sessions USER created or changed last.
+    #[arg(long, value_name = "USER")]
+    by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,10 +59,22 @@ const NO_SESSIONS_HINT: &str = "No sessions yet. Start one with `confab chat --s
 
 pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
     let project = Project::discover()?;
-    let sessions = match project.open_store_read_only()? {
+    let mut sessions = match project.open_store_read_only()? {
         Some(store) => store.list()?,
         None => Vec::new(),
     };
+    let person = match (&args.by, args.mine) {
+        (Some(user), _) => Some(user.trim()),
+        (None, true) => Some(project.user_name()),
+        (None, false) => None,
+    };
+    if let Some(person) = person {
+        sessions.retain(|session| {
+            [&session.created_by, &session.updated_by]
+                .into_iter()
+                .any(|by| by.as_deref() == Some(person))
+        });
+    }
     let format = match (args.json, args.format) {
         (true, _) => ListFormat::Json,
         (false, Some(format)) => format,
@@ -69,17 +94,32 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
             for session in &sessions {
                 writeln!(out, "{}", session.name)?;
             }
-            if sessions.is_empty() {
+            match person {
+                Some(person) if sessions.is_empty() => {
+                    writeln!(stderr(), "No sessions by {}.", sanitize(person))?;
+                }
                 // Scripts reading names see none; a person still learns what to do.
-                writeln!(stderr(), "{NO_SESSIONS_HINT}")?;
+                None if sessions.is_empty() => writeln!(stderr(), "{NO_SESSIONS_HINT}")?,
+                _ => {}
             }
+        }
+        ListFormat::Table if sessions.is_empty() && person.is_some() => {
+            writeln!(
+                stderr(),
+                "No sessions by {}.",
+                sanitize(person.unwrap_or_default())
+            )?;
         }
         ListFormat::Table if sessions.is_empty() => writeln!(out, "{NO_SESSIONS_HINT}")?,
         ListFormat::Table => {
+            let me = project.user_name();
+            let team = sessions
+                .iter()
+                .any(|session| session.created_by.as_deref().is_some_and(|by| by != me));
             let rows: Vec<Vec<String>> = sessions
                 .iter()
                 .map(|session| {
-                    vec![
+                    let mut row = vec![
                         session.name.clone(),
                         local_second_plain(session.created_at),
                         local_second_plain(session.updated_at),
@@ -87,17 +127,22 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
                         // Escaped before the widths are measured: they count what is shown.
                         sanitize(&session.model).into_owned(),
                         sanitize(&session.provider).into_owned(),
-                    ]
+                    ];
+                    if team {
+                        row.push(
+                            sanitize(session.created_by.as_deref().unwrap_or("-")).into_owned(),
+                        );
+                    }
+                    row
                 })
                 .collect();
-            write_table(
-                &mut out,
-                &[
-                    "NAME", "CREATED", "UPDATED", "MESSAGES", "MODEL", "PROVIDER",
-                ],
-                &rows,
-                &[3],
-            )?;
+            let mut headers = vec![
+                "NAME", "CREATED", "UPDATED", "MESSAGES", "MODEL", "PROVIDER",
+            ];
+            if team {
+                headers.push("BY");
+            }
+            write_table(&mut out, &headers, &rows, &[3])?;
         }
     }
     Ok(out.finish()?)
@@ -118,6 +163,8 @@ struct ListedSession<'a> {
     imported_at: Option<jiff::Timestamp>,
     last_active_at: jiff::Timestamp,
     message_count: u64,
+    created_by: Option<&'a str>,
+    updated_by: Option<&'a str>,
 }
 
 impl<'a> From<&'a SessionSummary> for ListedSession<'a> {
@@ -131,6 +178,8 @@ impl<'a> From<&'a SessionSummary> for ListedSession<'a> {
             imported_at: session.imported_at,
             last_active_at: session.last_activity(),
             message_count: session.message_count,
+            created_by: session.created_by.as_deref(),
+            updated_by: session.updated_by.as_deref(),
         }
     }
 }

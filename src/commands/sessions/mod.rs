@@ -1,6 +1,7 @@
 //! `confab sessions ...`: the session commands, one file each.
 
 pub(crate) mod clean;
+pub(crate) mod copy;
 pub(crate) mod delete;
 pub(crate) mod export;
 pub(crate) mod fork;
@@ -52,6 +53,13 @@ enum SessionsCommand {
     Rename(rename::RenameArgs),
     /// Copy a session, whole or up to a message, to go on differently in the copy.
     Fork(fork::ForkArgs),
+    /// Copy sessions to another store (the team's PostgreSQL store, a sessions.db), as they are.
+    ///
+    /// A session absent there is created whole; one the destination has the first messages of
+    /// gets the rest; an identical one is left alone, so copying again changes nothing. One that
+    /// went further there is left alone, and one that diverged is not copied (exit 1), unless
+    /// --overwrite. Each session is one transaction.
+    Copy(copy::CopyArgs),
     /// List, restore or empty the sessions that delete and clean removed.
     ///
     /// The trash keeps a session for retention.trash (default 30d; 0d keeps nothing). Older
@@ -76,6 +84,7 @@ pub(crate) fn run(args: SessionsArgs) -> Result<(), CliError> {
         Some(SessionsCommand::Delete(args)) => delete::run(&args),
         Some(SessionsCommand::Rename(args)) => rename::run(&args),
         Some(SessionsCommand::Fork(args)) => fork::run(&args),
+        Some(SessionsCommand::Copy(args)) => copy::run(&args),
         Some(SessionsCommand::Trash(args)) => trash::run(args),
         Some(SessionsCommand::Export(args)) => export::run(&args),
         Some(SessionsCommand::Import(args)) => import::run(&args),

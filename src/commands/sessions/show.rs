@@ -57,24 +57,34 @@ pub(crate) fn run(args: &ShowArgs) -> Result<(), CliError> {
     let mut out = crate::pager::stdout();
     if args.format == ShowFormat::Json {
         let metadata = session.metadata.clone();
+        let (created_by, updated_by) = (session.created_by.clone(), session.updated_by.clone());
         let settings = ExportSettings {
             metadata: None,
             context: session.context.clone(),
         };
         let mut checkpoint = session.into_checkpoint(&settings);
         checkpoint.session.metadata = metadata;
+        checkpoint.session.created_by = created_by;
+        checkpoint.session.updated_by = updated_by;
         write_json(&mut out, &checkpoint)?;
         return Ok(out.finish()?);
     }
     writeln!(out, "{}", session.name)?;
+    let by = |who: &Option<String>| {
+        who.as_deref()
+            .map(|who| format!(" by {who}"))
+            .unwrap_or_default()
+    };
     writeln!(
         out,
-        "{} · {} · {} · created {} · updated {}",
+        "{} · {} · {} · created {}{} · updated {}{}",
         session.provider,
         session.model,
         crate::display::messages(session.messages.len()),
         local_minute(session.created_at),
+        by(&session.created_by),
         local_minute(session.updated_at),
+        by(&session.updated_by),
     )?;
     for (index, message) in session.messages.iter().enumerate() {
         writeln!(out)?;

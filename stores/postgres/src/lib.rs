@@ -12,9 +12,10 @@
 //! # Layout
 //! - `sessions`: one row per session: the name (unique), provider, model, message count, the
 //!   update time as exact nanoseconds (`numeric`: timestamps go back to year 1 with nanoseconds,
-//!   more than `timestamptz` holds) and `header`, the session's other fields as JSON text (JSON
-//!   text, not `jsonb`, so a session reads back byte for byte as written). `list` reads these
-//!   columns only, never a message.
+//!   more than `timestamptz` holds), who created it and who last added to it (`created_by`,
+//!   `updated_by`: the only copy of those two) and `header`, the session's other fields as JSON
+//!   text (JSON text, not `jsonb`, so a session reads back byte for byte as written). `list`
+//!   reads these columns only, never a message.
 //! - `messages`: one row per message with its JSON, its text, and a generated `tsvector` of the
 //!   text under a GIN index; rows go with their session (`ON DELETE CASCADE`).
 //! - `trash`: one row per removal, the whole session as one JSON document, as in SQLite.
@@ -36,7 +37,11 @@
 //! them (`"pods in cluster"` finds `pods in the cluster`); stems are English ones for every
 //! language. As in SQLite, a word of one character is a whole word only, a word given twice is
 //! one term, and a session's name is found when it contains the trimmed text (any case), shortest
-//! name first. Message hits are ranked with `ts_rank`, snippets come from `ts_headline`.
+//! name first. Message hits are ranked with `ts_rank`, so hits that are equally relevant may
+//! come in another order than SQLite's `bm25` gives them. A hit found by both stores shows the
+//! same snippet: the message's own text (never `ts_headline`'s, which drops markup),
+//! its matched words chosen from PostgreSQL's own lexemes and the window cut by the code the
+//! SQLite store uses (`confab_core::snippet`): see the `search` module.
 //!
 //! # TLS
 //! [`PostgresStore::connect`] speaks TLS through rustls (`tokio-postgres-rustls`, with the `ring`
@@ -51,10 +56,9 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use confab_core::{
-    CleanRule, Context, Disposal, HIGHLIGHT_END, HIGHLIGHT_START, Message, RestoreRequest,
-    Restored, Role, SearchHit, SearchQuery, Session, SessionStore, SessionSummary, SessionUpdate,
-    StoreError, TokenUsage, TrashEntry, TrashPick, TrashReason, UsageBucket, UsageQuery,
-    validate_session_name,
+    CleanRule, Context, Disposal, Message, RestoreRequest, Restored, SearchHit, SearchQuery,
+    Session, SessionStore, SessionSummary, SessionUpdate, StoreError, TokenUsage, TrashEntry,
+    TrashPick, TrashReason, UsageBucket, UsageQuery, validate_session_name,
 };
 use jiff::Timestamp;
 use postgres::{Client, GenericClient, Row, Transaction};
@@ -62,6 +66,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod migrations;
+mod search;
+
+#[cfg(test)]
+use search::search_query;
 
 /// rustls with the `ring` provider and the Mozilla roots.
 fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
@@ -125,6 +133,12 @@ struct Document {
     created_at: Timestamp,
     updated_at: Timestamp,
     imported_at: Option<Timestamp>,
+    // Kept in the trash's documents; in `sessions` their columns hold them and `header` leaves
+    // them out (see `header_of`), so there is one copy to update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    updated_by: Option<String>,
     metadata: Option<Map<String, Value>>,
     context: Option<Context>,
     #[serde(default)]
@@ -142,6 +156,8 @@ impl Document {
             created_at: session.created_at,
             updated_at: session.updated_at,
             imported_at: session.imported_at,
+            created_by: session.created_by.clone(),
+            updated_by: session.updated_by.clone(),
             metadata: session.metadata.clone(),
             context: session.context.clone(),
             messages,
@@ -158,6 +174,8 @@ impl Document {
             created_at: self.created_at,
             updated_at: self.updated_at,
             imported_at: self.imported_at,
+            created_by: self.created_by,
+            updated_by: self.updated_by,
             metadata: self.metadata,
             context: self.context,
             messages: self.messages,
@@ -268,8 +286,13 @@ fn insert_messages(
     Ok(())
 }
 
+/// `sessions.header` of `session`: every field but the messages and the authors, which have
+/// columns of their own.
 fn header_of(session: &Session) -> Result<String, StoreError> {
-    serde_json::to_string(&Document::of(session, Vec::new()))
+    let mut header = Document::of(session, Vec::new());
+    header.created_by = None;
+    header.updated_by = None;
+    serde_json::to_string(&header)
         .map_err(|error| unstorable("the session cannot be stored", error))
 }
 
@@ -287,8 +310,9 @@ fn insert_session(client: &mut impl GenericClient, session: &Session) -> Result<
     }
     let row = client
         .query_one(
-            "INSERT INTO sessions (name, provider, model, message_count, updated_ns, header) \
-             VALUES ($1, $2, $3, $4, $5::text::numeric, $6) RETURNING id",
+            "INSERT INTO sessions (name, provider, model, message_count, updated_ns, header, \
+             created_by, updated_by) \
+             VALUES ($1, $2, $3, $4, $5::text::numeric, $6, $7, $8) RETURNING id",
             &[
                 &session.name,
                 &session.provider,
@@ -296,6 +320,8 @@ fn insert_session(client: &mut impl GenericClient, session: &Session) -> Result<
                 &count(session.messages.len()),
                 &nanos(session.updated_at),
                 &header_of(session)?,
+                &session.created_by,
+                &session.updated_by,
             ],
         )
         .map_err(|error| {
@@ -329,7 +355,10 @@ fn read_messages(client: &mut impl GenericClient, id: i64) -> Result<Vec<Message
 
 fn read_session(client: &mut impl GenericClient, name: &str) -> Result<(i64, Session), StoreError> {
     let row = client
-        .query_opt("SELECT id, header FROM sessions WHERE name = $1", &[&name])
+        .query_opt(
+            "SELECT id, header, created_by, updated_by FROM sessions WHERE name = $1",
+            &[&name],
+        )
         .map_err(|error| backend("cannot read the session", error))?
         .ok_or_else(|| StoreError::NotFound {
             name: name.to_owned(),
@@ -337,6 +366,8 @@ fn read_session(client: &mut impl GenericClient, name: &str) -> Result<(i64, Ses
     let id: i64 = row.get(0);
     let messages = read_messages(client, id)?;
     let mut document = read_document(row.get(1))?;
+    document.created_by = row.get(2);
+    document.updated_by = row.get(3);
     document.messages = messages;
     Ok((id, document.into_session()))
 }
@@ -351,6 +382,8 @@ fn summary_of(row: &Row) -> Result<SessionSummary, StoreError> {
         created_at: document.created_at,
         updated_at: document.updated_at,
         imported_at: document.imported_at,
+        created_by: row.get("created_by"),
+        updated_by: row.get("updated_by"),
         message_count: u64::try_from(message_count).unwrap_or(0),
     })
 }
@@ -360,10 +393,11 @@ fn summaries(
     lock: bool,
 ) -> Result<Vec<SessionSummary>, StoreError> {
     let sql = if lock {
-        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\" \
-         FOR UPDATE"
+        "SELECT name, provider, model, message_count, header, created_by, updated_by \
+         FROM sessions ORDER BY name COLLATE \"C\" FOR UPDATE"
     } else {
-        "SELECT name, provider, model, message_count, header FROM sessions ORDER BY name COLLATE \"C\""
+        "SELECT name, provider, model, message_count, header, created_by, updated_by \
+         FROM sessions ORDER BY name COLLATE \"C\""
     };
     let rows = client
         .query(sql, &[])
@@ -516,6 +550,8 @@ impl SessionStore for PostgresStore {
         update: &SessionUpdate,
     ) -> Result<(), StoreError> {
         self.write("cannot append messages", |tx| {
+            // The row lock is held to the commit: another writer's append waits here and then
+            // reads the count this one leaves, so `expected_messages` is checked race-free.
             let row = tx
                 .query_opt(
                     "SELECT id, header, message_count FROM sessions WHERE name = $1 FOR UPDATE",
@@ -527,6 +563,9 @@ impl SessionStore for PostgresStore {
                 })?;
             let id: i64 = row.get(0);
             let before: i64 = row.get(2);
+            if let Some(conflict) = update.conflict(name, u64::try_from(before).unwrap_or(0)) {
+                return Err(conflict);
+            }
             let mut session = read_document(row.get(1))?.into_session();
             session.updated_at = update.updated_at;
             if let Some((provider, model)) = &update.provider_model {
@@ -540,7 +579,8 @@ impl SessionStore for PostgresStore {
             insert_messages(tx, id, first, messages)?;
             tx.execute(
                 "UPDATE sessions SET provider = $2, model = $3, message_count = $4, \
-                 updated_ns = $5::text::numeric, header = $6 WHERE id = $1",
+                 updated_ns = $5::text::numeric, header = $6, \
+                 updated_by = coalesce($7, updated_by) WHERE id = $1",
                 &[
                     &id,
                     &session.provider,
@@ -548,6 +588,7 @@ impl SessionStore for PostgresStore {
                     &(before + count(messages.len())),
                     &nanos(session.updated_at),
                     &header_of(&session)?,
+                    &update.by,
                 ],
             )
             .map_err(|error| backend("cannot append messages", error))?;
@@ -783,128 +824,11 @@ impl SessionStore for PostgresStore {
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-        let Some(tsquery) = search_query(&query.text) else {
-            return Ok(Vec::new());
-        };
-        let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
-        let options = format!(
-            "StartSel=\"{HIGHLIGHT_START}\", StopSel=\"{HIGHLIGHT_END}\", MaxWords=30, MinWords=10"
-        );
-        let role = query.role.map(Role::as_str);
-        let since = query.since.map(nanos);
-        let mut client = self.client.borrow_mut();
-        let mut hits = Vec::new();
-        // Names first, as in SQLite: a session whose name matches is what was asked for.
-        if role.is_none() {
-            let needle = query.text.trim();
-            let rows = client
-                .query(
-                    "SELECT name, provider, model FROM sessions \
-                     WHERE strpos(lower(name), lower($1)) > 0 \
-                     AND ($2::text IS NULL OR provider = $2) \
-                     AND ($3::text IS NULL OR model = $3) \
-                     AND ($4::text IS NULL OR updated_ns >= $4::text::numeric) \
-                     ORDER BY length(name), name COLLATE \"C\" LIMIT $5",
-                    &[&needle, &query.provider, &query.model, &since, &limit],
-                )
-                .map_err(|error| backend("cannot search", error))?;
-            for row in rows {
-                let name: String = row.get(0);
-                hits.push(SearchHit {
-                    snippet: highlight_name(&name, needle),
-                    session: name,
-                    provider: row.get(1),
-                    model: row.get(2),
-                    message: None,
-                    created_at: None,
-                });
-            }
-        }
-        let rows = client
-            .query(
-                "SELECT s.name, s.provider, s.model, m.position, m.role, m.body, \
-                 ts_headline('english', m.content, q, $6) \
-                 FROM messages m JOIN sessions s ON s.id = m.session_id, \
-                 to_tsquery('english', $1) q \
-                 WHERE m.tsv @@ q \
-                 AND ($2::text IS NULL OR m.role = $2) \
-                 AND ($3::text IS NULL OR s.provider = $3) \
-                 AND ($4::text IS NULL OR s.model = $4) \
-                 AND ($5::text IS NULL OR coalesce(m.created_ns, s.updated_ns) >= $5::text::numeric) \
-                 ORDER BY ts_rank(m.tsv, q) DESC, s.name COLLATE \"C\", m.position LIMIT $7",
-                &[&tsquery, &role, &query.provider, &query.model, &since, &options, &limit],
-            )
-            .map_err(|error| backend("cannot search", error))?;
-        for row in rows {
-            let position: i64 = row.get(3);
-            let message: Message =
-                serde_json::from_str(row.get(5)).map_err(|error| StoreError::Backend {
-                    message: format!("a stored message cannot be read: {error}"),
-                    source: Some(Box::new(error)),
-                })?;
-            hits.push(SearchHit {
-                session: row.get(0),
-                provider: row.get(1),
-                model: row.get(2),
-                message: Some((u64::try_from(position).unwrap_or(0), message.role)),
-                created_at: message.created_at,
-                snippet: row.get(6),
-            });
-        }
-        hits.truncate(query.limit);
-        Ok(hits)
+        search::search(&mut self.client.borrow_mut(), query)
     }
 }
 
-/// The `to_tsquery` text for what the user typed, or `None` when it has no word. Only words of
-/// letters and digits reach it, joined by operators written here, so the user's text is never
-/// query syntax: every word (`&`) as a prefix (`:*`), quoted words as a phrase (`<->`).
-fn search_query(text: &str) -> Option<String> {
-    let mut terms = Vec::new();
-    for (index, part) in text.split('"').enumerate() {
-        let words: Vec<&str> = part
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .collect();
-        if index % 2 == 1 {
-            if !words.is_empty() {
-                terms.push(format!("({})", words.join(" <-> ")));
-            }
-        } else {
-            // One character begins too many words to be worth expanding, as in SQLite.
-            terms.extend(words.iter().map(|word| {
-                if word.chars().nth(1).is_some() {
-                    format!("{word}:*")
-                } else {
-                    (*word).to_owned()
-                }
-            }));
-        }
-    }
-    // A term given twice is the same condition; a pasted query repeating a word thousands of
-    // times must not reach the server as thousands of terms.
-    let mut seen = BTreeSet::new();
-    terms.retain(|term| seen.insert(term.to_lowercase()));
-    (!terms.is_empty()).then(|| terms.join(" & "))
-}
-
-/// `name` with the first case-insensitive occurrence of `needle` marked, as SQLite marks it.
-fn highlight_name(name: &str, needle: &str) -> String {
-    let lower = name.to_lowercase();
-    match lower.find(&needle.to_lowercase()) {
-        // Session names are ASCII (the naming rule), so byte offsets agree between the two.
-        Some(start) if name.is_ascii() && needle.is_ascii() => {
-            let end = start + needle.len();
-            format!(
-                "{}{HIGHLIGHT_START}{}{HIGHLIGHT_END}{}",
-                &name[..start],
-                &name[start..end],
-                &name[end..]
-            )
-        }
-        _ => name.to_owned(),
-    }
-}
-
+#[cfg(test)]
+mod parity;
 #[cfg(test)]
 mod tests;

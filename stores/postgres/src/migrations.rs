@@ -12,7 +12,8 @@ use crate::backend;
 const MIGRATION_LOCK: i64 = 0x0000_636f_6e66_6162;
 
 /// Each version's SQL, in order; version `n` is `MIGRATIONS[n - 1]`. Never edit one: add one.
-const MIGRATIONS: &[&str] = &["
+pub(crate) const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE sessions (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         name text NOT NULL UNIQUE,
@@ -52,7 +53,14 @@ const MIGRATIONS: &[&str] = &["
         document text NOT NULL
     );
     CREATE INDEX trash_name ON trash (name, id);
-"];
+",
+    "
+    -- 2: who created a session and who last added to it (user names, NULL when unknown), as
+    -- columns beside `header`: a team lists and filters by person without parsing JSON, and
+    -- an append sets `updated_by` in the same UPDATE that checks and moves the count.
+    ALTER TABLE sessions ADD COLUMN created_by text, ADD COLUMN updated_by text;
+",
+];
 
 /// The schema version this confab writes.
 pub(crate) const CURRENT: i64 = MIGRATIONS.len() as i64;

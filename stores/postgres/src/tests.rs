@@ -26,7 +26,7 @@ use postgres::{Client, NoTls};
 use super::{PostgresStore, migrations, search_query};
 
 /// The server's connection string, or why there is none.
-fn server() -> Option<&'static str> {
+pub(crate) fn server() -> Option<&'static str> {
     static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
     static PIPE: OnceLock<Mutex<Option<ChildStdin>>> = OnceLock::new();
     let found = SERVER.get_or_init(|| {
@@ -208,13 +208,13 @@ fn start_throwaway_server() -> Result<(String, ChildStdin), String> {
 }
 
 /// A schema of its own for one check, dropped with the guard.
-struct Schema {
+pub(crate) struct Schema {
     url: &'static str,
     name: String,
 }
 
 impl Schema {
-    fn new(url: &'static str) -> Schema {
+    pub(crate) fn new(url: &'static str) -> Schema {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
             "confab_test_{}_{}",
@@ -236,7 +236,7 @@ impl Schema {
         client
     }
 
-    fn store(&self) -> PostgresStore {
+    pub(crate) fn store(&self) -> PostgresStore {
         PostgresStore::open(self.client()).expect("opens")
     }
 }
@@ -332,6 +332,98 @@ fn list_reads_no_message_bodies() {
         .expect("hidden");
     assert_eq!(store.list().expect("lists")[0].message_count, 3);
     assert!(store.get("s1").is_err(), "get does read messages");
+}
+
+#[test]
+fn concurrent_appends_on_fresh_counts_lose_nothing() {
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let writers = [schema.store(), schema.store()];
+    confab_core::conformance::concurrent_appends_on_fresh_counts_lose_nothing(writers);
+    let positions: Vec<i64> = schema
+        .client()
+        .query("SELECT position FROM messages ORDER BY position", &[])
+        .expect("reads")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        positions,
+        (0..100).collect::<Vec<i64>>(),
+        "contiguous, each once"
+    );
+}
+
+#[test]
+fn a_version_1_database_gains_authors_and_keeps_its_sessions() {
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let mut client = schema.client();
+    client
+        .batch_execute(migrations::MIGRATIONS[0])
+        .expect("version 1");
+    client
+        .batch_execute(
+            r#"CREATE TABLE schema_migrations (version bigint PRIMARY KEY,
+                   applied_at timestamptz NOT NULL DEFAULT now());
+               INSERT INTO schema_migrations (version) VALUES (1);
+               INSERT INTO sessions (name, provider, model, message_count, updated_ns, header)
+               VALUES ('old', 'openai', 'gpt-4o', 0, 0,
+                   '{"name":"old","provider":"openai","model":"gpt-4o","skill":null,"project_path":null,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","imported_at":null,"metadata":null,"context":null}');"#,
+        )
+        .expect("version 1 data");
+    let mut store = PostgresStore::open(client).expect("upgrades");
+    let old = store.get("old").expect("kept");
+    assert_eq!((old.created_by, old.updated_by), (None, None));
+    store
+        .append_messages(
+            "old",
+            &[confab_core::Message::new(confab_core::Role::User, "hi")],
+            &confab_core::SessionUpdate {
+                by: Some("ana".into()),
+                expected_messages: Some(0),
+                ..confab_core::SessionUpdate::at(confab_core::conformance::at(
+                    "2026-02-01T00:00:00Z",
+                ))
+            },
+        )
+        .expect("appended");
+    let listed = &store.list().expect("lists")[0];
+    assert_eq!(
+        (listed.created_by.as_deref(), listed.updated_by.as_deref()),
+        (None, Some("ana"))
+    );
+}
+
+#[test]
+fn authors_live_in_their_columns_alone() {
+    // One copy: the header leaves them out, so an append that sets `updated_by` leaves no stale
+    // copy behind.
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let mut store = schema.store();
+    store
+        .create(&confab_core::conformance::session("s1"))
+        .expect("created");
+    let row = schema
+        .client()
+        .query_one(
+            "SELECT header, created_by, updated_by FROM sessions WHERE name = 's1'",
+            &[],
+        )
+        .expect("reads");
+    let header: &str = row.get(0);
+    assert!(
+        !header.contains("created_by") && !header.contains("updated_by"),
+        "{header}"
+    );
+    assert_eq!(
+        (
+            row.get::<_, Option<String>>(1),
+            row.get::<_, Option<String>>(2)
+        ),
+        (Some("ana".to_owned()), Some("Björn Ström".to_owned()))
+    );
 }
 
 #[test]

@@ -40,6 +40,8 @@ fn store_with(text: String) -> (TempDir, SqliteStore) {
             created_at: start,
             updated_at: start,
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             metadata: None,
             context: None,
             messages: vec![

@@ -61,6 +61,8 @@ fn populate(path: &Utf8Path, sessions: usize, messages: usize) {
         created_at: start,
         updated_at: start,
         imported_at: None,
+        created_by: None,
+        updated_by: None,
         metadata: None,
         context: None,
         messages: (0..messages)

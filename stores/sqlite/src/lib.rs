@@ -290,6 +290,8 @@ impl SessionStore for SqliteStore {
         messages: &[Message],
         update: &SessionUpdate,
     ) -> Result<(), StoreError> {
+        // The write lock is taken before the count is read (`BEGIN IMMEDIATE`): no other
+        // process can append between the check of `expected_messages` and this append.
         let transaction = self.write()?;
         let (id, count): (i64, i64) = transaction
             .query_row(
@@ -302,14 +304,18 @@ impl SessionStore for SqliteStore {
             .ok_or_else(|| StoreError::NotFound {
                 name: name.to_owned(),
             })?;
+        if let Some(conflict) = update.conflict(name, count.max(0) as u64) {
+            return Err(conflict);
+        }
         insert_messages(&transaction, id, count, messages)?;
         let (seconds, nanos) = split_time(update.updated_at);
         transaction
             .execute(
                 "UPDATE sessions SET message_count = message_count + ?2,
-                        updated_at = ?3, updated_at_ns = ?4
+                        updated_at = ?3, updated_at_ns = ?4,
+                        updated_by = coalesce(?5, updated_by)
                  WHERE id = ?1",
-                params![id, messages.len() as i64, seconds, nanos],
+                params![id, messages.len() as i64, seconds, nanos, update.by],
             )
             .map_err(|error| backend("cannot update the session", error))?;
         if let Some((provider, model)) = &update.provider_model {
@@ -685,7 +691,8 @@ fn list_sessions(connection: &Connection) -> Result<Vec<SessionSummary>, StoreEr
     let mut statement = connection
         .prepare_cached(
             "SELECT name, provider, model, created_at, created_at_ns, updated_at,
-                    updated_at_ns, imported_at, imported_at_ns, message_count
+                    updated_at_ns, imported_at, imported_at_ns, message_count,
+                    created_by, updated_by
              FROM sessions
              ORDER BY name",
         )
@@ -700,6 +707,8 @@ fn list_sessions(connection: &Connection) -> Result<Vec<SessionSummary>, StoreEr
                     created_at: Timestamp::UNIX_EPOCH,
                     updated_at: Timestamp::UNIX_EPOCH,
                     imported_at: None,
+                    created_by: row.get(10)?,
+                    updated_by: row.get(11)?,
                     message_count: row.get::<_, i64>(9)?.max(0) as u64,
                 },
                 [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
@@ -753,8 +762,9 @@ fn insert_session(connection: &Connection, session: &Session) -> Result<(), Stor
         .execute(
             "INSERT INTO sessions (name, provider, model, skill, project_path,
                  created_at, created_at_ns, updated_at, updated_at_ns,
-                 imported_at, imported_at_ns, metadata, context, message_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 imported_at, imported_at_ns, metadata, context, message_count,
+                 created_by, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 session.name,
                 session.provider,
@@ -770,6 +780,8 @@ fn insert_session(connection: &Connection, session: &Session) -> Result<(), Stor
                 metadata,
                 context,
                 session.messages.len() as i64,
+                session.created_by,
+                session.updated_by,
             ],
         )
         .map_err(|error| backend("cannot store the session", error))?;

@@ -143,6 +143,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX trash_by_name ON trash (name);
     CREATE INDEX trash_by_time ON trash (trashed_at, trashed_at_ns);
     ",
+    // 8: who created a session and who last added to it (user names, NULL when unknown), so a
+    // listing can tell whose a session is without reading its messages. Nullable columns: the
+    // sessions already stored are not rewritten, and their authors stay unknown.
+    r"
+    ALTER TABLE sessions ADD COLUMN created_by TEXT;
+    ALTER TABLE sessions ADD COLUMN updated_by TEXT;
+    ",
 ];
 
 /// Brings the schema of `connection` up to date.

@@ -75,6 +75,8 @@ pub(crate) struct SessionRow {
     updated_at_ns: i64,
     imported_at: Option<i64>,
     imported_at_ns: Option<i64>,
+    created_by: Option<String>,
+    updated_by: Option<String>,
     metadata: Option<String>,
     context: Option<String>,
 }
@@ -83,7 +85,7 @@ impl SessionRow {
     /// The columns [`SessionRow::read`] reads.
     pub(crate) const COLUMNS: &'static str = "id, name, provider, model, skill, project_path,
          created_at, created_at_ns, updated_at, updated_at_ns,
-         imported_at, imported_at_ns, metadata, context";
+         imported_at, imported_at_ns, created_by, updated_by, metadata, context";
 
     pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
         Ok(SessionRow {
@@ -99,6 +101,8 @@ impl SessionRow {
             updated_at_ns: row.get("updated_at_ns")?,
             imported_at: row.get("imported_at")?,
             imported_at_ns: row.get("imported_at_ns")?,
+            created_by: row.get("created_by")?,
+            updated_by: row.get("updated_by")?,
             metadata: row.get("metadata")?,
             context: row.get("context")?,
         })
@@ -114,6 +118,8 @@ impl SessionRow {
             created_at: time_from(self.created_at, self.created_at_ns)?,
             updated_at: time_from(self.updated_at, self.updated_at_ns)?,
             imported_at: optional_time(self.imported_at, self.imported_at_ns)?,
+            created_by: self.created_by,
+            updated_by: self.updated_by,
             metadata: from_json_column::<Map<String, Value>>(self.metadata)?,
             context: from_json_column::<Context>(self.context)?,
             messages,

@@ -17,9 +17,15 @@
 //!   the star added here, after the quotes, never taken from the user. A word of one character
 //!   is a whole word only (it begins too many words to be worth expanding). Words in quotes are
 //!   a phrase of whole words (stemmed, without the prefix), for when the prefix finds too much.
+//!
+//! Hits are ranked with `bm25`. A hit's snippet is its message as FTS5's `highlight()` marks it,
+//! cut to a window by `confab_core::snippet`, the code the PostgreSQL store uses too, so a hit
+//! shows the same on either store; only the order of hits equally relevant may differ there
+//! (it ranks with `ts_rank`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use confab_core::snippet::{SNIPPET_WORDS, highlight_name, snippet};
 use confab_core::{HIGHLIGHT_END, HIGHLIGHT_START, Role, SearchHit, SearchQuery, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -163,7 +169,7 @@ pub(crate) fn search(
             model: hit.model,
             message: Some((hit.seq.max(0) as u64, role)),
             created_at,
-            snippet: snippet(&marked, SNIPPET_TOKENS),
+            snippet: snippet(&marked, SNIPPET_WORDS),
         });
     }
     Ok(hits)
@@ -349,159 +355,6 @@ fn highlight(connection: &Connection, fts: &str, rowid: i64) -> Result<String, S
         .map_err(fail)
 }
 
-/// How many words a snippet shows.
-const SNIPPET_TOKENS: usize = 16;
-
-/// A word of a highlighted text: where it is, and whether it is inside a match.
-struct Token {
-    start: usize,
-    end: usize,
-    matched: bool,
-}
-
-/// The part of `marked` (a message with every match between [`HIGHLIGHT_START`] and
-/// [`HIGHLIGHT_END`], as `highlight()` returns it) worth showing: `width` words around the
-/// matches, chosen as FTS5's `snippet()` chooses them (the first window holding the most
-/// different matched words, the matches centred in it), with `…` where text was cut. Linear in
-/// the length of `marked`: one pass to find the words, one sliding window over the matches.
-fn snippet(marked: &str, width: usize) -> String {
-    // Words as the tokenizer sees them: runs of letters and digits (the markers are neither).
-    let mut tokens: Vec<Token> = Vec::new();
-    let mut inside = false;
-    let mut current: Option<usize> = None;
-    for (index, c) in marked.char_indices() {
-        if c.is_alphanumeric() {
-            current.get_or_insert(index);
-            continue;
-        }
-        if let Some(start) = current.take() {
-            tokens.push(Token {
-                start,
-                end: index,
-                matched: inside,
-            });
-        }
-        if c == HIGHLIGHT_START {
-            inside = true;
-        } else if c == HIGHLIGHT_END {
-            inside = false;
-        }
-    }
-    if let Some(start) = current {
-        tokens.push(Token {
-            start,
-            end: marked.len(),
-            matched: inside,
-        });
-    }
-    if tokens.len() <= width {
-        return marked.to_owned();
-    }
-
-    // The window of `width` words from one matched word that holds the most different matched
-    // words (the first such, as FTS5 prefers).
-    let matched: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].matched).collect();
-    let word = |i: usize| marked[tokens[i].start..tokens[i].end].to_lowercase();
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    let (mut best, mut best_score, mut end) = (None, 0, 0);
-    for (first, &start) in matched.iter().enumerate() {
-        while end < matched.len() && matched[end] < start + width {
-            *counts.entry(word(matched[end])).or_default() += 1;
-            end += 1;
-        }
-        if counts.len() > best_score {
-            best_score = counts.len();
-            best = Some((start, matched[end - 1]));
-        }
-        let leaving = word(matched[first]);
-        if let Some(count) = counts.get_mut(&leaving) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&leaving);
-            }
-        }
-    }
-    let begin = match best {
-        // Centre the matches in the window, without running past either end of the text.
-        Some((first, last)) => first
-            .saturating_sub((width - (last - first + 1)) / 2)
-            .min(tokens.len() - width),
-        None => 0,
-    };
-    let finish = begin + width;
-
-    let from = if begin == 0 {
-        0
-    } else {
-        marker_before(marked, tokens[begin].start)
-    };
-    let to = if finish == tokens.len() {
-        marked.len()
-    } else {
-        marker_after(marked, tokens[finish - 1].end)
-    };
-    let mut text = String::new();
-    if begin > 0 {
-        text.push('…');
-    }
-    // A window that starts or ends inside a matched phrase gets its marker back.
-    let part = &marked[from..to];
-    let opens_inside = part
-        .chars()
-        .find(|&c| c == HIGHLIGHT_START || c == HIGHLIGHT_END)
-        == Some(HIGHLIGHT_END);
-    let closes_inside = part
-        .chars()
-        .rev()
-        .find(|&c| c == HIGHLIGHT_START || c == HIGHLIGHT_END)
-        == Some(HIGHLIGHT_START);
-    if opens_inside {
-        text.push(HIGHLIGHT_START);
-    }
-    text.push_str(part);
-    if closes_inside {
-        text.push(HIGHLIGHT_END);
-    }
-    if finish < tokens.len() {
-        text.push('…');
-    }
-    text
-}
-
-/// `at`, moved back over a [`HIGHLIGHT_START`] right before it, so a cut keeps the marker.
-fn marker_before(marked: &str, at: usize) -> usize {
-    match marked[..at].chars().next_back() {
-        Some(c) if c == HIGHLIGHT_START => at - c.len_utf8(),
-        _ => at,
-    }
-}
-
-/// `at`, moved on over a [`HIGHLIGHT_END`] right after it, so a cut keeps the marker.
-fn marker_after(marked: &str, at: usize) -> usize {
-    match marked[at..].chars().next() {
-        Some(c) if c == HIGHLIGHT_END => at + c.len_utf8(),
-        _ => at,
-    }
-}
-
-/// `name` with the first case-insensitive occurrence of `needle` marked.
-fn highlight_name(name: &str, needle: &str) -> String {
-    let lower = name.to_lowercase();
-    match lower.find(&needle.to_lowercase()) {
-        // Session names are ASCII (the naming rule), so byte offsets agree between the two.
-        Some(start) if name.is_ascii() => {
-            let end = start + needle.len();
-            format!(
-                "{}{HIGHLIGHT_START}{}{HIGHLIGHT_END}{}",
-                &name[..start],
-                &name[start..end],
-                &name[end..]
-            )
-        }
-        _ => name.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,63 +388,6 @@ mod tests {
         assert_eq!(
             fts_query(r#"a b A "b c" "B C" b"#).as_deref(),
             Some(r#""a" "b" "b c""#)
-        );
-    }
-
-    /// `text` with `words` marked as `highlight()` marks them, `[` and `]` for the markers.
-    fn marked(text: &str) -> String {
-        text.replace('[', &HIGHLIGHT_START.to_string())
-            .replace(']', &HIGHLIGHT_END.to_string())
-    }
-
-    fn shown(snippet: &str) -> String {
-        snippet
-            .replace(HIGHLIGHT_START, "[")
-            .replace(HIGHLIGHT_END, "]")
-    }
-
-    #[test]
-    fn snippets_show_a_window_around_the_matches() {
-        // Short texts are shown whole.
-        assert_eq!(shown(&snippet(&marked("a [b] c"), 16)), "a [b] c");
-        let words: Vec<String> = (0..40).map(|index| format!("w{index}")).collect();
-        let mut text = words.join(" ");
-        text = text.replace(" w20 ", " [w20] ");
-        // The match is centred, and the cuts are marked.
-        assert_eq!(
-            shown(&snippet(&marked(&text), 5)),
-            "…w18 w19 [w20] w21 w22…"
-        );
-        // Near the start, the window starts at the text's start.
-        assert_eq!(
-            shown(&snippet(&marked("[w0] w1, w2 w3 w4 w5 w6"), 4)),
-            "[w0] w1, w2 w3…"
-        );
-        // The window holding the most different matched words wins over the first match.
-        assert_eq!(
-            shown(&snippet(&marked("[a] x x x x x x x x [a] [b] x x x x"), 3)),
-            "…[a] [b] x…"
-        );
-        // A window cutting a matched phrase keeps its markers balanced.
-        assert_eq!(
-            shown(&snippet(&marked("x x x x x [p q r s t] x x x x x"), 3)),
-            "…[p q r]…"
-        );
-    }
-
-    #[test]
-    fn a_snippet_of_many_matches_is_one_window() {
-        let text = vec!["[word]"; 40_000].join(" ");
-        let snippet = shown(&snippet(&marked(&text), 16));
-        assert_eq!(snippet, format!("{}…", vec!["[word]"; 16].join(" ")));
-    }
-
-    #[test]
-    fn names_are_highlighted_where_they_match() {
-        let marked = highlight_name("Incident-42", "dent");
-        assert_eq!(
-            marked,
-            format!("Inci{HIGHLIGHT_START}dent{HIGHLIGHT_END}-42")
         );
     }
 }

@@ -653,6 +653,98 @@ fn a_version_2_store_gains_message_providers_and_keeps_its_messages() {
     assert_eq!(messages[1].provider.as_deref(), Some("ollama"));
 }
 
+#[test]
+fn a_version_7_store_gains_authors_and_keeps_its_trash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = camino::Utf8PathBuf::from_path_buf(dir.path().join("v7.db")).expect("utf-8");
+    {
+        let mut connection = rusqlite::Connection::open(&path).expect("open");
+        crate::migrations::migrate(&mut connection, &crate::migrations::MIGRATIONS[..7])
+            .expect("v7");
+        // A session and a trash entry as version 7 wrote them: no authors anywhere.
+        connection
+            .execute_batch(
+                r#"INSERT INTO sessions (name, provider, model, created_at, created_at_ns, updated_at, updated_at_ns, message_count)
+                 VALUES ('old', 'openai', 'gpt-4o', 0, 0, 0, 0, 1);
+                 INSERT INTO messages (session_id, seq, role, content) VALUES (1, 0, 'user', 'hi');
+                 INSERT INTO trash (name, trashed_at, trashed_at_ns, reason, message_count, size,
+                     last_active_at, last_active_at_ns, session)
+                 VALUES ('gone', 0, 0, 'deleted', 1, 10, 0, 0,
+                     '{"name":"gone","provider":"openai","model":"gpt-4o","skill":null,"project_path":null,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","imported_at":null,"metadata":null,"context":null,"messages":[{"role":"user","content":"bye"}]}');"#,
+            )
+            .expect("v7 data");
+    }
+    let mut store = SqliteStore::open(&path).expect("upgrades");
+    let old = store.get("old").expect("kept");
+    assert_eq!((old.created_by, old.updated_by), (None, None));
+    assert_eq!(store.list().expect("lists")[0].created_by, None);
+    store
+        .restore(&[confab_core::RestoreRequest {
+            pick: confab_core::TrashPick::Newest("gone".into()),
+            rename: None,
+        }])
+        .expect("an old trash entry restores");
+    assert_eq!(store.get("gone").expect("back").created_by, None);
+    store
+        .append_messages(
+            "old",
+            &[Message::new(Role::Assistant, "hello")],
+            &SessionUpdate {
+                by: Some("ana".into()),
+                expected_messages: Some(1),
+                ..SessionUpdate::at(at("2026-01-01T00:00:00Z"))
+            },
+        )
+        .expect("appended");
+    let old = store.get("old").expect("kept");
+    assert_eq!(
+        (old.created_by.as_deref(), old.updated_by.as_deref()),
+        (None, Some("ana"))
+    );
+}
+
+#[test]
+fn list_reads_no_message_bodies() {
+    // `list` reads the `sessions` table alone: hide `messages`, and it still lists, authors
+    // included.
+    let (_dir, mut store) = temp_store();
+    store.create(&session("s1")).expect("created");
+    store
+        .connection
+        .execute_batch("ALTER TABLE messages RENAME TO messages_hidden")
+        .expect("hidden");
+    let listed = store.list().expect("lists");
+    assert_eq!(listed, [session("s1").summary()]);
+    assert!(store.get("s1").is_err(), "get does read messages");
+}
+
+#[test]
+fn concurrent_appends_on_fresh_counts_lose_nothing() {
+    let (dir, _store) = temp_store();
+    let path =
+        camino::Utf8PathBuf::from_path_buf(dir.path().join(".confab/sessions.db")).expect("utf-8");
+    let writers = [
+        SqliteStore::open(&path).expect("opens"),
+        SqliteStore::open(&path).expect("opens"),
+    ];
+    confab_core::conformance::concurrent_appends_on_fresh_counts_lose_nothing(writers);
+    let store = SqliteStore::open(&path).expect("opens");
+    let positions: Vec<i64> = store
+        .connection
+        .prepare("SELECT seq FROM messages ORDER BY seq")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .expect("positions");
+    assert_eq!(
+        positions,
+        (0..100).collect::<Vec<i64>>(),
+        "contiguous, each once"
+    );
+}
+
 /// Opening a store without trusting the files beside it (see `open.rs`).
 mod opening {
     use camino::{Utf8Path, Utf8PathBuf};

@@ -33,6 +33,11 @@ struct TrashedSession {
     created_at: Timestamp,
     updated_at: Timestamp,
     imported_at: Option<Timestamp>,
+    // Absent from what a store of schema version 7 trashed: nobody known.
+    #[serde(default)]
+    created_by: Option<String>,
+    #[serde(default)]
+    updated_by: Option<String>,
     metadata: Option<Map<String, Value>>,
     context: Option<Context>,
     messages: Vec<Message>,
@@ -49,6 +54,8 @@ impl From<Session> for TrashedSession {
             created_at: session.created_at,
             updated_at: session.updated_at,
             imported_at: session.imported_at,
+            created_by: session.created_by,
+            updated_by: session.updated_by,
             metadata: session.metadata,
             context: session.context,
             messages: session.messages,
@@ -67,6 +74,8 @@ impl From<TrashedSession> for Session {
             created_at: trashed.created_at,
             updated_at: trashed.updated_at,
             imported_at: trashed.imported_at,
+            created_by: trashed.created_by,
+            updated_by: trashed.updated_by,
             metadata: trashed.metadata,
             context: trashed.context,
             messages: trashed.messages,

@@ -80,10 +80,11 @@ pub(super) fn run_with(
     }
     let redactor = crate::redaction::import_scanner(project)?;
     let limit = project.config.max_import_size;
+    let user = project.user_name();
     let prepare = |(index, target): (usize, &Target)| match target {
         Target::File(path) => match super::check(path, limit, args.format.as_deref(), None) {
             Ok(checked) => {
-                let mut prepared = super::finish(checked, &redactor, args);
+                let mut prepared = super::finish(checked, &redactor, args, user);
                 annotate(index, &mut prepared);
                 Outcome::Ready(Box::new(prepared))
             }

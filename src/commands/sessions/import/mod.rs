@@ -136,7 +136,7 @@ fn import_one(args: &ImportArgs, project: &Project, path: &Utf8Path) -> Result<(
     )
     .map_err(|failure| failure.error)?;
     let redactor = crate::redaction::import_scanner(project)?;
-    let prepared = finish(checked, &redactor, args);
+    let prepared = finish(checked, &redactor, args, project.user_name());
 
     let mut store = project.open_store()?;
     store_sessions(&mut store, &prepared.sessions, args.overwrite).map_err(
@@ -298,8 +298,9 @@ struct Prepared {
     secrets: Report,
 }
 
-/// Scans `checked` for secrets and makes it sessions, named and with context as `args` say.
-fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared {
+/// Scans `checked` for secrets and makes it sessions, named and with context as `args` say;
+/// `user` imports them: their creator unless the file names one, and who changed them last.
+fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs, user: &str) -> Prepared {
     let mut secrets = Report::default();
     let now = Timestamp::now();
     let sessions = checked
@@ -314,6 +315,8 @@ fn finish(checked: Checked, redactor: &Redactor, args: &ImportArgs) -> Prepared 
             if !args.context || args.no_context {
                 session.context = None;
             }
+            session.created_by.get_or_insert_with(|| user.to_owned());
+            session.updated_by = Some(user.to_owned());
             session
         })
         .collect();
