@@ -579,9 +579,10 @@ def main():
 
             if label == "PostgreSQL":
                 for title, sql in (
-                    ("list", 'SELECT name, provider, model, message_count, header FROM sessions '
+                    ("list", 'SELECT name, provider, model, message_count, header, created_by, updated_by FROM sessions '
                              'ORDER BY name COLLATE "C"'),
-                    ("search, the common word", "SELECT s.name, m.position, ts_headline('english', m.content, q) "
+                    # The message query of stores/postgres/src/search.rs, without its filters.
+                    ("search, the common word", "SELECT s.name, s.provider, s.model, m.position, m.body, m.content "
                      "FROM messages m JOIN sessions s ON s.id = m.session_id, to_tsquery('english', "
                      f"'{COMMON_WORD}:*') q WHERE m.tsv @@ q ORDER BY ts_rank(m.tsv, q) DESC, "
                      's.name COLLATE "C", m.position LIMIT 20'),
