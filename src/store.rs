@@ -33,7 +33,9 @@ use confab_core::{
     CleanRule, Disposal, Message, RestoreRequest, Restored, SearchHit, SearchQuery, Session,
     SessionStore, SessionSummary, SessionUpdate, StoreError, TrashEntry, UsageBucket, UsageQuery,
 };
-use confab_store_postgres::PostgresStore;
+use std::io::Write as _;
+
+use confab_store_postgres::{ConnectionSettings, Environment, PostgresStore};
 use confab_store_sqlite::{OpenError, SqliteStore};
 use jiff::Timestamp;
 use serde_json::Value;
@@ -122,7 +124,15 @@ impl StoreLocation {
     }
 
     fn connect(&self, url: &str) -> Result<Store, CliError> {
-        PostgresStore::connect(url)
+        let settings = ConnectionSettings::resolve(url, &Environment::current()).map_err(|error| {
+            CliError::usage(format!("the session store {self}: {error}"))
+                .hint("a team store is a URL like postgres://user@host:5432/database?sslmode=verify-full")
+        })?;
+        for warning in settings.warnings() {
+            // Worth knowing (an ignored ~/.pgpass), not worth failing over.
+            let _ = writeln!(crate::output::stderr(), "warning: {warning}");
+        }
+        PostgresStore::connect_with(&settings)
             .map(|store| Store::Postgres(Box::new(store)))
             .map_err(|error| {
                 CliError::failure(format!("cannot open the session store {self}: {error}")).hint(
@@ -138,7 +148,9 @@ impl fmt::Display for StoreLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreLocation::File(path) => write!(f, "{path}"),
-            StoreLocation::Postgres(url) => write!(f, "{}", without_userinfo(url)),
+            StoreLocation::Postgres(url) => {
+                write!(f, "{}", confab_store_postgres::display_url(url))
+            }
         }
     }
 }
@@ -148,37 +160,6 @@ impl fmt::Debug for StoreLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "StoreLocation({self})")
     }
-}
-
-/// `url` without the `user:password@` before its host, and without a `password=` parameter.
-fn without_userinfo(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    // The userinfo ends at the last `@` before the query: a password may hold `/` or `@`
-    // unescaped (people write them so), and then the host only starts after it.
-    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
-    let rest = rest[..query_start]
-        .rfind('@')
-        .map_or(rest, |at| &rest[at + 1..]);
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host, tail) = rest.split_at(host_end);
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let kept: Vec<&str> = query
-                .split('&')
-                .filter(|pair| {
-                    let key = pair.split('=').next().unwrap_or_default();
-                    !key.eq_ignore_ascii_case("password")
-                })
-                .collect();
-            if kept.is_empty() {
-                path.to_owned()
-            } else {
-                format!("{path}?{}", kept.join("&"))
-            }
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{host}{tail}")
 }
 
 /// A store that could not be opened: the store's own reason and hint when it knows what is

@@ -266,3 +266,53 @@ fn chat_history_can_be_turned_off() {
         "the environment turns it back on"
     );
 }
+
+#[test]
+fn the_prompt_shows_what_others_said_in_the_session_before_the_next_turn() {
+    let provider = FakeProvider::start();
+    let project = project(&provider);
+    provider.push(openai_stream("gpt-test", &["First answer."], (1, 1)));
+    let mut pty = prompt(&project, "shared");
+    pty.exp_string("you> ").expect("a prompt");
+    pty.send_line("Alice starts").expect("typed");
+    pty.exp_string("First answer.").expect("the answer");
+    pty.exp_string("you> ").expect("the next prompt");
+
+    // Bob chats in the same session from elsewhere while Alice's prompt waits.
+    provider.push(openai_stream("gpt-test", &["Answer to Bob."], (1, 1)));
+    let bob = project
+        .confab()
+        .args(["chat", "--session", "shared", "--message", "Bob chimes in"])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("CONFAB_USER", "bob")
+        .output()
+        .expect("runs");
+    assert!(bob.status.success(), "{bob:?}");
+
+    provider.push(openai_stream("gpt-test", &["Third answer."], (1, 1)));
+    pty.send_line("Alice again").expect("typed");
+    pty.exp_string("note: bob added 2 messages to shared since your last message")
+        .expect("Bob's turn is announced");
+    pty.exp_string("Bob chimes in").expect("and shown");
+    pty.exp_string("Third answer.").expect("the answer");
+    pty.exp_string("you> ").expect("the next prompt");
+    pty.send_line("/exit").expect("typed");
+    pty.exp_eof().expect("ends");
+
+    // Alice's turn came after Bob's, asked with it, and nothing was asked twice.
+    assert_eq!(
+        messages(&project, "shared")
+            .iter()
+            .map(|(_, text)| text.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "Alice starts",
+            "First answer.",
+            "Bob chimes in",
+            "Answer to Bob.",
+            "Alice again",
+            "Third answer."
+        ]
+    );
+    assert_eq!(provider.requests().len(), 3);
+}

@@ -390,7 +390,7 @@ fn sessions_are_published_to_postgres_and_taken_home_again() {
     let published = run(&mine, &["sessions", "copy", "--all", "--to", &team]);
     assert!(published.status.success(), "{published:?}");
     assert!(
-        stderr(&published).contains(": 2 new\n") && stderr(&published).contains("postgres://"),
+        stderr(&published).contains(": 2 new\n") && stderr(&published).contains("postgres"),
         "{published:?}"
     );
     outputs.push(published);

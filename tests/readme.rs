@@ -374,3 +374,43 @@ fn walkdir_files(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn the_team_store_examples_work_against_a_database() {
+    let Some(database) = crate::util::team_database() else {
+        return;
+    };
+    const README_DATABASE: &str = "postgres://db.internal.example/confab";
+    let project = Project::new();
+    project.import_fixture("atmos/eks-troubleshooting.json");
+    project.import_fixture("atmos/vpc-migration.yaml");
+
+    // Publish everything, then take one session home into a second project's own store.
+    let copies = blocks("sh")
+        .into_iter()
+        .find(|block| block.contains("sessions copy --all --to"))
+        .expect("README shows sessions copy");
+    let home = Project::new();
+    for (line, folder) in copies.lines().zip([&project, &home]) {
+        let line = line.replace(README_DATABASE, &database);
+        let words = shlex::split(&line).expect("shell words");
+        let output = folder.confab().args(&words[1..]).output().expect("runs");
+        assert!(output.status.success(), "`{line}`: {output:?}");
+    }
+    assert_eq!(home.session_names(), ["vpc-migration"]);
+
+    // The committed settings make the database every command's store.
+    let settings = blocks("yaml")
+        .into_iter()
+        .find(|block| block.contains("store: postgres://"))
+        .expect("README shows sessions.store");
+    let teammate = Project::new();
+    teammate.write(
+        "confab.yaml",
+        settings.replace(&format!("{README_DATABASE}?sslmode=verify-full"), &database),
+    );
+    assert_eq!(
+        teammate.session_names(),
+        ["eks-troubleshooting", "vpc-migration"]
+    );
+}

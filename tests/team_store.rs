@@ -375,3 +375,171 @@ fn two_people_chat_in_one_session_on_the_team_store() {
         two_people_chat_in_one_session(Some(&database));
     }
 }
+
+/// Two people clean the same store at the same moment, on `store` (`None`: the project's own
+/// SQLite file): every session is removed once, by one of them, and the trash holds each once.
+fn two_people_clean_at_once(store: Option<&str>) {
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let confab = || {
+        let mut command = project.confab();
+        if let Some(store) = store {
+            command.env("CONFAB_STORE", store);
+        }
+        command
+    };
+    for index in 0..12 {
+        let output = confab()
+            .args(["sessions", "import", "--name", &format!("s{index:02}")])
+            .arg(&fixture)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+    }
+    let cleaners: Vec<_> = (0..2)
+        .map(|_| {
+            let mut command = confab();
+            command.args(["sessions", "clean", "--older-than", "0d"]);
+            std::thread::spawn(move || command.output().expect("runs"))
+        })
+        .collect();
+    let mut removed = Vec::new();
+    for cleaner in cleaners {
+        let output = cleaner.join().expect("the clean ends");
+        assert!(output.status.success(), "{output:?}");
+        removed.extend(
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter(|line| line.starts_with("  s"))
+                .map(|line| {
+                    line.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                }),
+        );
+    }
+    removed.sort();
+    let expected: Vec<String> = (0..12).map(|index| format!("s{index:02}")).collect();
+    assert_eq!(
+        removed, expected,
+        "each session removed once, by one of the two"
+    );
+    let listed = confab().args(["sessions", "list"]).output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "");
+    let trash = confab()
+        .args(["sessions", "trash", "list", "--format", "json"])
+        .output()
+        .expect("runs");
+    let trash: serde_json::Value = serde_json::from_slice(&trash.stdout).expect("json");
+    let mut trashed: Vec<&str> = trash["trash"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|entry| entry["name"].as_str())
+        .collect();
+    trashed.sort_unstable();
+    assert_eq!(trashed, expected);
+}
+
+#[test]
+fn two_people_clean_at_once_on_the_sqlite_store() {
+    two_people_clean_at_once(None);
+}
+
+#[test]
+fn two_people_clean_at_once_on_the_team_store() {
+    if let Some(database) = team_database() {
+        two_people_clean_at_once(Some(&database));
+    }
+}
+
+/// Alice and Bob each import sessions into `store`; `list` and `clean` tell them apart.
+fn sessions_know_whose_they_are(store: Option<&str>) {
+    let project = Project::new();
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let confab = |user: &str| {
+        let mut command = project.confab();
+        command.env("CONFAB_USER", user);
+        if let Some(store) = store {
+            command.env("CONFAB_STORE", store);
+        }
+        command
+    };
+    let stdout = |output: std::process::Output| {
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    for (user, name) in [("alice", "a1"), ("alice", "a2"), ("bob", "b1")] {
+        stdout(
+            confab(user)
+                .args(["sessions", "import", "--name", name])
+                .arg(&fixture)
+                .output()
+                .expect("runs"),
+        );
+    }
+    let list = |user: &str, args: &[&str]| {
+        stdout(
+            confab(user)
+                .args(["sessions", "list"])
+                .args(args)
+                .output()
+                .expect("runs"),
+        )
+    };
+    assert_eq!(list("alice", &["--mine"]), "a1\na2\n");
+    assert_eq!(list("alice", &["--by", "bob"]), "b1\n");
+    assert_eq!(list("bob", &["--mine"]), "b1\n");
+    let json: serde_json::Value =
+        serde_json::from_str(&list("carol", &["--format", "json"])).expect("json");
+    let authors: Vec<(&str, &str)> = json["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|session| {
+            (
+                session["created_by"].as_str().unwrap_or("?"),
+                session["updated_by"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        [("alice", "alice"), ("alice", "alice"), ("bob", "bob")]
+    );
+    // The table names who made each session once someone else did.
+    let table = list("alice", &["--format", "table"]);
+    assert!(
+        table.lines().next().unwrap_or_default().ends_with("BY"),
+        "{table}"
+    );
+    assert!(table.contains("bob"), "{table}");
+    let own = list("alice", &["--format", "table", "--mine"]);
+    assert!(
+        !own.contains("BY"),
+        "only Alice's sessions: no column: {own}"
+    );
+
+    // Bob cleans his own sessions and leaves Alice's alone.
+    let cleaned = stdout(
+        confab("bob")
+            .args(["sessions", "clean", "--older-than", "0d", "--mine"])
+            .output()
+            .expect("runs"),
+    );
+    assert!(cleaned.contains("b1"), "{cleaned}");
+    assert_eq!(list("alice", &[]), "a1\na2\n");
+}
+
+#[test]
+fn sessions_know_whose_they_are_on_the_sqlite_store() {
+    sessions_know_whose_they_are(None);
+}
+
+#[test]
+fn sessions_know_whose_they_are_on_the_team_store() {
+    if let Some(database) = team_database() {
+        sessions_know_whose_they_are(Some(&database));
+    }
+}

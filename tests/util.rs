@@ -139,33 +139,10 @@ pub(crate) fn transcript(project: &Project, output: &std::process::Output) -> St
 }
 
 /// A new, empty PostgreSQL database for one test, as a connection URL; `None` when there is no
-/// server to test against (the test then passes without running: the PostgreSQL store's own
-/// tests say once how to run them).
-///
-/// The server is `CONFAB_TEST_POSTGRES` (a URL whose user may create databases).
+/// server to test against: the test then passes without running, and the first such test says
+/// once how to run them. The server is `CONFAB_TEST_POSTGRES`, else a throw-away one the tests
+/// start themselves when PostgreSQL is installed (`confab_store_postgres::testing`);
+/// `CONFAB_REQUIRE_POSTGRES=1` (CI) makes a missing server a failure.
 pub(crate) fn team_database() -> Option<String> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let server = std::env::var("CONFAB_TEST_POSTGRES").ok()?;
-    let mut client = postgres::Client::connect(&server, postgres::NoTls)
-        .expect("connect to CONFAB_TEST_POSTGRES");
-    let name = format!(
-        "confab_cli_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        client
-            .batch_execute(&statement)
-            .expect("create a test database");
-    }
-    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
-    let base = base.rsplit_once('/').map_or(base, |(base, _)| base);
-    Some(match query {
-        "" => format!("{base}/{name}"),
-        query => format!("{base}/{name}?{query}"),
-    })
+    confab_store_postgres::testing::fresh_database()
 }

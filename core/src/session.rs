@@ -64,6 +64,14 @@ pub struct SessionSummary {
 }
 
 impl SessionSummary {
+    /// Whether `person` created the session or changed it last: whose session it is, on a
+    /// team's shared store.
+    pub fn is_by(&self, person: &str) -> bool {
+        [&self.created_by, &self.updated_by]
+            .into_iter()
+            .any(|by| by.as_deref() == Some(person))
+    }
+
     /// The session's last activity in this store: the later of its last update and its import.
     pub fn last_activity(&self) -> Timestamp {
         self.imported_at

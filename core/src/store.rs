@@ -214,6 +214,23 @@ impl SessionUpdate {
         }
     }
 
+    /// Applies this update to `session`'s own fields (not its messages): what an append with it
+    /// changes besides adding the messages. Stores that keep a session as a document, and
+    /// callers that predict what an append leaves, share this one definition.
+    pub fn apply_to(&self, session: &mut Session) {
+        session.updated_at = self.updated_at;
+        if let Some((provider, model)) = &self.provider_model {
+            session.provider.clone_from(provider);
+            session.model.clone_from(model);
+        }
+        if let Some(metadata) = &self.metadata {
+            session.metadata = Some(metadata.clone());
+        }
+        if let Some(by) = &self.by {
+            session.updated_by = Some(by.clone());
+        }
+    }
+
     /// The conflict to report when the session `name` holds `found` messages, if this update
     /// expected another count. Every store checks with this, inside its append transaction.
     pub fn conflict(&self, name: &str, found: u64) -> Option<StoreError> {

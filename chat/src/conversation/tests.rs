@@ -101,15 +101,11 @@ impl SessionStore for MemoryStore {
             .ok_or_else(|| StoreError::NotFound {
                 name: name.to_owned(),
             })?;
+        if let Some(conflict) = update.conflict(name, session.messages.len() as u64) {
+            return Err(conflict);
+        }
         session.messages.extend_from_slice(messages);
-        session.updated_at = update.updated_at;
-        if let Some((provider, model)) = &update.provider_model {
-            session.provider = provider.clone();
-            session.model = model.clone();
-        }
-        if let Some(metadata) = &update.metadata {
-            session.metadata = Some(metadata.clone());
-        }
+        update.apply_to(session);
         self.appends
             .push((name.to_owned(), messages.to_vec(), update.clone()));
         Ok(())
@@ -832,6 +828,9 @@ fn a_default_name_taken_before_the_first_answer_moves_to_the_next_free_one() {
 
 #[test]
 fn a_name_the_user_gave_never_moves() {
+    // Another chat created the session this one was about to create: nothing of this turn is
+    // recorded, the conversation now holds the other's session under the same name, and the
+    // text comes back to be sent again.
     let server = Server::start(vec![completion("Hello", "stop")]);
     let mut store = MemoryStore::default();
     let mut conversation =
@@ -839,11 +838,108 @@ fn a_name_the_user_gave_never_moves() {
     stored_session(&mut store, "mine", "fake", "m");
     let (result, _) = turn(&mut conversation, &mut store, "Hi");
     let error = result.expect_err("the name is taken");
-    assert!(
-        matches!(&error, TurnError::Store { source: StoreError::AlreadyExists { name }, .. } if name == "mine"),
-        "{error:?}"
-    );
-    assert_eq!(error.text(), Some("Hi"), "the message is handed back");
+    let TurnError::Conflict { text, changes } = &error else {
+        panic!("expected a conflict: {error:?}");
+    };
+    assert_eq!(text, "Hi", "the message is handed back");
+    assert_eq!(changes.added.len(), 2, "the other chat's turn");
     assert_eq!(conversation.name(), "mine");
-    assert!(!conversation.is_stored());
+    assert!(conversation.is_stored());
+    assert_eq!(store.get("mine").expect("kept").messages.len(), 2);
+}
+
+#[test]
+fn a_turn_another_chat_beat_is_not_recorded_and_builds_on_theirs_when_sent_again() {
+    let server = Server::start(vec![
+        completion("Stale", "stop"),
+        completion("Fresh", "stop"),
+    ]);
+    let mut store = MemoryStore::default();
+    let session = stored_session(&mut store, "s", "fake", "m");
+    let mut conversation =
+        Conversation::resume(session, server.target("fake", "m"), OPTIONS).by("alice");
+    // Bob's turn lands while Alice waits for her answer.
+    let bob = [
+        Message::new(Role::User, "Bob asks"),
+        Message::new(Role::Assistant, "Bob's answer"),
+    ];
+    let mut update = SessionUpdate::at(jiff::Timestamp::now());
+    update.by = Some("bob".to_owned());
+    store
+        .append_messages("s", &bob, &update)
+        .expect("bob's turn");
+
+    let (result, _) = turn(&mut conversation, &mut store, "Alice asks");
+    let error = result.expect_err("alice's turn is stale");
+    let TurnError::Conflict { changes, .. } = &error else {
+        panic!("expected a conflict: {error:?}");
+    };
+    assert_eq!(changes.added, bob);
+    assert_eq!(changes.by.as_deref(), Some("bob"));
+    assert!(!changes.rewritten);
+    assert_eq!(
+        store.get("s").expect("kept").messages.len(),
+        4,
+        "nothing of alice's"
+    );
+
+    turn(&mut conversation, &mut store, "Alice asks")
+        .0
+        .expect("recorded after bob's turn");
+    let stored = store.get("s").expect("kept");
+    let texts: Vec<&str> = stored.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Hi",
+            "Hello",
+            "Bob asks",
+            "Bob's answer",
+            "Alice asks",
+            "Fresh"
+        ]
+    );
+    assert_eq!(stored.updated_by.as_deref(), Some("alice"));
+    let requests = server.requests();
+    let asked: Vec<&str> = requests[1]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|message| message["content"].as_str())
+        .collect();
+    assert_eq!(
+        asked,
+        ["Hi", "Hello", "Bob asks", "Bob's answer", "Alice asks"]
+    );
+}
+
+#[test]
+fn catching_up_tells_what_others_added_or_that_the_session_was_replaced() {
+    let mut store = MemoryStore::default();
+    let session = stored_session(&mut store, "s", "fake", "m");
+    let mut conversation = Conversation::resume(
+        session.clone(),
+        Server::start(vec![]).target("fake", "m"),
+        OPTIONS,
+    );
+    assert!(conversation.catch_up(&store).expect("reads").is_empty());
+
+    let more = [Message::new(Role::User, "More")];
+    store
+        .append_messages("s", &more, &SessionUpdate::at(jiff::Timestamp::now()))
+        .expect("appended");
+    let changes = conversation.catch_up(&store).expect("reads");
+    assert_eq!(
+        (changes.added.as_slice(), changes.rewritten),
+        (&more[..], false)
+    );
+    assert_eq!(conversation.message_count(), 3);
+
+    let mut other = session;
+    other.messages = vec![Message::new(Role::User, "Something else")];
+    store.replace(&other).expect("replaced");
+    let changes = conversation.catch_up(&store).expect("reads");
+    assert!(changes.rewritten);
+    assert_eq!(changes.added, other.messages);
+    assert_eq!(conversation.message_count(), 1);
 }

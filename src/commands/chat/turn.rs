@@ -52,10 +52,10 @@ pub(crate) fn run(
             Err(Attempt::Changed(changes)) if attempt < ATTEMPTS => {
                 attempt += 1;
                 // Telling is best effort; the turn goes on either way.
-                let _ = show_changes(conversation, &changes, true);
+                let _ = show_changes(conversation, &changes, When::WhileAnsweredAskingAgain);
             }
             Err(Attempt::Changed(changes)) => {
-                let _ = show_changes(conversation, &changes, false);
+                let _ = show_changes(conversation, &changes, When::WhileAnswered);
                 let error = CliError::failure(format!(
                     "the session {} kept changing while the model answered ({ATTEMPTS} times)",
                     conversation.name()
@@ -69,24 +69,35 @@ pub(crate) fn run(
     }
 }
 
-/// Shows what another chat added to the session before this turn could be recorded.
-fn show_changes(conversation: &Conversation, changes: &Changes, again: bool) -> io::Result<()> {
+/// When others changed the session, as [`show_changes`] tells it.
+#[derive(Clone, Copy)]
+enum When {
+    /// While this chat's answer was coming; it is asked again.
+    WhileAnsweredAskingAgain,
+    /// While this chat's answer was coming, for the last time: the turn is given up.
+    WhileAnswered,
+    /// Since this chat last sent a message.
+    SinceLastMessage,
+}
+
+/// Shows what others changed in the session: who, what, and the messages they added.
+fn show_changes(conversation: &Conversation, changes: &Changes, when: When) -> io::Result<()> {
     let mut err = stderr();
     let who = changes.by.as_deref().unwrap_or("another chat");
+    let name = conversation.name();
     let what = match (changes.rewritten, changes.added.len()) {
-        (true, _) => "replaced the session".to_owned(),
-        (false, 1) => "added 1 message".to_owned(),
-        (false, count) => format!("added {count} messages"),
+        (true, _) => format!("replaced the session {name}"),
+        (false, 1) => format!("added 1 message to {name}"),
+        (false, count) => format!("added {count} messages to {name}"),
     };
-    let then = match again {
-        true => "; asking again with it in the history",
-        false => "",
+    let when = match when {
+        When::WhileAnsweredAskingAgain => {
+            "while the model answered; asking again with it in the history"
+        }
+        When::WhileAnswered => "while the model answered",
+        When::SinceLastMessage => "since your last message",
     };
-    writeln!(
-        err,
-        "note: {who} {what} to {} while the model answered{then}",
-        conversation.name()
-    )?;
+    writeln!(err, "note: {who} {what} {when}")?;
     for message in &changes.added {
         write_message(&mut err, message)?;
     }
@@ -109,7 +120,7 @@ pub(crate) fn catch_up(conversation: &mut Conversation, store: &dyn SessionStore
     if let Ok(changes) = conversation.catch_up(store)
         && !changes.is_empty()
     {
-        let _ = show_changes(conversation, &changes, false);
+        let _ = show_changes(conversation, &changes, When::SinceLastMessage);
     }
 }
 

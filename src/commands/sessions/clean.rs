@@ -49,6 +49,14 @@ pub(crate) struct CleanArgs {
     /// Do not ask first (confab asks only when stdin and stderr are terminals).
     #[arg(short, long)]
     yes: bool,
+
+    /// Only sessions you created or changed last: on a team's shared store, clean your own.
+    #[arg(long, conflicts_with = "by")]
+    mine: bool,
+
+    /// Only sessions USER created or changed last.
+    #[arg(long, value_name = "USER")]
+    by: Option<String>,
 }
 
 /// What a clean removes, in words: the age, the date it reaches back to, the sessions kept.
@@ -112,13 +120,35 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
         writeln!(out, "{nothing}")?;
         return Ok(());
     };
+    let person = match (&args.by, args.mine) {
+        (Some(user), _) => Some(user.trim().to_owned()),
+        (None, true) => Some(project.user_name().to_owned()),
+        (None, false) => None,
+    };
+    // Whose sessions may go: everyone's, or one person's (their `--keep` most recent stay).
+    let candidates = |store: &crate::store::Store| -> Result<Vec<SessionSummary>, CliError> {
+        let mut sessions = store.list()?;
+        if let Some(person) = &person {
+            sessions.retain(|session| session.is_by(person));
+        }
+        Ok(sessions)
+    };
+    if person.is_some() {
+        // The store chooses among these only, judged again as they are when it removes them.
+        rule.only = Some(
+            rule.select(candidates(&store)?)
+                .into_iter()
+                .map(|session| session.name)
+                .collect(),
+        );
+    }
     let (would, did, destination) = if purge {
         ("Would delete", "Deleted", " for good")
     } else {
         ("Would move", "Moved", " to the trash")
     };
     if args.dry_run {
-        let stale = rule.select(store.list()?);
+        let stale = rule.select(candidates(&store)?);
         if stale.is_empty() {
             writeln!(out, "{nothing}")?;
         }
@@ -128,7 +158,7 @@ pub(crate) fn run(args: &CleanArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if !args.yes && can_ask() {
-        let stale = rule.select(store.list()?);
+        let stale = rule.select(candidates(&store)?);
         // Nothing to ask about: the clean below finds nothing and still expires the trash.
         if !stale.is_empty() {
             let sessions = counted(stale.len(), "session", "sessions");

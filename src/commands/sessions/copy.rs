@@ -205,17 +205,7 @@ fn continuation(earlier: &Session, later: &Session) -> Option<SessionUpdate> {
 /// `update`.
 fn appended(mut session: Session, messages: &[Message], update: &SessionUpdate) -> Session {
     session.messages.extend_from_slice(messages);
-    session.updated_at = update.updated_at;
-    if let Some((provider, model)) = &update.provider_model {
-        session.provider.clone_from(provider);
-        session.model.clone_from(model);
-    }
-    if let Some(metadata) = &update.metadata {
-        session.metadata = Some(metadata.clone());
-    }
-    if let Some(by) = &update.by {
-        session.updated_by = Some(by.clone());
-    }
+    update.apply_to(&mut session);
     session
 }
 
@@ -720,6 +710,8 @@ mod tests {
             created_at: at("2026-01-01T00:00:00Z"),
             updated_at: at("2026-01-01T00:00:00Z"),
             imported_at: Some(at("2026-01-02T00:00:00Z")),
+            created_by: Some("ana".into()),
+            updated_by: Some("ana".into()),
             metadata: None,
             context: None,
             messages: messages
@@ -762,6 +754,21 @@ mod tests {
         );
         assert_eq!(update.metadata, Some(metadata));
         assert_eq!(appended(before, &messages, &update), after);
+    }
+
+    #[test]
+    fn a_session_someone_else_continued_is_appended_at_its_count_and_in_their_name() {
+        let before = session(&["a"]);
+        let mut after = continued(before.clone(), &["b"]);
+        after.updated_by = Some("bo".into());
+        let Relation::Behind { update, .. } = relation(&after, &before) else {
+            panic!("expected the destination behind");
+        };
+        assert_eq!(update.by.as_deref(), Some("bo"));
+        assert_eq!(update.expected_messages, Some(1));
+        // No append can forget who changed a session last.
+        after.updated_by = None;
+        assert_eq!(relation(&after, &before), Relation::Diverged);
     }
 
     #[test]
@@ -817,6 +824,8 @@ mod tests {
             created_at: at("2026-01-01T00:00:00Z"),
             updated_at: at("2026-01-01T00:00:00Z"),
             imported_at: None,
+            created_by: None,
+            updated_by: None,
             message_count: 1,
         };
         let listed = vec![summary("alpha"), summary("beta")];

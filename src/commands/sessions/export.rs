@@ -80,13 +80,15 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     redact_paths: bool,
 
-    /// Include export metadata (exported_at, exported_by) and the session's custom metadata.
+    /// Include export metadata (exported_at, exported_by), who created and last changed the
+    /// session (created_by, updated_by) and the session's custom metadata.
     #[arg(long, value_name = "BOOL", action = ArgAction::Set, num_args = 0..=1,
           require_equals = true, default_value_t = true, default_missing_value = "true",
           overrides_with = "no_metadata")]
     metadata: bool,
 
-    /// Leave out export metadata and the session's custom metadata (`--metadata=false`).
+    /// Leave out export metadata, the names of who created and changed the session, and its
+    /// custom metadata (`--metadata=false`).
     #[arg(long, overrides_with = "metadata")]
     no_metadata: bool,
 

@@ -69,11 +69,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<(), CliError> {
         (None, false) => None,
     };
     if let Some(person) = person {
-        sessions.retain(|session| {
-            [&session.created_by, &session.updated_by]
-                .into_iter()
-                .any(|by| by.as_deref() == Some(person))
-        });
+        sessions.retain(|session| session.is_by(person));
     }
     let format = match (args.json, args.format) {
         (true, _) => ListFormat::Json,

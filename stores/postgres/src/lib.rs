@@ -43,14 +43,30 @@
 //! its matched words chosen from PostgreSQL's own lexemes and the window cut by the code the
 //! SQLite store uses (`confab_core::snippet`): see the `search` module.
 //!
+//! # Connecting
+//! [`PostgresStore::connect`] takes what `psql` takes: a `postgres://`/`postgresql://` URL or
+//! `key=value` words, completed from the `PG…` environment variables and the password file
+//! (`~/.pgpass`) as libpq completes them; [`connect`] has the rules and the defaults
+//! (`application_name=confab`, a 10 s `connect_timeout` bounding the whole connection, TCP
+//! keepalives). [`display_url`] shows a location without its user information and password.
+//!
 //! # TLS
-//! [`PostgresStore::connect`] speaks TLS through rustls (`tokio-postgres-rustls`, with the `ring`
-//! provider that confab's HTTP client already builds, and the Mozilla roots of `webpki-roots`),
-//! as the URL's `sslmode` says: `prefer` (the default, as in psql) tries TLS and falls back to
-//! plain text on a server without it, `require` refuses such a server, `disable` never tries.
-//! rustls checks the server's certificate against those roots and the host name whenever TLS is
-//! used; there is no `verify-ca`/`verify-full` distinction and no custom root (`sslrootcert`)
-//! yet.
+//! rustls (`tokio-postgres-rustls`, with the `ring` provider that confab's HTTP client already
+//! builds), as libpq's `sslmode` says: `disable` never tries TLS; `allow` tries plain text first
+//! and TLS when the server refuses it; `prefer` (the default) tries TLS and falls back to plain
+//! text on a server without it; `require` refuses such a server; `verify-ca` also checks that a
+//! trusted root signed the server's certificate, `verify-full` also that it is made out to the
+//! host; over a Unix socket there is no TLS, as in libpq. `prefer` and `require` check no
+//! certificate (as in psql: they encrypt, but cannot tell the server from an impostor), unless
+//! a root file is given, when they check as `verify-ca`; the handshake's signatures are always
+//! checked. Modes and roots are [`connect`]'s, the certificate checks `tls.rs`'s.
+//! The roots: `sslrootcert` (the parameter or `PGSSLROOTCERT`; a PEM file, or `system` for the
+//! Mozilla roots of `webpki-roots`, which makes `verify-full` the default and weaker modes an
+//! error, as in libpq 16), else `~/.postgresql/root.crt` when it exists, else the Mozilla roots.
+//! Differences from libpq: `verify-ca`/`verify-full` without a root file use the Mozilla roots
+//! where libpq refuses; a `prefer` connection whose certificate fails a check it was asked to
+//! make stops with the error rather than retrying in plain text; an `sslrootcert` file that does
+//! not exist is an error in every mode but `disable`; no client certificates.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -65,29 +81,17 @@ use postgres::{Client, GenericClient, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod connect;
 mod migrations;
 mod search;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+mod tls;
 
 #[cfg(test)]
 use search::search_query;
 
-/// rustls with the `ring` provider and the Mozilla roots.
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|error| StoreError::Backend {
-        message: format!("cannot set up TLS: {error}"),
-        source: Some(Box::new(error)),
-    })?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
-}
+pub use connect::{ConnectionSettings, Environment, display_url};
 
 /// A [`SessionStore`] in a PostgreSQL database (13 or newer).
 pub struct PostgresStore {
@@ -191,12 +195,24 @@ fn read_document(text: &str) -> Result<Document, StoreError> {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user@host/db`, or `host=... dbname=...`) and brings the
-    /// schema up to date. Errors never show the URL, which may hold a password.
+    /// Connects to `url` (`postgres://user@host/db`, or `host=... dbname=...`), filling what it
+    /// leaves out from the `PG…` variables and the password file as `psql` does
+    /// ([`ConnectionSettings::resolve`] with [`Environment::current`]), and brings the schema up
+    /// to date. Errors never show a password.
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let client =
-            Client::connect(url, tls()?).map_err(|error| backend("cannot connect", error))?;
-        PostgresStore::open(client)
+        let settings =
+            ConnectionSettings::resolve(url, &Environment::current()).map_err(|error| {
+                StoreError::Backend {
+                    message: error.to_string(),
+                    source: Some(Box::new(error)),
+                }
+            })?;
+        PostgresStore::connect_with(&settings)
+    }
+
+    /// Connects as resolved `settings` say and brings the schema up to date.
+    pub fn connect_with(settings: &ConnectionSettings) -> Result<PostgresStore, StoreError> {
+        PostgresStore::open(connect::open(settings)?)
     }
 
     /// Uses a connected client (its `search_path` chooses the schema) and brings the schema up
@@ -567,14 +583,7 @@ impl SessionStore for PostgresStore {
                 return Err(conflict);
             }
             let mut session = read_document(row.get(1))?.into_session();
-            session.updated_at = update.updated_at;
-            if let Some((provider, model)) = &update.provider_model {
-                session.provider.clone_from(provider);
-                session.model.clone_from(model);
-            }
-            if let Some(metadata) = &update.metadata {
-                session.metadata = Some(metadata.clone());
-            }
+            update.apply_to(&mut session);
             let first = usize::try_from(before).unwrap_or(0);
             insert_messages(tx, id, first, messages)?;
             tx.execute(

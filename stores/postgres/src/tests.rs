@@ -1,211 +1,17 @@
 //! The PostgreSQL store's tests: the conformance suite every store passes, and what only this
 //! store has (migrations, the query text it builds).
 //!
-//! # Where the server comes from
-//! `CONFAB_TEST_POSTGRES=postgres://…` names one to use (the user needs `CREATE` on the
-//! database: each check works in a schema of its own and drops it). Otherwise, when `initdb` is
-//! found (on the `PATH`, or Debian's `/usr/lib/postgresql/<version>/bin`), a throw-away server
-//! is started once per test process: a new cluster in a temp dir (ICU English collation where
-//! the server has ICU, so byte-order sorting is really tested), on a free port of 127.0.0.1,
-//! as `nobody` when the tests run as root (the server refuses root). A shell beside it waits on
-//! a pipe from this process; when the process ends, however it ends, the pipe closes and the
-//! shell stops the server and removes the cluster. Without either, the tests say in one line how
-//! to run them and pass, unless `CONFAB_REQUIRE_POSTGRES=1`, which makes a missing server a
-//! failure (for CI).
+//! The server comes from [`crate::testing`]; TLS and connection settings are tested in
+//! `connect/tests.rs`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
 use confab_core::{SessionStore, StoreError};
-use postgres::{Client, NoTls};
+use postgres::Client;
 
+use super::testing::client;
+pub(crate) use super::testing::server;
 use super::{PostgresStore, migrations, search_query};
-
-/// The server's connection string, or why there is none.
-pub(crate) fn server() -> Option<&'static str> {
-    static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
-    static PIPE: OnceLock<Mutex<Option<ChildStdin>>> = OnceLock::new();
-    let found = SERVER.get_or_init(|| {
-        if let Ok(url) = std::env::var("CONFAB_TEST_POSTGRES") {
-            return Ok(url);
-        }
-        let (url, pipe) = start_throwaway_server()?;
-        // Kept open for the life of the process: its end stops the server.
-        PIPE.get_or_init(|| Mutex::new(Some(pipe)));
-        Ok(url)
-    });
-    match found {
-        Ok(url) => Some(url),
-        Err(why) => {
-            let required = std::env::var("CONFAB_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
-            assert!(
-                !required,
-                "CONFAB_REQUIRE_POSTGRES=1 but no PostgreSQL: {why}"
-            );
-            static SAID: OnceLock<()> = OnceLock::new();
-            SAID.get_or_init(|| {
-                // Written to the process's stderr itself: the test harness captures `eprintln!`
-                // of passing tests, and this line is for the person running them.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "skipping the PostgreSQL store tests ({why}): install PostgreSQL \
-                     (Debian: apt-get install postgresql) or set \
-                     CONFAB_TEST_POSTGRES=postgres://user@host/db"
-                );
-            });
-            None
-        }
-    }
-}
-
-/// The directory of `initdb`, `postgres` and `pg_ctl`.
-fn server_binaries() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("initdb"))
-            .find(|initdb| initdb.is_file())
-    });
-    if let Some(initdb) = on_path {
-        let real = std::fs::canonicalize(&initdb).unwrap_or(initdb);
-        return real.parent().map(Path::to_path_buf);
-    }
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path().join("bin")))
-        .filter(|bin| bin.join("initdb").is_file())
-        .collect();
-    versions.sort_by_key(|bin| {
-        bin.parent()
-            .and_then(|version| version.file_name())
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.parse::<u32>().ok())
-    });
-    versions.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
-}
-
-/// `command` run as the server's user: `nobody` under root, else this user.
-fn as_server_user(program: &Path, root: bool) -> Command {
-    if root {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "nobody", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-fn start_throwaway_server() -> Result<(String, ChildStdin), String> {
-    let bin = server_binaries().ok_or("no initdb on the PATH or in /usr/lib/postgresql")?;
-    let root = is_root();
-    let dir = tempfile::Builder::new()
-        .prefix("confab-pg-")
-        .tempdir()
-        .map_err(|error| format!("no temp dir: {error}"))?
-        .keep();
-    if root {
-        let chowned = Command::new("chown")
-            .arg("nobody")
-            .arg(&dir)
-            .status()
-            .is_ok_and(|status| status.success());
-        if !chowned {
-            return Err(format!("cannot give {} to nobody", dir.display()));
-        }
-    }
-    let data = dir.join("data");
-    // An ICU English collation where the server has one (PostgreSQL 15+), so the tests see
-    // names sort as bytes even where the database's own order would differ; else plain `C`.
-    let mut initdb = Err("initdb did not run".to_owned());
-    for provider in [
-        &["--locale-provider=icu", "--icu-locale=en-US"][..],
-        &[][..],
-    ] {
-        let _ = std::fs::remove_dir_all(&data);
-        let output = as_server_user(&bin.join("initdb"), root)
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "confab",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ])
-            .args(provider)
-            .arg("-D")
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|error| format!("cannot run initdb: {error}"))?;
-        initdb = if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "initdb failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
-        };
-        if initdb.is_ok() {
-            break;
-        }
-    }
-    initdb?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map_err(|error| format!("no free port: {error}"))?
-        .port();
-    // The shell keeps the server until its stdin (this process's pipe) closes.
-    let script = r#"
-        "$1/postgres" -D "$2" -p "$3" -k "$4" -c listen_addresses=127.0.0.1 -c fsync=off \
-            -c full_page_writes=off >"$4/log" 2>&1 &
-        server=$!
-        read _ignored
-        kill -INT "$server"
-        wait "$server"
-        rm -rf "$4"
-    "#;
-    let mut shell = as_server_user(Path::new("/bin/sh"), root);
-    shell
-        .arg("-c")
-        .arg(script)
-        .arg("sh")
-        .arg(&bin)
-        .arg(&data)
-        .arg(port.to_string())
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = shell
-        .spawn()
-        .map_err(|error| format!("cannot start postgres: {error}"))?;
-    let pipe = child.stdin.take().ok_or("no pipe to the server's shell")?;
-    let url = format!("host=127.0.0.1 port={port} user=confab dbname=postgres");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match Client::connect(&url, NoTls) {
-            Ok(_) => return Ok((url, pipe)),
-            Err(error) if Instant::now() > deadline => {
-                let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-                return Err(format!("the server did not start: {error}\n{log}"));
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
-}
 
 /// A schema of its own for one check, dropped with the guard.
 pub(crate) struct Schema {
@@ -221,7 +27,7 @@ impl Schema {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let mut admin = Client::connect(url, NoTls).expect("connects");
+        let mut admin = client(url);
         admin
             .batch_execute(&format!("CREATE SCHEMA {name}"))
             .expect("schema created");
@@ -229,7 +35,7 @@ impl Schema {
     }
 
     fn client(&self) -> Client {
-        let mut client = Client::connect(self.url, NoTls).expect("connects");
+        let mut client = client(self.url);
         client
             .batch_execute(&format!("SET search_path TO {}", self.name))
             .expect("search path set");
@@ -243,7 +49,10 @@ impl Schema {
 
 impl Drop for Schema {
     fn drop(&mut self) {
-        if let Ok(mut admin) = Client::connect(self.url, NoTls) {
+        let admin = crate::ConnectionSettings::resolve(self.url, &crate::Environment::current())
+            .ok()
+            .and_then(|settings| crate::connect::open(&settings).ok());
+        if let Some(mut admin) = admin {
             let _ = admin.batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
         }
     }

@@ -24,6 +24,8 @@ fn session(name: &str, texts: &[&str]) -> Session {
         created_at: at("2026-02-01T09:00:00Z"),
         updated_at: at("2026-02-01T09:05:00Z"),
         imported_at: None,
+        created_by: None,
+        updated_by: None,
         metadata: None,
         context: None,
         messages: texts
