@@ -4,7 +4,9 @@
 //! PostgreSQL decides, with its `english` configuration: `messages.tsv` is the message's
 //! `tsvector` under a GIN index, and [`search_query`] turns the user's words into a `tsquery`
 //! (every word must match, as a prefix of the stemmed word; quoted words as a phrase). Hits are
-//! ranked with `ts_rank` and cut to the limit in the database; only those rows come back. How
+//! ranked with `ts_rank` and cut to the limit in the database; only those rows come back. When
+//! more than [`RANKED_AT_MOST`] messages match, the newest that many are ranked, as in the
+//! SQLite store: ranking is per match, and a common word matches nearly everything. How
 //! the server reads characters beyond ASCII follows the database's `LC_CTYPE`: under `C`, every
 //! such character is a letter (an emoji too) and only ASCII letters are folded to lower case, so
 //! `Кластер` does not find `кластер` there, as it does under `C.UTF-8` or `en_US.UTF-8`.
@@ -128,6 +130,12 @@ struct MessageHit {
     content: String,
 }
 
+/// At most this many matches are ranked: beyond it, the newest this many (by session, then
+/// position: sessions are numbered as they are stored). As in the SQLite store, a word found in
+/// nearly every message of a large store would otherwise have every one of them ranked and
+/// sorted with its text: 1.5 s over a million messages, spilling hundreds of megabytes to disk.
+const RANKED_AT_MOST: i64 = if cfg!(test) { 50 } else { 10_000 };
+
 /// The hits of `query`: sessions whose name holds the text first, then the messages
 /// `ts_rank` ranks best, each with its snippet; at most `query.limit` in all.
 pub(crate) fn search(
@@ -174,17 +182,35 @@ pub(crate) fn search(
     if remaining <= 0 {
         return Ok(hits);
     }
+    // The matches are found by the GIN index and cut to the newest RANKED_AT_MOST by their
+    // keys alone; only those are ranked (`ts_rank` reads each one's tsvector), and only the
+    // `limit` best are read whole.
     let found: Vec<MessageHit> = client
         .query(
-            "SELECT s.name, s.provider, s.model, m.position, m.body, m.content \
-             FROM messages m JOIN sessions s ON s.id = m.session_id, \
-             to_tsquery('english', $1) q \
-             WHERE m.tsv @@ q \
-             AND ($2::text IS NULL OR m.role = $2) \
-             AND ($3::text IS NULL OR s.provider = $3) \
-             AND ($4::text IS NULL OR s.model = $4) \
-             AND ($5::text IS NULL OR coalesce(m.created_ns, s.updated_ns) >= $5::text::numeric) \
-             ORDER BY ts_rank(m.tsv, q) DESC, s.name COLLATE \"C\", m.position LIMIT $6",
+            "WITH newest AS ( \
+                 SELECT m.session_id, m.position \
+                 FROM messages m JOIN sessions s ON s.id = m.session_id, \
+                 to_tsquery('english', $1) q \
+                 WHERE m.tsv @@ q \
+                 AND ($2::text IS NULL OR m.role = $2) \
+                 AND ($3::text IS NULL OR s.provider = $3) \
+                 AND ($4::text IS NULL OR s.model = $4) \
+                 AND ($5::text IS NULL \
+                      OR coalesce(m.created_ns, s.updated_ns) >= $5::text::numeric) \
+                 ORDER BY m.session_id DESC, m.position DESC LIMIT $7 \
+             ), best AS ( \
+                 SELECT m.session_id, m.position, \
+                        ts_rank(m.tsv, to_tsquery('english', $1)) AS rank \
+                 FROM newest n JOIN messages m \
+                   ON m.session_id = n.session_id AND m.position = n.position \
+             ) \
+             SELECT s.name, s.provider, s.model, m.position, m.body, m.content \
+             FROM (SELECT b.session_id, b.position, b.rank, s.name \
+                   FROM best b JOIN sessions s ON s.id = b.session_id \
+                   ORDER BY b.rank DESC, s.name COLLATE \"C\", b.position LIMIT $6) top \
+             JOIN messages m ON m.session_id = top.session_id AND m.position = top.position \
+             JOIN sessions s ON s.id = top.session_id \
+             ORDER BY top.rank DESC, top.name COLLATE \"C\", top.position",
             &[
                 &tsquery,
                 &role,
@@ -192,6 +218,7 @@ pub(crate) fn search(
                 &query.model,
                 &since,
                 &remaining,
+                &RANKED_AT_MOST,
             ],
         )
         .map_err(fail)?

@@ -197,6 +197,33 @@ fn a_message_of_many_matches_is_one_window() {
     );
 }
 
+#[test]
+fn beyond_the_ranking_cap_the_newest_matches_are_ranked() {
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let mut store = schema.store();
+    // The ten oldest sessions say "pods" most (they would rank first), the fifty after them once.
+    for index in 0..60 {
+        let text = if index < 10 {
+            "pods pods pods pods"
+        } else {
+            "pods and more"
+        };
+        store
+            .create(&session(&format!("s{index:02}"), &[text]))
+            .expect("created");
+    }
+    let hits = store.search(&query("pods")).expect("searched");
+    let sessions: BTreeSet<String> = hits.into_iter().map(|hit| hit.session).collect();
+    let newest: BTreeSet<String> = (10..60).map(|index| format!("s{index:02}")).collect();
+    assert_eq!(
+        sessions,
+        newest,
+        "the newest {} matches",
+        super::RANKED_AT_MOST
+    );
+}
+
 /// Texts of every kind: markup, emoji, CJK, accents, code, URLs, long texts (cut to a window)
 /// and many matches. How PostgreSQL reads characters beyond ASCII follows the database's
 /// `LC_CTYPE` (under `C`, every one is a letter, an emoji too, and only ASCII letters are
