@@ -34,7 +34,21 @@ enum Attempt {
 }
 
 /// How many times a turn is sent while other chats keep getting theirs in first.
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: u32 = 5;
+
+/// Before a turn is sent again, a pause of up to this times 2^(attempts so far - 1), chosen at
+/// random: two chats that keep racing in step (two scripts in a loop) fall out of step, and one
+/// of them wins the next race. Small beside the model's answer it waits for anyway.
+const BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A random pause before attempt `attempt` (from 2), as [`BACKOFF`] says.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // A randomly keyed hasher is all the randomness this needs.
+    let random = std::hash::RandomState::new().build_hasher().finish();
+    let most = BACKOFF * 2_u32.pow(attempt.saturating_sub(2).min(4));
+    most.mul_f64((random % 1000) as f64 / 1000.0)
+}
 
 /// Sends `text`, prints the answer as it arrives, then the notes about it. A failure to write
 /// the answer does not stop it: it is recorded all the same, and the write error is returned
@@ -53,6 +67,9 @@ pub(crate) fn run(
                 attempt += 1;
                 // Telling is best effort; the turn goes on either way.
                 let _ = show_changes(conversation, &changes, When::WhileAnsweredAskingAgain);
+                std::thread::sleep(backoff(attempt));
+                // What others added during the pause is taken in before asking again.
+                catch_up(conversation, store);
             }
             Err(Attempt::Changed(changes)) => {
                 let _ = show_changes(conversation, &changes, When::WhileAnswered);
@@ -287,4 +304,22 @@ fn request_hint(conversation: &Conversation, error: &ChatError, url: &str) -> St
 pub(super) fn quoted(error: CliError, text: &str) -> CliError {
     text.lines()
         .fold(error, |error, line| error.detail(format!("  {line}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_before_a_turn_is_sent_again_grow_and_stay_bounded() {
+        for _ in 0..100 {
+            assert!(backoff(2) < BACKOFF);
+            assert!(backoff(3) < BACKOFF * 2);
+            assert!(backoff(ATTEMPTS) < BACKOFF * 16);
+            assert!(backoff(u32::MAX) < BACKOFF * 16);
+        }
+        // Random, so that two chats in step fall out of step.
+        let pauses: std::collections::BTreeSet<_> = (0..20).map(|_| backoff(3)).collect();
+        assert!(pauses.len() > 1);
+    }
 }
