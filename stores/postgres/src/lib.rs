@@ -257,49 +257,127 @@ fn session_id(
     Ok(row.map(|row| row.get(0)))
 }
 
+/// Messages one `INSERT` of [`insert_messages`] carries at most: enough that a round trip's
+/// cost (a few hundred µs, several times the server's work on a message) is paid once per
+/// thousand messages, few enough that a session of millions of messages never becomes one
+/// statement of gigabytes the client and the server both hold in memory at once.
+const MESSAGES_PER_INSERT: usize = 1_000;
+
+/// Inserts `messages` at positions `first`, `first + 1`, ... of session `id`, in the caller's
+/// transaction.
+///
+/// One statement per [`MESSAGES_PER_INSERT`] messages, not one per message: each column goes as
+/// one array parameter and `unnest` turns the arrays back into rows. A statement per message
+/// paid a round trip per message, most of an import's time (issue 20). The arrays keep NULLs
+/// (a message without usage, time, provider or model stores NULLs, as before) and the times go
+/// as text, cast to `numeric` on the server, so nanoseconds stay exact.
 fn insert_messages(
     client: &mut impl GenericClient,
     id: i64,
     first: usize,
     messages: &[Message],
 ) -> Result<(), StoreError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
     let statement = client
         .prepare(
             "INSERT INTO messages (session_id, position, role, provider, model, created_ns, \
              body, content, input_tokens, output_tokens, cached_input_tokens, \
              cache_write_tokens, reasoning_tokens) \
-             VALUES ($1, $2, $3, $4, $5, $6::text::numeric, $7, $8, $9, $10, $11, $12, $13)",
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], \
+             $6::text[]::numeric[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], \
+             $11::bigint[], $12::bigint[], $13::bigint[])",
         )
         .map_err(|error| backend("cannot store messages", error))?;
-    for (offset, message) in messages.iter().enumerate() {
-        let body = serde_json::to_string(message)
-            .map_err(|error| unstorable("a message cannot be stored", error))?;
-        let position = i64::try_from(first + offset).unwrap_or(i64::MAX);
-        let usage = message.usage.unwrap_or_default();
-        let tokens =
-            |count: Option<u64>| count.map(|count| i64::try_from(count).unwrap_or(i64::MAX));
+    for (batch, chunk) in messages.chunks(MESSAGES_PER_INSERT).enumerate() {
+        let columns = MessageColumns::of(first + batch * MESSAGES_PER_INSERT, chunk)?;
         client
             .execute(
                 &statement,
                 &[
                     &id,
-                    &position,
-                    &message.role.as_str(),
-                    &message.provider,
-                    &message.model,
-                    &message.created_at.map(nanos),
-                    &body,
-                    &message.content,
-                    &tokens(usage.input_tokens),
-                    &tokens(usage.output_tokens),
-                    &tokens(usage.cached_input_tokens),
-                    &tokens(usage.cache_write_tokens),
-                    &tokens(usage.reasoning_tokens),
+                    &columns.position,
+                    &columns.role,
+                    &columns.provider,
+                    &columns.model,
+                    &columns.created_ns,
+                    &columns.body,
+                    &columns.content,
+                    &columns.input_tokens,
+                    &columns.output_tokens,
+                    &columns.cached_input_tokens,
+                    &columns.cache_write_tokens,
+                    &columns.reasoning_tokens,
                 ],
             )
             .map_err(|error| backend("cannot store messages", error))?;
     }
     Ok(())
+}
+
+/// The columns of `messages` rows, one array each, as [`insert_messages`] sends them.
+struct MessageColumns<'a> {
+    position: Vec<i64>,
+    role: Vec<&'static str>,
+    provider: Vec<Option<&'a str>>,
+    model: Vec<Option<&'a str>>,
+    created_ns: Vec<Option<String>>,
+    body: Vec<String>,
+    content: Vec<&'a str>,
+    input_tokens: Vec<Option<i64>>,
+    output_tokens: Vec<Option<i64>>,
+    cached_input_tokens: Vec<Option<i64>>,
+    cache_write_tokens: Vec<Option<i64>>,
+    reasoning_tokens: Vec<Option<i64>>,
+}
+
+impl<'a> MessageColumns<'a> {
+    /// The rows of `messages`, the first at position `first`.
+    fn of(first: usize, messages: &'a [Message]) -> Result<MessageColumns<'a>, StoreError> {
+        let tokens =
+            |count: Option<u64>| count.map(|count| i64::try_from(count).unwrap_or(i64::MAX));
+        let mut columns = MessageColumns {
+            position: Vec::with_capacity(messages.len()),
+            role: Vec::with_capacity(messages.len()),
+            provider: Vec::with_capacity(messages.len()),
+            model: Vec::with_capacity(messages.len()),
+            created_ns: Vec::with_capacity(messages.len()),
+            body: Vec::with_capacity(messages.len()),
+            content: Vec::with_capacity(messages.len()),
+            input_tokens: Vec::with_capacity(messages.len()),
+            output_tokens: Vec::with_capacity(messages.len()),
+            cached_input_tokens: Vec::with_capacity(messages.len()),
+            cache_write_tokens: Vec::with_capacity(messages.len()),
+            reasoning_tokens: Vec::with_capacity(messages.len()),
+        };
+        for (offset, message) in messages.iter().enumerate() {
+            let body = serde_json::to_string(message)
+                .map_err(|error| unstorable("a message cannot be stored", error))?;
+            let usage = message.usage.unwrap_or_default();
+            columns
+                .position
+                .push(i64::try_from(first + offset).unwrap_or(i64::MAX));
+            columns.role.push(message.role.as_str());
+            columns.provider.push(message.provider.as_deref());
+            columns.model.push(message.model.as_deref());
+            columns.created_ns.push(message.created_at.map(nanos));
+            columns.body.push(body);
+            columns.content.push(&message.content);
+            columns.input_tokens.push(tokens(usage.input_tokens));
+            columns.output_tokens.push(tokens(usage.output_tokens));
+            columns
+                .cached_input_tokens
+                .push(tokens(usage.cached_input_tokens));
+            columns
+                .cache_write_tokens
+                .push(tokens(usage.cache_write_tokens));
+            columns
+                .reasoning_tokens
+                .push(tokens(usage.reasoning_tokens));
+        }
+        Ok(columns)
+    }
 }
 
 /// `sessions.header` of `session`: every field but the messages and the authors, which have

@@ -286,3 +286,125 @@ fn connect_falls_back_to_plain_text_only_when_tls_is_not_required() {
         .expect_err("the server has no TLS");
     assert!(error.to_string().contains("TLS"), "{error}");
 }
+
+/// A message of every shape `insert_messages` must keep: `i % 3 == 0` has no optional field at
+/// all (its columns must be NULL), the others have some or all of them, with times at the edges
+/// of what a timestamp holds, so the nanoseconds must survive the `numeric` cast exactly.
+fn message_number(i: usize) -> confab_core::Message {
+    use confab_core::{Message, Role, TokenUsage, conformance::at};
+    let mut message = Message::new(
+        if i.is_multiple_of(2) {
+            Role::User
+        } else {
+            Role::Assistant
+        },
+        format!("message {i} about kubernetes pods"),
+    );
+    match i % 3 {
+        0 => {}
+        1 => {
+            message.created_at = Some(at("9999-12-30T21:59:59.999999999Z"));
+            message.provider = Some("openai".into());
+            message.model = Some("gpt-4o".into());
+            message.usage = Some(TokenUsage {
+                input_tokens: Some(i as u64),
+                output_tokens: None,
+                cached_input_tokens: Some(u64::MAX),
+                cache_write_tokens: None,
+                reasoning_tokens: Some(3),
+            });
+        }
+        _ => {
+            message.created_at = Some(at("0001-01-01T00:00:00.000000001Z"));
+            message.model = Some("llama3".into());
+        }
+    }
+    message
+}
+
+#[test]
+fn sessions_larger_than_one_insert_round_trip_exactly() {
+    // More messages than one statement carries, created and then appended to across a batch's
+    // edge: every message comes back as written, every column holds what it held when each
+    // message had its own INSERT (NULL where a field is absent), the positions are contiguous.
+    let Some(url) = server() else { return };
+    let schema = Schema::new(url);
+    let mut store = schema.store();
+    let created = super::MESSAGES_PER_INSERT * 2 + 500;
+    let appended = super::MESSAGES_PER_INSERT + 200;
+    let mut session = confab_core::conformance::session("big");
+    session.messages = (0..created).map(message_number).collect();
+    store.create(&session).expect("created");
+    assert_eq!(store.get("big").expect("reads"), session);
+
+    let more: Vec<_> = (created..created + appended).map(message_number).collect();
+    let mut update =
+        confab_core::SessionUpdate::at(confab_core::conformance::at("2026-02-01T00:00:00Z"));
+    update.expected_messages = Some(created as u64);
+    store
+        .append_messages("big", &more, &update)
+        .expect("appended");
+    let stored = store.get("big").expect("reads");
+    session.messages.extend(more);
+    assert_eq!(stored.messages, session.messages);
+
+    let mut client = schema.client();
+    let positions: Vec<i64> = client
+        .query("SELECT position FROM messages ORDER BY position", &[])
+        .expect("reads")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let total = created + appended;
+    assert_eq!(positions, (0..total as i64).collect::<Vec<i64>>());
+    let rows = client
+        .query(
+            "SELECT position, role, provider, model, created_ns::text, content, input_tokens, \
+             output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, \
+             tsv @@ to_tsquery('english', 'pod') \
+             FROM messages ORDER BY position",
+            &[],
+        )
+        .expect("reads");
+    for row in &rows {
+        let i = usize::try_from(row.get::<_, i64>(0)).expect("position");
+        let message = message_number(i);
+        let usage = message.usage.unwrap_or_default();
+        let tokens =
+            |count: Option<u64>| count.map(|count| i64::try_from(count).unwrap_or(i64::MAX));
+        assert_eq!(row.get::<_, &str>(1), message.role.as_str(), "{i}");
+        assert_eq!(row.get::<_, Option<String>>(2), message.provider, "{i}");
+        assert_eq!(row.get::<_, Option<String>>(3), message.model, "{i}");
+        assert_eq!(
+            row.get::<_, Option<String>>(4),
+            message.created_at.map(|at| at.as_nanosecond().to_string()),
+            "{i}"
+        );
+        assert_eq!(row.get::<_, &str>(5), message.content, "{i}");
+        assert_eq!(
+            [6, 7, 8, 9, 10].map(|column| row.get::<_, Option<i64>>(column)),
+            [
+                tokens(usage.input_tokens),
+                tokens(usage.output_tokens),
+                tokens(usage.cached_input_tokens),
+                tokens(usage.cache_write_tokens),
+                tokens(usage.reasoning_tokens),
+            ],
+            "{i}"
+        );
+        assert!(row.get::<_, bool>(11), "{i}: the tsvector is generated");
+    }
+    let nulls: i64 = client
+        .query_one(
+            "SELECT count(*) FROM messages WHERE provider IS NULL AND model IS NULL \
+             AND created_ns IS NULL AND input_tokens IS NULL AND reasoning_tokens IS NULL",
+            &[],
+        )
+        .expect("counts")
+        .get(0);
+    assert_eq!(
+        nulls,
+        total.div_ceil(3) as i64,
+        "the bare messages store NULLs"
+    );
+}
