@@ -593,11 +593,22 @@ def main():
                 for title, sql in (
                     ("list", 'SELECT name, provider, model, message_count, header, created_by, updated_by FROM sessions '
                              'ORDER BY name COLLATE "C"'),
-                    # The message query of stores/postgres/src/search.rs, without its filters.
-                    ("search, the common word", "SELECT s.name, s.provider, s.model, m.position, m.body, m.content "
-                     "FROM messages m JOIN sessions s ON s.id = m.session_id, to_tsquery('english', "
-                     f"'{COMMON_WORD}:*') q WHERE m.tsv @@ q ORDER BY ts_rank(m.tsv, q) DESC, "
-                     's.name COLLATE "C", m.position LIMIT 20'),
+                    # The message query of stores/postgres/src/search.rs, without its filters:
+                    # the newest 10,000 matches by key, ranked, the best 20 read whole.
+                    ("search, the common word",
+                     "WITH newest AS (SELECT m.session_id, m.position FROM messages m, "
+                     f"to_tsquery('english', '{COMMON_WORD}:*') q WHERE m.tsv @@ q "
+                     "ORDER BY m.session_id DESC, m.position DESC LIMIT 10000), "
+                     "best AS (SELECT m.session_id, m.position, "
+                     f"ts_rank(m.tsv, to_tsquery('english', '{COMMON_WORD}:*')) AS rank "
+                     "FROM newest n JOIN messages m ON m.session_id = n.session_id "
+                     "AND m.position = n.position) "
+                     "SELECT s.name, s.provider, s.model, m.position, m.body, m.content "
+                     "FROM (SELECT b.session_id, b.position, b.rank, s.name FROM best b "
+                     'JOIN sessions s ON s.id = b.session_id ORDER BY b.rank DESC, s.name COLLATE "C", '
+                     "b.position LIMIT 20) top JOIN messages m ON m.session_id = top.session_id "
+                     "AND m.position = top.position JOIN sessions s ON s.id = top.session_id "
+                     'ORDER BY top.rank DESC, top.name COLLATE "C", top.position'),
                 ):
                     plan = psql(bin_dir, store.url, f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
                     explains.append((title, plan))
