@@ -775,7 +775,9 @@ pub fn rename_moves_the_whole_session_to_the_new_name<S: SessionStore>(store: &m
     );
 }
 
-fn chat(name: &str, provider: &str, texts: &[(&str, Role)]) -> Session {
+/// A session called `name` on `provider` holding `texts`, each message dated 2026-01-01: for a
+/// store's own search tests as much as for these.
+pub fn chat(name: &str, provider: &str, texts: &[(&str, Role)]) -> Session {
     let mut session = session(name);
     session.provider = provider.to_owned();
     session.messages = texts
@@ -789,7 +791,8 @@ fn chat(name: &str, provider: &str, texts: &[(&str, Role)]) -> Session {
     session
 }
 
-fn query(text: &str) -> SearchQuery {
+/// A search for `text`, 20 hits at most, nothing filtered.
+pub fn query(text: &str) -> SearchQuery {
     SearchQuery {
         text: text.to_owned(),
         limit: 20,
@@ -797,7 +800,8 @@ fn query(text: &str) -> SearchQuery {
     }
 }
 
-fn sessions_of<S: SessionStore>(store: &S, query: &SearchQuery) -> Vec<(String, Option<u64>)> {
+/// The hits of `query` in `store`, as session names and message numbers.
+pub fn sessions_of<S: SessionStore>(store: &S, query: &SearchQuery) -> Vec<(String, Option<u64>)> {
     store
         .search(query)
         .expect("searches")
@@ -806,7 +810,8 @@ fn sessions_of<S: SessionStore>(store: &S, query: &SearchQuery) -> Vec<(String, 
         .collect()
 }
 
-fn add_chats<S: SessionStore>(store: &mut S) {
+/// Two sessions about pending pods (`eks`, `vpc`), the search checks' corpus.
+pub fn add_chats<S: SessionStore>(store: &mut S) {
     store
         .create(&chat(
             "eks",

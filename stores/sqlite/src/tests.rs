@@ -96,40 +96,10 @@ fn timestamps_are_stored_as_numbers() {
 }
 
 mod search {
+    use confab_core::conformance::{add_chats, chat, query, sessions_of};
     use confab_core::{HIGHLIGHT_END, HIGHLIGHT_START, SearchQuery};
 
     use super::*;
-
-    fn chat(name: &str, provider: &str, texts: &[(&str, Role)]) -> Session {
-        let mut session = session(name);
-        session.provider = provider.to_owned();
-        session.messages = texts
-            .iter()
-            .map(|(text, role)| {
-                let mut message = Message::new(*role, *text);
-                message.created_at = Some(at("2026-01-01T00:00:00Z"));
-                message
-            })
-            .collect();
-        session
-    }
-
-    fn query(text: &str) -> SearchQuery {
-        SearchQuery {
-            text: text.to_owned(),
-            limit: 20,
-            ..SearchQuery::default()
-        }
-    }
-
-    fn sessions_of(store: &SqliteStore, query: &SearchQuery) -> Vec<(String, Option<u64>)> {
-        store
-            .search(query)
-            .expect("searches")
-            .into_iter()
-            .map(|hit| (hit.session, hit.message.map(|(index, _)| index)))
-            .collect()
-    }
 
     #[test]
     fn a_word_repeated_forty_thousand_times_is_searched_in_linear_time() {
@@ -155,29 +125,7 @@ mod search {
 
     fn store_with_chats() -> (tempfile::TempDir, SqliteStore) {
         let (dir, mut store) = temp_store();
-        store
-            .create(&chat(
-                "eks",
-                "openai",
-                &[
-                    ("Why are pods pending in the cluster?", Role::User),
-                    (
-                        "Pending pods: the cluster has no CPU left. Pending, pending.",
-                        Role::Assistant,
-                    ),
-                ],
-            ))
-            .expect("created");
-        store
-            .create(&chat(
-                "vpc",
-                "anthropic",
-                &[
-                    ("Move the vpc to a new CIDR", Role::User),
-                    ("One pod was pending during the move.", Role::Assistant),
-                ],
-            ))
-            .expect("created");
+        add_chats(&mut store);
         (dir, store)
     }
 
