@@ -29,6 +29,25 @@ pub(crate) fn import(project: &Project, relative: &str, name: &str) {
         .success();
 }
 
+/// Imports a session called `name` whose every message is archived: one with nothing a tool
+/// could be given.
+pub(crate) fn import_archived(project: &Project, name: &str) {
+    let mut checkpoint: Value = serde_json::from_slice(
+        &std::fs::read(crate::util::fixture_path("atmos/eks-troubleshooting.json"))
+            .expect("fixture"),
+    )
+    .expect("json");
+    for message in checkpoint["messages"].as_array_mut().expect("messages") {
+        message["archived"] = json!(true);
+    }
+    project.write("archived.json", checkpoint.to_string());
+    project
+        .confab()
+        .args(["sessions", "import", "archived.json", "--name", name])
+        .assert()
+        .success();
+}
+
 pub(crate) fn checkpoint(project: &Project, name: &str) -> Value {
     let output = project
         .confab()
@@ -403,20 +422,7 @@ fn an_unknown_session_writes_nothing() {
 fn a_session_with_nothing_to_send_is_refused_and_writes_nothing() {
     let project = Project::new();
     let claude = tempfile::tempdir().expect("temp dir");
-    let mut checkpoint: Value = serde_json::from_slice(
-        &std::fs::read(crate::util::fixture_path("atmos/eks-troubleshooting.json"))
-            .expect("fixture"),
-    )
-    .expect("json");
-    for message in checkpoint["messages"].as_array_mut().expect("messages") {
-        message["archived"] = json!(true);
-    }
-    project.write("archived.json", checkpoint.to_string());
-    project
-        .confab()
-        .args(["sessions", "import", "archived.json", "--name", "old"])
-        .assert()
-        .success();
+    import_archived(&project, "old");
     resume(&project, claude.path(), "old")
         .arg("--print")
         .assert()

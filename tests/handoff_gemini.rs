@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::handoff::{CODEX_EXEC, checkpoint, handoffs, import, lines, messages, printed_id};
+use crate::handoff::{
+    CODEX_EXEC, checkpoint, handoffs, import, import_archived, lines, messages, printed_id,
+};
 use crate::util::Project;
 
 const GEMINI_AUTO: &str =
@@ -254,20 +256,7 @@ fn resume_runs_gemini_in_place_of_confab() {
 fn a_session_with_nothing_to_send_is_refused_and_writes_nothing() {
     let project = Project::new();
     let home = tempfile::tempdir().expect("temp dir");
-    let mut checkpoint: Value = serde_json::from_slice(
-        &std::fs::read(crate::util::fixture_path("atmos/eks-troubleshooting.json"))
-            .expect("fixture"),
-    )
-    .expect("json");
-    for message in checkpoint["messages"].as_array_mut().expect("messages") {
-        message["archived"] = json!(true);
-    }
-    project.write("archived.json", checkpoint.to_string());
-    project
-        .confab()
-        .args(["sessions", "import", "archived.json", "--name", "old"])
-        .assert()
-        .success();
+    import_archived(&project, "old");
     resume(&project, home.path(), "old")
         .arg("--print")
         .assert()
