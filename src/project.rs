@@ -36,15 +36,7 @@ pub(crate) struct Project {
 impl Project {
     /// The project around the current directory.
     pub(crate) fn discover() -> Result<Project, CliError> {
-        let current = std::env::current_dir().map_err(|error| {
-            CliError::failure(format!("cannot read the current folder: {error}"))
-        })?;
-        let current = Utf8PathBuf::from_path_buf(current).map_err(|path| {
-            CliError::failure(format!(
-                "the current folder {} is not valid UTF-8",
-                path.display()
-            ))
-        })?;
+        let current = current_folder()?;
         let (root, found_by) = find_root(&current).unwrap_or((current, FoundBy::CurrentFolder));
         let config = Config::load(&root)?;
         Ok(Project {
@@ -63,12 +55,7 @@ impl Project {
 
     /// [`Project::store`], with what chose it (for `confab info`).
     pub(crate) fn store_with_source(&self) -> Result<(StoreLocation, StoreSource), CliError> {
-        let current = || -> Result<Utf8PathBuf, CliError> {
-            let current = std::env::current_dir().map_err(|error| {
-                CliError::failure(format!("cannot read the current folder: {error}"))
-            })?;
-            Ok(Utf8PathBuf::from_path_buf(current).unwrap_or_else(|_| self.root.clone()))
-        };
+        let current = current_folder;
         if let Some(store) = crate::store::chosen_on_command_line() {
             let location = StoreLocation::parse(store, &current()?, "--store")?;
             return Ok((location, StoreSource::CommandLine));
@@ -241,6 +228,18 @@ impl Project {
         };
         Err(CliError::failure(format!("no template named {choice:?}")).hint(hint))
     }
+}
+
+/// The folder confab runs in (after `-C`): where paths a person types are relative to.
+pub(crate) fn current_folder() -> Result<Utf8PathBuf, CliError> {
+    let current = std::env::current_dir()
+        .map_err(|error| CliError::failure(format!("cannot read the current folder: {error}")))?;
+    Utf8PathBuf::from_path_buf(current).map_err(|path| {
+        CliError::failure(format!(
+            "the current folder {} is not valid UTF-8",
+            path.display()
+        ))
+    })
 }
 
 /// Instruction files that AI tools keep at a project's root, in the order they are looked for.

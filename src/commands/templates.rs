@@ -86,10 +86,7 @@ fn template_text(project: &Project, name: &str) -> Result<Vec<u8>, CliError> {
     if name == DEFAULT && !project.templates_dir().join("default.hbs").is_file() {
         return Ok(confab_format_markdown::DEFAULT_TEMPLATE.as_bytes().to_vec());
     }
-    let current = std::env::current_dir()
-        .ok()
-        .and_then(|dir| camino::Utf8PathBuf::from_path_buf(dir).ok())
-        .unwrap_or_else(|| project.root.clone());
+    let current = crate::project::current_folder().unwrap_or_else(|_| project.root.clone());
     let path = project.resolve_template(name, &current)?;
     let path = crate::config::trusted_file(&project.root, &path, "template")?;
     std::fs::read(&path).map_err(|error| {

@@ -135,9 +135,7 @@ pub(crate) fn run(args: &ResumeArgs) -> Result<(), CliError> {
         crate::display::messages(checkpoint.messages.len()),
         crate::sanitize::sanitize(written.path.as_str())
     )?;
-    let current = std::env::current_dir()
-        .ok()
-        .and_then(|dir| Utf8PathBuf::from_path_buf(dir).ok());
+    let current = crate::project::current_folder().ok();
     if args.print {
         let line = command_line(&written.command, &folder, current.as_deref());
         writeln!(stdout(), "{}", crate::sanitize::sanitize(&line))?;

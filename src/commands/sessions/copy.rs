@@ -47,7 +47,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 
-use camino::Utf8PathBuf;
 use clap::{ArgGroup, Args, ValueEnum};
 use confab_core::{
     Message, Quoted, Session, SessionStore, SessionSummary, SessionUpdate, StoreError,
@@ -221,7 +220,7 @@ enum Change {
 }
 
 pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
-    let current = current_folder()?;
+    let current = crate::project::current_folder()?;
     let to = StoreLocation::parse(&args.to, &current, "--to")?;
     // The project is needed for its store when there is no --from; with one, a project whose
     // settings cannot be read is no reason not to copy between two named stores.
@@ -313,18 +312,6 @@ pub(crate) fn run(args: &CopyArgs) -> Result<(), CliError> {
     }
     copied?;
     copy.verdict()
-}
-
-/// The folder paths on the command line are relative to.
-fn current_folder() -> Result<Utf8PathBuf, CliError> {
-    let current = std::env::current_dir()
-        .map_err(|error| CliError::failure(format!("cannot read the current folder: {error}")))?;
-    Utf8PathBuf::from_path_buf(current).map_err(|path| {
-        CliError::failure(format!(
-            "the current folder {} is not valid UTF-8",
-            path.display()
-        ))
-    })
 }
 
 /// Whether `a` and `b` are one store: the same file (by its canonical path, so `./x.db` and a

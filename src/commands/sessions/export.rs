@@ -360,10 +360,7 @@ fn encode_options(
     let chosen = match &args.template {
         Some(choice) if built_in(choice) => None,
         Some(choice) => {
-            let current = std::env::current_dir()
-                .ok()
-                .and_then(|dir| Utf8PathBuf::from_path_buf(dir).ok())
-                .unwrap_or_else(|| project.root.clone());
+            let current = crate::project::current_folder().unwrap_or_else(|_| project.root.clone());
             Some(project.resolve_template(choice, &current)?)
         }
         // `templates.default` is the report's (a Markdown template); a page keeps its own.
