@@ -543,3 +543,93 @@ fn sessions_know_whose_they_are_on_the_team_store() {
         sessions_know_whose_they_are(Some(&database));
     }
 }
+
+#[test]
+fn the_store_is_chosen_by_flag_variable_or_settings_and_never_shows_a_password() {
+    let project = Project::new();
+    let run = |args: &[&str]| project.confab().args(args).output().expect("runs");
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+
+    // Another scheme is a usage error, not a strange file name.
+    let other = run(&["--store", "mysql://db/team", "sessions", "list"]);
+    assert_eq!(other.status.code(), Some(2), "{other:?}");
+    assert!(stderr(&other).contains("a mysql:// store"), "{other:?}");
+
+    // A path is relative to the current folder, and only that file is used.
+    let fixture = crate::util::fixture_path("atmos/eks-troubleshooting.json");
+    let imported = project
+        .confab()
+        .args(["--store", "elsewhere.db", "sessions", "import"])
+        .arg(&fixture)
+        .output()
+        .expect("runs");
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(project.path().join("elsewhere.db").is_file());
+    assert!(!project.path().join(".confab/sessions.db").exists());
+    let listed = project
+        .confab()
+        .env("CONFAB_STORE", "elsewhere.db")
+        .args(["sessions", "list"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "eks-troubleshooting\n"
+    );
+
+    // Two settings for one thing are refused rather than one silently winning.
+    project.write("confab.yaml", "sessions:\n  store: a.db\n  path: b.db\n");
+    let both = run(&["sessions", "list"]);
+    assert_eq!(both.status.code(), Some(1), "{both:?}");
+    assert!(
+        stderr(&both).contains("sessions.store and sessions.path both say where the store is"),
+        "{both:?}"
+    );
+
+    // A server that does not answer: the URL is named without its password.
+    std::fs::remove_file(project.path().join("confab.yaml")).expect("settings removed");
+    let unreachable = run(&[
+        "--store",
+        "postgres://me:s3cret-pw@127.0.0.1:1/team?connect_timeout=2",
+        "sessions",
+        "list",
+    ]);
+    assert_eq!(unreachable.status.code(), Some(1), "{unreachable:?}");
+    let said = stderr(&unreachable);
+    assert!(
+        said.contains("cannot open the session store postgres://127.0.0.1:1/team"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("s3cret-pw") && !said.contains("me@"),
+        "{said}"
+    );
+}
+
+#[test]
+fn info_names_the_team_store_and_what_chose_it() {
+    let Some(database) = team_database() else {
+        return;
+    };
+    let project = Project::new();
+    let output = project
+        .confab()
+        .env("CONFAB_STORE", &database)
+        .args(["info", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let store = &info["store"];
+    assert_eq!(store["kind"], "postgres");
+    assert_eq!(store["chosen_by"], "CONFAB_STORE");
+    assert_eq!(store["exists"], true);
+    assert_eq!(store["sessions"], 0);
+    assert_eq!(store["bytes"], serde_json::Value::Null);
+    assert!(
+        store["path"]
+            .as_str()
+            .is_some_and(|path| !path.contains('@')),
+        "{store}"
+    );
+}
